@@ -1,0 +1,102 @@
+// buildServer(site, flags) → a Fastify instance with every route, not listening: main.ts
+// listens, tests listen on port 0.
+
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './config.js'
+import { FlagsError } from './errors.js'
+import { fate } from './fate.js'
+import type { FlagSet } from './flags.js'
+import { deliver, type Answer } from './inject.js'
+import { SiteMetrics } from './metrics.js'
+import { registerAdmin } from './admin.js'
+import type { SiteConfig, SiteState } from './site.js'
+
+/** The client's salt: the same path with another salt draws another fate. */
+export const SALT_HEADER = 'x-flags-salt'
+export const OVERRIDE_HEADER_PREFIX = 'x-flags-'
+
+/** Everything but max-latency: a client may ask for any fate, but never hold the server longer. */
+export const OVERRIDABLE: readonly InjectionKey[] = INJECTION_KEYS.filter(key => key !== 'maxLatency')
+
+const FLAG_ROUTE = '/flags/:cc/:file'
+
+function notFound (path: string): Answer {
+  const body = Buffer.from(JSON.stringify({ error: 'not found', path }))
+  return { status: 404, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length }, body }
+}
+
+function answerFor (flags: FlagSet, cc: string, file: string, path: string, ifNoneMatch: string | undefined): Answer {
+  const found = flags.files.get(`${cc}/${file}`)
+  if (found === undefined) return notFound(path)
+  const headers = { 'content-type': found.contentType, etag: found.etag, 'cache-control': 'no-cache' }
+  if (ifNoneMatch === found.etag) return { status: 304, headers, body: Buffer.alloc(0) }
+  return { status: 200, headers: { ...headers, 'content-length': found.body.length }, body: found.body }
+}
+
+/**
+ * The injection for one request: the site's, changed by query parameters (?latency=1s) and
+ * then by x-flags-* headers, through the same rules as the command line.
+ */
+function requestInjection (request: FastifyRequest, base: Injection): Injection {
+  const query = request.query as Record<string, unknown>
+  let injection = base
+  if (Object.keys(query).length > 0) {
+    injection = parseInjection(query, injection, name => `query parameter ${name}`, OVERRIDABLE)
+  }
+  const fromHeaders: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name.startsWith(OVERRIDE_HEADER_PREFIX) && name !== SALT_HEADER) fromHeaders[name.slice(OVERRIDE_HEADER_PREFIX.length)] = value
+  }
+  if (Object.keys(fromHeaders).length > 0) {
+    injection = parseInjection(fromHeaders, injection, name => `header ${OVERRIDE_HEADER_PREFIX}${name}`, OVERRIDABLE)
+  }
+  return injection
+}
+
+function hasOverride (request: FastifyRequest): boolean {
+  if (request.raw.url?.includes('?') === true) return true
+  return Object.keys(request.headers).some(name => name.startsWith(OVERRIDE_HEADER_PREFIX) && name !== SALT_HEADER)
+}
+
+export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance {
+  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } })
+  const state: SiteState = { injection: site.injection }
+  const metrics = new SiteMetrics()
+  const codes = JSON.stringify({ codes: flags.codes })
+
+  app.addHook('onRequest', async () => { metrics.start() })
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.finish(request.routeOptions.url ?? 'unmatched', reply.statusCode)
+  })
+
+  app.get('/healthz', async () => ({ status: 'ok', site: site.name, seed: site.seed }))
+  app.get('/metrics', async (request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()))
+  app.get('/flags', async (request, reply) => reply.type('application/json; charset=utf-8').send(codes))
+
+  app.get<{ Params: { cc: string, file: string } }>(FLAG_ROUTE, async (request, reply) => {
+    let injection = state.injection
+    if (hasOverride(request)) {
+      if (!site.overrides) return await reply.code(403).send({ error: 'overrides are off on this site (start it with --overrides on)' })
+      try {
+        injection = requestInjection(request, state.injection)
+      } catch (error) {
+        if (error instanceof FlagsError) return await reply.code(400).send({ error: error.message })
+        throw error
+      }
+    }
+    const rawUrl = request.raw.url ?? ''
+    const queryAt = rawUrl.indexOf('?')
+    const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)
+    const salt = request.headers[SALT_HEADER]
+    const requestFate = fate(site.seed, path, typeof salt === 'string' ? salt : '', injection)
+    metrics.observeDelay(requestFate.delayMs)
+    const { cc, file } = request.params
+    const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
+    await deliver(reply, FLAG_ROUTE, answer, requestFate, injection, metrics)
+  })
+
+  if (site.admin.enabled) registerAdmin(app, state, site.admin.token)
+
+  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not found', path: request.url.split('?')[0] }))
+  return app
+}

@@ -1,0 +1,144 @@
+// The server's command line and environment → a validated plan of sites. Pure: main.ts runs it.
+
+import { randomInt } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { envName, INJECTION_KEYS, optionName, parseInjection, PROFILES, type ProfileName } from './config.js'
+import { DURATION_ACCEPTED, parseDuration } from './duration.js'
+import { invalidOption, usageError } from './errors.js'
+import { defaultFlagsDir } from './flags.js'
+import type { SiteConfig } from './site.js'
+
+export const SERVER_HELP = `Usage: npm run server -- [options]
+
+With no options, starts the three sites of Fluent Python's flag examples:
+  LOCAL  http://localhost:8000/flags  no delay, no errors
+  DELAY  http://localhost:8001/flags  delay 0.5 s to 5 s
+  ERROR  http://localhost:8002/flags  the same delay, 25% of requests answered 418
+With --profile, --port or any injection option, starts one site.
+
+Site:
+  --profile local|delay|error  start from a book site's settings (default local)
+  --port N                     0 to 65535; 0 picks a free port (default: the profile's, 8000-8002)
+  --host HOST                  address to bind (default localhost: 127.0.0.1 and ::1)
+  --seed N                     whole number from 0 to 9007199254740991; the same seed gives
+                               every path the same delay and fault (default: random, printed)
+  --overrides on|off           per-request overrides by query (?latency=1s) or x-flags-* header
+                               (default: on for a loopback host, off otherwise)
+  --admin-token TOKEN          require "Authorization: Bearer TOKEN" on /admin/config
+                               (default: /admin/config open on a loopback host, off otherwise)
+  --grace DURATION             on SIGINT or SIGTERM, requests in flight get this long (default 5s)
+  --flags-dir DIR              where the flags are (default: the project's flags/)
+
+Injection (per request, drawn from the seed, the path and the x-flags-salt header):
+  --latency SPEC               200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5
+  --jitter DURATION            ± uniform jitter added to the latency (default 0ms)
+  --max-latency DURATION       every delay, hang and slow body ends by then (default 30s)
+  --error-rate RATE|LIST       0.25 (answered 418) or STATUS:RATE pairs, e.g. 500:0.1,503:0.05
+  --reset-rate RATE            connection reset (TCP RST) instead of an answer
+  --hang-rate RATE             no answer until --max-latency, then the connection closes
+  --slow-rate RATE             body sent at --slow-bps bytes per second
+  --slow-bps N                 (default 2048)
+  --truncate-rate RATE         half the body, then the connection closes
+  Rates are numbers from 0 to 1 and together add up to at most 1.
+
+Every option can also be set by an environment variable: --max-latency is FLAGS_MAX_LATENCY.
+Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.
+`
+
+const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'flags-dir'] as const
+const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
+
+export interface ServerPlan {
+  help: boolean
+  host: string
+  graceMs: number
+  flagsDir: string
+  sites: Array<{ config: SiteConfig, port: number }>
+}
+
+export const MAX_SEED = Number.MAX_SAFE_INTEGER
+
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function parseSeed (text: string, spelt: string): number {
+  if (!/^\d{1,16}$/.test(text) || Number(text) > MAX_SEED) throw invalidOption(spelt, text, `a whole number from 0 to ${MAX_SEED}`)
+  return Number(text)
+}
+
+function parsePort (text: string, spelt: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw invalidOption(spelt, text, 'a whole number from 0 to 65535 (0 picks a free port)')
+  return Number(text)
+}
+
+function parseOnOff (text: string, spelt: string): boolean {
+  if (text !== 'on' && text !== 'off') throw invalidOption(spelt, text, 'on or off')
+  return text === 'on'
+}
+
+function parseProfile (text: string, spelt: string): ProfileName {
+  if (!(text in PROFILES)) throw invalidOption(spelt, text, Object.keys(PROFILES).join(', '))
+  return text as ProfileName
+}
+
+export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv): ServerPlan {
+  const options = Object.fromEntries([...SITE_OPTIONS, ...INJECTION_NAMES].map(name => [name, { type: 'string' as const }]))
+  let values: Record<string, string | boolean | undefined>
+  let positionals: string[]
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }))
+  } catch (error) {
+    const match = /'(-[^']*)'/.exec((error as Error).message)
+    const known = [...SITE_OPTIONS, ...INJECTION_NAMES, 'help'].map(name => `--${name}`)
+    throw usageError(`${match?.[1] ?? 'option'}: ${/argument missing/.test((error as Error).message) ? 'needs a value' : `unknown option; accepted: ${known.join(', ')}`}`)
+  }
+  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; the server takes only options (see --help)`)
+
+  /** A site option from the command line, else from the environment, with how its source spells it. */
+  const pick = (name: string): [string, string] | undefined => {
+    const flag = values[name]
+    if (typeof flag === 'string') return [flag, `--${name}`]
+    const fromEnv = env[envName(name)]
+    return fromEnv === undefined || fromEnv === '' ? undefined : [fromEnv, envName(name)]
+  }
+  const read = <T>(name: string, parse: (text: string, spelt: string) => T): T | undefined => {
+    const found = pick(name)
+    return found === undefined ? undefined : parse(found[0], found[1])
+  }
+
+  const host = read('host', text => text) ?? 'localhost'
+  const loopback = isLoopback(host)
+  const seed = read('seed', parseSeed) ?? randomInt(1, 1_000_000)
+  const overrides = read('overrides', parseOnOff) ?? loopback
+  const token = read('admin-token', (text, spelt) => {
+    if (/\s/.test(text)) throw invalidOption(spelt, '<hidden>', 'a token without spaces')
+    return text
+  })
+  const graceMs = read('grace', (text, spelt) => {
+    const ms = parseDuration(text)
+    if (ms === undefined) throw invalidOption(spelt, text, DURATION_ACCEPTED)
+    return ms
+  }) ?? 5000
+  const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
+  const profileName = read('profile', parseProfile)
+  const port = read('port', parsePort)
+
+  const fromEnv = Object.fromEntries(INJECTION_NAMES.filter(name => (env[envName(name)] ?? '') !== '').map(name => [name, env[envName(name)]]))
+  const fromFlags = Object.fromEntries(INJECTION_NAMES.filter(name => values[name] !== undefined).map(name => [name, values[name]]))
+  const injectionGiven = Object.keys(fromEnv).length + Object.keys(fromFlags).length > 0
+  const admin: SiteConfig['admin'] = token !== undefined || loopback ? { enabled: true, token } : { enabled: false }
+  const site = (name: ProfileName): SiteConfig => {
+    let injection = PROFILES[name].injection
+    injection = parseInjection(fromEnv, injection, envName)
+    injection = parseInjection(fromFlags, injection, n => `--${n}`)
+    return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, admin }
+  }
+
+  // The book's three sites, unless anything says which one site to start.
+  const custom = profileName !== undefined || port !== undefined || injectionGiven
+  const sites = custom
+    ? [{ config: site(profileName ?? 'local'), port: port ?? PROFILES[profileName ?? 'local'].port }]
+    : (Object.keys(PROFILES) as ProfileName[]).map(name => ({ config: site(name), port: PROFILES[name].port }))
+  return { help: values.help === true, host, graceMs, flagsDir, sites }
+}

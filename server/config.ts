@@ -1,0 +1,242 @@
+// The injection config: one table of rules that every source goes through, whether the value
+// comes from a command-line flag, an environment variable, the admin API or a per-request
+// override. Each rule parses the text people type and says what it accepts.
+
+import { DURATION_ACCEPTED, formatDuration, parseDuration } from './duration.js'
+import { invalidOption, unknownOption } from './errors.js'
+
+export type Latency =
+  | { kind: 'fixed', ms: number }
+  | { kind: 'uniform', minMs: number, maxMs: number }
+  | { kind: 'normal', medianMs: number, spreadMs: number }
+  | { kind: 'lognormal', medianMs: number, sigma: number }
+
+export interface StatusRate { status: number, rate: number }
+
+export interface Injection {
+  latency: Latency
+  /** Uniform ± jitter in ms, added to every drawn latency. */
+  jitter: number
+  /** Every delay, and every hang or slow body, ends by this many ms. */
+  maxLatency: number
+  errorRate: readonly StatusRate[]
+  resetRate: number
+  hangRate: number
+  slowRate: number
+  slowBps: number
+  truncateRate: number
+}
+
+export type InjectionKey = keyof Injection
+
+interface Rule<T> {
+  accepted: string
+  /** undefined when the text is not a valid value. */
+  parse: (text: string) => T | undefined
+  format: (value: T) => string
+}
+
+const RATE_ACCEPTED = 'a number from 0 to 1, e.g. 0.25'
+
+function parseRate (text: string): number | undefined {
+  if (!/^(0|1|0?\.\d+|[01](\.\d+)?)$/.test(text.trim())) return undefined
+  const rate = Number(text)
+  return rate >= 0 && rate <= 1 ? rate : undefined
+}
+
+const LATENCY_ACCEPTED = 'a duration (200ms), a range (500ms..5s), normal:MEDIAN,SPREAD (normal:200ms,50ms) or lognormal:MEDIAN,SIGMA (lognormal:200ms,0.5)'
+
+function parseLatency (text: string): Latency | undefined {
+  const [kind, args] = text.includes(':') ? text.split(':', 2) : ['', text]
+  if (kind === 'normal' || kind === 'lognormal') {
+    const [median = '', spread = ''] = (args ?? '').split(',')
+    const medianMs = parseDuration(median)
+    if (medianMs === undefined) return undefined
+    if (kind === 'normal') {
+      const spreadMs = parseDuration(spread)
+      return spreadMs === undefined ? undefined : { kind, medianMs, spreadMs }
+    }
+    const sigma = Number(spread)
+    return spread.trim() !== '' && Number.isFinite(sigma) && sigma >= 0 && sigma <= 5 ? { kind, medianMs, sigma } : undefined
+  }
+  if (kind !== '') return undefined
+  const bounds = text.split('..')
+  if (bounds.length === 2) {
+    const [minMs, maxMs] = bounds.map(b => parseDuration(b))
+    if (minMs === undefined || maxMs === undefined || minMs > maxMs) return undefined
+    return { kind: 'uniform', minMs, maxMs }
+  }
+  const ms = parseDuration(text)
+  return ms === undefined ? undefined : { kind: 'fixed', ms }
+}
+
+function formatLatency (latency: Latency): string {
+  switch (latency.kind) {
+    case 'fixed': return formatDuration(latency.ms)
+    case 'uniform': return `${formatDuration(latency.minMs)}..${formatDuration(latency.maxMs)}`
+    case 'normal': return `normal:${formatDuration(latency.medianMs)},${formatDuration(latency.spreadMs)}`
+    case 'lognormal': return `lognormal:${formatDuration(latency.medianMs)},${latency.sigma}`
+  }
+}
+
+/** The book's slow server answers 418 (I'm a teapot); a bare rate keeps that. */
+export const DEFAULT_ERROR_STATUS = 418
+
+function parseErrorRate (text: string): StatusRate[] | undefined {
+  const bare = parseRate(text)
+  if (bare !== undefined) return bare === 0 ? [] : [{ status: DEFAULT_ERROR_STATUS, rate: bare }]
+  const statuses: StatusRate[] = []
+  for (const part of text.split(',')) {
+    const [status = '', rateText = ''] = part.split(':')
+    const code = Number(status)
+    const rate = parseRate(rateText)
+    if (!/^\d{3}$/.test(status.trim()) || code < 400 || code > 599 || rate === undefined) return undefined
+    if (statuses.some(s => s.status === code)) return undefined
+    statuses.push({ status: code, rate })
+  }
+  return statuses
+}
+
+function formatErrorRate (statuses: readonly StatusRate[]): string {
+  return statuses.length === 0 ? '0' : statuses.map(s => `${s.status}:${s.rate}`).join(',')
+}
+
+function durationRule (max: number): Rule<number> {
+  return {
+    accepted: `${DURATION_ACCEPTED}, at most ${formatDuration(max)}`,
+    parse: text => {
+      const ms = parseDuration(text)
+      return ms !== undefined && ms <= max ? ms : undefined
+    },
+    format: formatDuration
+  }
+}
+
+const rateRule: Rule<number> = { accepted: RATE_ACCEPTED, parse: parseRate, format: String }
+
+/** One day: a bound on --max-latency so a typo cannot hold sockets for a year. */
+const MAX_MAX_LATENCY_MS = 86_400_000
+
+export const RULES: { readonly [K in InjectionKey]: Rule<Injection[K]> } = {
+  latency: { accepted: LATENCY_ACCEPTED, parse: parseLatency, format: formatLatency },
+  jitter: durationRule(MAX_MAX_LATENCY_MS),
+  maxLatency: durationRule(MAX_MAX_LATENCY_MS),
+  errorRate: {
+    accepted: `${RATE_ACCEPTED} (answered ${DEFAULT_ERROR_STATUS}), or STATUS:RATE pairs with statuses 400-599, e.g. 500:0.1,503:0.05`,
+    parse: parseErrorRate,
+    format: formatErrorRate
+  },
+  resetRate: rateRule,
+  hangRate: rateRule,
+  slowRate: rateRule,
+  slowBps: {
+    accepted: 'a whole number of bytes per second from 1 to 1000000000',
+    parse: text => /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 1e9 ? Number(text) : undefined,
+    format: String
+  },
+  truncateRate: rateRule
+}
+
+export const INJECTION_KEYS = Object.keys(RULES) as InjectionKey[]
+
+/** The name people type: maxLatency → max-latency (flag --max-latency, query max-latency). */
+export function optionName (key: InjectionKey): string {
+  return key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+}
+
+/** The environment variable for an option: max-latency → FLAGS_MAX_LATENCY. */
+export function envName (name: string): string {
+  return `FLAGS_${name.replace(/-/g, '_').toUpperCase()}`
+}
+
+function parseValue<K extends InjectionKey> (key: K, text: string): Injection[K] | undefined {
+  const rule: Rule<Injection[K]> = RULES[key]
+  return rule.parse(text)
+}
+
+function formatValue<K extends InjectionKey> (key: K, injection: Injection): string {
+  const rule: Rule<Injection[K]> = RULES[key]
+  return rule.format(injection[key])
+}
+
+const KEY_BY_NAME = new Map(INJECTION_KEYS.map(key => [optionName(key), key]))
+
+export const NO_INJECTION: Injection = Object.freeze({
+  latency: Object.freeze({ kind: 'fixed', ms: 0 }),
+  jitter: 0,
+  maxLatency: 30_000,
+  errorRate: Object.freeze([]),
+  resetRate: 0,
+  hangRate: 0,
+  slowRate: 0,
+  slowBps: 2048,
+  truncateRate: 0
+})
+
+/** The share of requests that get some fault: it can't exceed 1. */
+export function faultRateTotal (injection: Injection): number {
+  const errors = injection.errorRate.reduce((sum, s) => sum + s.rate, 0)
+  return errors + injection.resetRate + injection.hangRate + injection.slowRate + injection.truncateRate
+}
+
+/**
+ * Parse the options in `raw` (keyed by option name: latency, max-latency, ...) on top of `base`.
+ * `spell` turns an option name into the way its source spells it, for the error message.
+ * Only the keys in `allowed` may appear.
+ */
+export function parseInjection (
+  raw: Readonly<Record<string, unknown>>,
+  base: Injection,
+  spell: (name: string) => string,
+  allowed: readonly InjectionKey[] = INJECTION_KEYS
+): Injection {
+  const next: Record<string, unknown> = { ...base }
+  for (const [name, value] of Object.entries(raw)) {
+    const key = KEY_BY_NAME.get(name)
+    if (key === undefined || !allowed.includes(key)) throw unknownOption(spell(name), allowed.map(k => spell(optionName(k))))
+    const parsed = typeof value === 'string' || typeof value === 'number' ? parseValue(key, String(value)) : undefined
+    if (parsed === undefined) throw invalidOption(spell(name), value, RULES[key].accepted)
+    next[key] = parsed
+  }
+  const injection = Object.freeze(next as unknown as Injection)
+  const total = faultRateTotal(injection)
+  if (total > 1 + 1e-9) {
+    const names = ['error-rate', 'reset-rate', 'hang-rate', 'slow-rate', 'truncate-rate'].map(spell).join(' + ')
+    throw invalidOption(names, Number(total.toFixed(6)), 'rates that add up to at most 1')
+  }
+  return injection
+}
+
+/** The injection as option name → text, the form the admin API shows and takes back. */
+export function formatInjection (injection: Injection): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key of INJECTION_KEYS) out[optionName(key)] = formatValue(key, injection)
+  return out
+}
+
+/** A short human line with only what differs from no injection: "latency 500ms..5s, error-rate 418:0.25". */
+export function describeInjection (injection: Injection): string {
+  const current = formatInjection(injection)
+  const plain = formatInjection(NO_INJECTION)
+  const parts = Object.entries(current)
+    .filter(([name, text]) => name === 'latency' || text !== plain[name])
+    .map(([name, text]) => `${name} ${text}`)
+  return parts.join(', ')
+}
+
+export type ProfileName = 'local' | 'delay' | 'error'
+
+export interface Profile { name: ProfileName, port: number, injection: Injection }
+
+const BOOK_DELAY: Latency = Object.freeze({ kind: 'uniform', minMs: 500, maxMs: 5000 })
+
+/** The three sites of the Fluent Python flag examples (flags2_common.py's LOCAL, DELAY, ERROR). */
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
+  local: { name: 'local', port: 8000, injection: NO_INJECTION },
+  delay: { name: 'delay', port: 8001, injection: Object.freeze({ ...NO_INJECTION, latency: BOOK_DELAY }) },
+  error: {
+    name: 'error',
+    port: 8002,
+    injection: Object.freeze({ ...NO_INJECTION, latency: BOOK_DELAY, errorRate: Object.freeze([{ status: DEFAULT_ERROR_STATUS, rate: 0.25 }]) })
+  }
+})

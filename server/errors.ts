@@ -1,0 +1,31 @@
+// Every error the server reports to a person, with one code prefix (as fastify's lib/errors.js).
+// Messages are one line: they name the option or path and say what is accepted.
+
+export type ServerErrorCode =
+  | 'FLAGS_ERR_INVALID_OPTION'
+  | 'FLAGS_ERR_UNKNOWN_OPTION'
+  | 'FLAGS_ERR_USAGE'
+  | 'FLAGS_ERR_FLAGS_DIR'
+
+export class FlagsError extends Error {
+  readonly code: ServerErrorCode
+
+  constructor (code: ServerErrorCode, message: string) {
+    super(message)
+    this.name = 'FlagsError'
+    this.code = code
+  }
+}
+
+/** A value that fails an option's rule. `option` is spelt as the source spells it (--latency, FLAGS_LATENCY, latency). */
+export function invalidOption (option: string, value: unknown, accepted: string): FlagsError {
+  return new FlagsError('FLAGS_ERR_INVALID_OPTION', `${option}: invalid value ${JSON.stringify(value)}; accepted: ${accepted}`)
+}
+
+export function unknownOption (option: string, known: readonly string[]): FlagsError {
+  return new FlagsError('FLAGS_ERR_UNKNOWN_OPTION', `unknown option ${option}; accepted: ${known.join(', ')}`)
+}
+
+export function usageError (message: string): FlagsError {
+  return new FlagsError('FLAGS_ERR_USAGE', message)
+}

@@ -1,0 +1,67 @@
+// The flag set, read from flags/ once at start-up: every request is then a Map lookup, which
+// also means no request path ever reaches the file system.
+
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FlagsError } from './errors.js'
+
+export interface FlagFile {
+  body: Buffer
+  contentType: string
+  etag: string
+}
+
+export interface FlagSet {
+  /** Upper-case country codes, sorted. */
+  codes: readonly string[]
+  /** Keyed by the path under /flags/: "br/br.gif", "br/metadata.json". */
+  files: ReadonlyMap<string, FlagFile>
+}
+
+/** The folder holding package.json, found from this module whether it runs from server/ or dist/server/. */
+export function projectRoot (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `no package.json above ${fileURLToPath(import.meta.url)}`)
+    dir = parent
+  }
+  return dir
+}
+
+export function defaultFlagsDir (): string {
+  return join(projectRoot(), 'flags')
+}
+
+function flagFile (body: Buffer, contentType: string): FlagFile {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
+  return { body, contentType, etag }
+}
+
+export async function loadFlags (dir: string): Promise<FlagSet> {
+  let entries: string[]
+  try {
+    entries = await readdir(dir)
+  } catch {
+    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${dir}: cannot be read; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
+  }
+  const codes = entries.filter(name => /^[a-z]{2}$/.test(name)).sort()
+  if (codes.length === 0) {
+    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${dir}: no country folders; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
+  }
+  const files = new Map<string, FlagFile>()
+  await Promise.all(codes.map(async cc => {
+    const [gif, metadata] = await Promise.all([
+      readFile(join(dir, cc, `${cc}.gif`)),
+      readFile(join(dir, cc, 'metadata.json'))
+    ]).catch(() => {
+      throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${join(dir, cc)}: expected ${cc}.gif and metadata.json`)
+    })
+    files.set(`${cc}/${cc}.gif`, flagFile(gif, 'image/gif'))
+    files.set(`${cc}/metadata.json`, flagFile(metadata, 'application/json; charset=utf-8'))
+  }))
+  return { codes: codes.map(cc => cc.toUpperCase()), files }
+}

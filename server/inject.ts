@@ -1,0 +1,115 @@
+// Apply a fate to a reply: wait the injected delay, then answer, fail with a status, or
+// misbehave at the socket level in a way a real client can observe.
+
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { FastifyReply } from 'fastify'
+import { serverTiming, type Fate } from './fate.js'
+import type { Injection } from './config.js'
+import type { SiteMetrics } from './metrics.js'
+
+/** What the server would send if no fault were drawn. */
+export interface Answer {
+  status: number
+  headers: OutgoingHttpHeaders
+  body: Buffer
+}
+
+/** A slow body is sent in ticks of this length, so that even a 1 B/s rate shows progress. */
+const SLOW_TICK_MS = 100
+
+/**
+ * Resolve true after ms, or false as soon as the client goes away, clearing the timer then:
+ * a timer left running per aborted request would be a leak under an abort storm.
+ */
+function waitUnlessClosed (ms: number, res: ServerResponse): Promise<boolean> {
+  return new Promise(resolve => {
+    const onClose = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      res.removeListener('close', onClose)
+      resolve(true)
+    }, ms)
+    res.once('close', onClose)
+  })
+}
+
+/**
+ * Take the response over from Fastify. A hijacked response that ends without 'finish' (reset,
+ * hang, truncation, client gone) never reaches the onResponse hook, so it is counted here.
+ */
+function takeOver (reply: FastifyReply, route: string, metrics: SiteMetrics): ServerResponse {
+  reply.hijack()
+  const res = reply.raw
+  res.once('close', () => {
+    if (!res.writableFinished) metrics.finish(route, res.headersSent ? res.statusCode : 'none')
+  })
+  return res
+}
+
+function sendSlowly (res: ServerResponse, answer: Answer, bytesPerSecond: number): void {
+  res.writeHead(answer.status, answer.headers)
+  const chunk = Math.max(1, Math.round(bytesPerSecond * SLOW_TICK_MS / 1000))
+  let sent = 0
+  const ticker = setInterval(() => {
+    const next = Math.min(sent + chunk, answer.body.length)
+    res.write(answer.body.subarray(sent, next))
+    sent = next
+    if (sent >= answer.body.length) {
+      clearInterval(ticker)
+      res.end()
+    }
+  }, SLOW_TICK_MS)
+  res.once('close', () => clearInterval(ticker))
+}
+
+export async function deliver (
+  reply: FastifyReply,
+  route: string,
+  answer: Answer,
+  fate: Fate,
+  limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
+  metrics: SiteMetrics
+): Promise<void> {
+  const headers = { ...answer.headers, 'server-timing': serverTiming(fate) }
+  if (fate.delayMs > 0 && !(await waitUnlessClosed(fate.delayMs, reply.raw))) {
+    reply.hijack()
+    metrics.finish(route, 'none')
+    return
+  }
+  const { fault } = fate
+  if (fault.kind === 'none') {
+    await reply.code(answer.status).headers(headers).send(answer.body)
+    return
+  }
+  metrics.countFault(fault.kind === 'http' ? `http-${fault.status}` : fault.kind)
+  if (fault.kind === 'http') {
+    const body = Buffer.from(JSON.stringify({ error: 'injected fault', status: fault.status }))
+    await reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': headers['server-timing'] }).send(body)
+    return
+  }
+  const res = takeOver(reply, route, metrics)
+  // Whatever a fault does, the request is over by --max-latency after it arrived.
+  const budgetMs = Math.max(0, limits.maxLatency - fate.delayMs)
+  switch (fault.kind) {
+    case 'reset':
+      res.socket?.resetAndDestroy()
+      return
+    case 'hang': {
+      const timer = setTimeout(() => res.destroy(), budgetMs)
+      res.once('close', () => clearTimeout(timer))
+      return
+    }
+    case 'slow': {
+      // Speed up rather than break the --max-latency promise with a large body or a tiny rate.
+      const floorBps = budgetMs > 0 ? answer.body.length * 1000 / budgetMs : Infinity
+      sendSlowly(res, { ...answer, headers }, Math.max(limits.slowBps, floorBps))
+      return
+    }
+    case 'truncate':
+      res.writeHead(answer.status, headers)
+      // Close only once the partial bytes are flushed, so the client sees a short body, not a reset.
+      res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => res.destroy())
+  }
+}

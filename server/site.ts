@@ -1,0 +1,19 @@
+// What one running site is: its name, seed and injection, and who may change them.
+
+import type { Injection } from './config.js'
+
+export interface SiteConfig {
+  /** LOCAL, DELAY, ERROR for the book's sites; the profile's name in capitals for a custom one. */
+  name: string
+  seed: number
+  injection: Injection
+  /** Per-request overrides through query parameters or x-flags-* headers. */
+  overrides: boolean
+  /** The admin API: off, open (loopback bind, no token), or behind a bearer token. */
+  admin: { enabled: false } | { enabled: true, token: string | undefined }
+}
+
+/** The live part of a site: the admin API swaps the injection while requests are served. */
+export interface SiteState {
+  injection: Injection
+}
