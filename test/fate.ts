@@ -1,0 +1,92 @@
+import t from 'tap'
+import { fate, fateUniforms, serverTiming } from '../server/fate.js'
+import { injectionOf } from './fixtures/site.js'
+
+const PATHS = Array.from({ length: 20_000 }, (_, i) => `/flags/${i.toString(36)}/${i.toString(36)}.gif`)
+
+function stats (values: number[]): { mean: number, median: number, min: number, max: number, sd: number } {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mean = values.reduce((s, v) => s + v, 0) / values.length
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length)
+  return { mean, median: sorted[Math.floor(sorted.length / 2)] ?? NaN, min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN, sd }
+}
+
+t.test('a fate depends on the seed, the path and the salt only', async t => {
+  const injection = injectionOf({ latency: '500ms..5s', 'error-rate': '0.25', 'reset-rate': '0.1' })
+  t.same(fate(7, '/flags/br/br.gif', '', injection), fate(7, '/flags/br/br.gif', '', injection), 'same inputs, same fate')
+  const differ = (f: (p: string) => unknown, g: (p: string) => unknown): number => PATHS.slice(0, 200).filter(p => JSON.stringify(f(p)) !== JSON.stringify(g(p))).length
+  t.ok(differ(p => fate(7, p, '', injection), p => fate(8, p, '', injection)) > 190, 'another seed draws other fates')
+  t.ok(differ(p => fate(7, p, '', injection), p => fate(7, p, 'class-b', injection)) > 190, 'another salt draws other fates')
+  t.ok(differ(p => fate(Number.MAX_SAFE_INTEGER, p, '', injection), p => fate(Number.MAX_SAFE_INTEGER - 2 ** 32, p, '', injection)) > 190, 'the high bits of the seed count too')
+})
+
+t.test('uniforms are uniform and independent', async t => {
+  const draws = PATHS.map(p => fateUniforms(1, p, ''))
+  for (let i = 0; i < 4; i++) {
+    const s = stats(draws.map(d => d[i] ?? NaN))
+    t.ok(Math.abs(s.mean - 0.5) < 0.01, `uniform ${i}: mean ${s.mean.toFixed(4)} is near 1/2`)
+    t.ok(s.min >= 0 && s.max < 1, `uniform ${i} stays in [0, 1)`)
+  }
+  const n = draws.length
+  const mean = (i: number): number => draws.reduce((s, d) => s + (d[i] ?? 0), 0) / n
+  const m0 = mean(0)
+  const m3 = mean(3)
+  const covariance = draws.reduce((s, d) => s + ((d[0] ?? 0) - m0) * ((d[3] ?? 0) - m3), 0) / n
+  t.ok(Math.abs(covariance / (1 / 12)) < 0.03, `latency and fault draws are uncorrelated (r = ${(covariance * 12).toFixed(4)})`)
+})
+
+t.test('distribution parameters hold for a fixed seed over many paths', async t => {
+  const delays = (options: Record<string, string>): number[] => PATHS.map(p => fate(2024, p, '', injectionOf(options)).delayMs)
+
+  const fixed = stats(delays({ latency: '200ms' }))
+  t.same([fixed.min, fixed.max], [200, 200], 'fixed latency is exact')
+
+  const uniform = stats(delays({ latency: '500ms..5s' }))
+  t.ok(uniform.min >= 500 && uniform.max <= 5000, 'uniform stays within its range')
+  t.ok(Math.abs(uniform.mean - 2750) < 30, `uniform mean ${uniform.mean.toFixed(1)} ms is near 2750 ms`)
+  t.ok(Math.abs(uniform.sd - 4500 / Math.sqrt(12)) < 30, `uniform sd ${uniform.sd.toFixed(1)} is near ${(4500 / Math.sqrt(12)).toFixed(1)}`)
+
+  const normal = stats(delays({ latency: 'normal:1s,100ms' }))
+  t.ok(Math.abs(normal.median - 1000) < 5, `normal median ${normal.median.toFixed(1)} ms is near 1000 ms`)
+  t.ok(Math.abs(normal.sd - 100) < 3, `normal sd ${normal.sd.toFixed(1)} ms is near 100 ms`)
+
+  const lognormal = delays({ latency: 'lognormal:200ms,0.5' })
+  t.ok(Math.abs(stats(lognormal).median - 200) < 5, `lognormal median ${stats(lognormal).median.toFixed(1)} ms is near 200 ms`)
+  const logs = stats(lognormal.map(ms => Math.log(ms)))
+  t.ok(Math.abs(logs.sd - 0.5) < 0.02, `lognormal sigma ${logs.sd.toFixed(3)} is near 0.5`)
+
+  const jittered = stats(delays({ latency: '100ms', jitter: '20ms' }))
+  t.ok(jittered.min >= 80 && jittered.max <= 120, 'jitter stays within ±20 ms')
+  t.ok(Math.abs(jittered.mean - 100) < 1, 'jitter is centred')
+})
+
+t.test('delays are clamped to [0, max-latency]', async t => {
+  const wide = stats(PATHS.map(p => fate(3, p, '', injectionOf({ latency: 'normal:100ms,1s', 'max-latency': '1.5s' })).delayMs))
+  t.equal(wide.min, 0, 'never below zero')
+  t.equal(wide.max, 1500, 'never above --max-latency')
+  t.equal(fate(3, '/x', '', injectionOf({ latency: '1m', 'max-latency': '2s' })).delayMs, 2000, 'a fixed latency above the cap is capped')
+})
+
+t.test('fault rates hold, by kind', async t => {
+  const injection = injectionOf({ 'error-rate': '500:0.1,503:0.05', 'reset-rate': '0.05', 'hang-rate': '0.02', 'slow-rate': '0.03', 'truncate-rate': '0.04' })
+  const counts = new Map<string, number>()
+  for (const p of PATHS) {
+    const { fault } = fate(11, p, '', injection)
+    const name = fault.kind === 'http' ? `http-${fault.status}` : fault.kind
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+  }
+  const expected: Record<string, number> = { 'http-500': 0.1, 'http-503': 0.05, reset: 0.05, hang: 0.02, slow: 0.03, truncate: 0.04, none: 0.71 }
+  for (const [name, rate] of Object.entries(expected)) {
+    const seen = (counts.get(name) ?? 0) / PATHS.length
+    // Five standard errors of a binomial proportion over 20,000 draws.
+    const tolerance = 5 * Math.sqrt(rate * (1 - rate) / PATHS.length)
+    t.ok(Math.abs(seen - rate) <= tolerance, `${name}: ${seen.toFixed(4)} is within ${tolerance.toFixed(4)} of ${rate}`)
+  }
+  t.equal(PATHS.filter(p => fate(11, p, '', injectionOf({})).fault.kind !== 'none').length, 0, 'no rates, no faults')
+  t.equal(PATHS.filter(p => fate(11, p, '', injectionOf({ 'reset-rate': '1' })).fault.kind !== 'reset').length, 0, 'rate 1, every request')
+})
+
+t.test('Server-Timing carries the fate', async t => {
+  t.equal(serverTiming({ delayMs: 812.5, fault: { kind: 'http', status: 418 } }), 'delay;dur=812.5, fault;desc="http-418"')
+  t.equal(serverTiming({ delayMs: 1 / 3, fault: { kind: 'none' } }), 'delay;dur=0.333, fault;desc="none"')
+})
