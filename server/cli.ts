@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { envName, INJECTION_KEYS, optionName, parseInjection, PROFILES, type ProfileName } from './config.js'
 import { DURATION_ACCEPTED, parseDuration } from './duration.js'
-import { invalidOption, usageError } from './errors.js'
+import { invalidOption, parseArgsError, usageError } from './errors.js'
 import { defaultFlagsDir } from './flags.js'
 import type { SiteConfig } from './site.js'
 
@@ -89,9 +89,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   try {
     ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }))
   } catch (error) {
-    const match = /'(-[^']*)'/.exec((error as Error).message)
-    const known = [...SITE_OPTIONS, ...INJECTION_NAMES, 'help'].map(name => `--${name}`)
-    throw usageError(`${match?.[1] ?? 'option'}: ${/argument missing/.test((error as Error).message) ? 'needs a value' : `unknown option; accepted: ${known.join(', ')}`}`)
+    throw parseArgsError(error, [...SITE_OPTIONS, ...INJECTION_NAMES, 'help'].map(name => `--${name}`))
   }
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; the server takes only options (see --help)`)
 

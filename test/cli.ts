@@ -1,0 +1,77 @@
+import t from 'tap'
+import { parseServerArgs } from '../server/cli.js'
+import { formatInjection, PROFILES } from '../server/config.js'
+
+t.test('no options: the book\'s three sites', async t => {
+  const plan = parseServerArgs([], {})
+  t.same(plan.sites.map(s => [s.config.name, s.port]), [['LOCAL', 8000], ['DELAY', 8001], ['ERROR', 8002]])
+  t.same(plan.sites.map(s => formatInjection(s.config.injection)), [PROFILES.local, PROFILES.delay, PROFILES.error].map(p => formatInjection(p.injection)))
+  t.equal(new Set(plan.sites.map(s => s.config.seed)).size, 1, 'one seed for all three')
+  t.equal(plan.host, 'localhost')
+  t.ok(plan.sites.every(s => s.config.overrides && s.config.admin.enabled), 'loopback: overrides and admin on')
+  t.equal(plan.graceMs, 5000)
+})
+
+t.test('one custom site', async t => {
+  const latency = parseServerArgs(['--latency', '200ms', '--seed', '7'], {})
+  t.equal(latency.sites.length, 1, 'an injection option starts one site')
+  t.same([latency.sites[0]?.config.name, latency.sites[0]?.port, latency.sites[0]?.config.seed], ['CUSTOM', 8000, 7])
+  t.equal(formatInjection(latency.sites[0]!.config.injection).latency, '200ms')
+
+  const error = parseServerArgs(['--profile', 'error', '--port', '0'], {})
+  t.same([error.sites[0]?.config.name, error.sites[0]?.port], ['ERROR', 0], 'a profile on a port')
+  t.equal(formatInjection(error.sites[0]!.config.injection)['error-rate'], '418:0.25')
+
+  const tuned = parseServerArgs(['--profile', 'error', '--error-rate', '503:0.5'], {})
+  t.equal(formatInjection(tuned.sites[0]!.config.injection)['error-rate'], '503:0.5', 'flags change the profile')
+  t.equal(formatInjection(tuned.sites[0]!.config.injection).latency, '500ms..5s', 'and keep the rest of it')
+})
+
+t.test('environment variables, under the flags', async t => {
+  const plan = parseServerArgs(['--latency', '1s'], { FLAGS_LATENCY: '2s', FLAGS_ERROR_RATE: '0.5', FLAGS_SEED: '99', FLAGS_PORT: '0' })
+  const injection = formatInjection(plan.sites[0]!.config.injection)
+  t.equal(injection.latency, '1s', 'the flag wins')
+  t.equal(injection['error-rate'], '418:0.5', 'the environment fills in')
+  t.same([plan.sites[0]?.config.seed, plan.sites[0]?.port], [99, 0])
+  t.equal(parseServerArgs([], { FLAGS_LATENCY: '' }).sites.length, 3, 'an empty variable is unset')
+})
+
+t.test('a non-loopback host turns overrides and admin off unless asked', async t => {
+  const open = parseServerArgs(['--host', '0.0.0.0', '--port', '0'], {})
+  t.same([open.sites[0]?.config.overrides, open.sites[0]?.config.admin.enabled], [false, false])
+  const token = parseServerArgs(['--host', '0.0.0.0', '--port', '0', '--admin-token', 'abc', '--overrides', 'on'], {})
+  t.same([token.sites[0]?.config.overrides, token.sites[0]?.config.admin], [true, { enabled: true, token: 'abc' }])
+  for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1']) {
+    t.equal(parseServerArgs(['--host', host], {}).sites[0]?.config.overrides, true, `${host} is loopback`)
+  }
+})
+
+t.test('bad input: one line naming the option and what is accepted', async t => {
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--latency', 'fast'], {}, /^--latency: invalid value "fast"; accepted: a duration/],
+    [['--port', '70000'], {}, /^--port: invalid value "70000"; accepted: a whole number from 0 to 65535/],
+    [['--port', '-1'], {}, /^--port: /],
+    [['--seed', '1.5'], {}, /^--seed: invalid value "1.5"; accepted: a whole number from 0 to 9007199254740991$/],
+    [['--seed', '99999999999999999'], {}, /^--seed: /],
+    [['--profile', 'slow'], {}, /^--profile: invalid value "slow"; accepted: local, delay, error$/],
+    [['--overrides', 'yes'], {}, /^--overrides: invalid value "yes"; accepted: on or off$/],
+    [['--grace', '5'], {}, /^--grace: invalid value "5"; accepted: a duration with a unit/],
+    [['--admin-token', 'a b'], {}, /^--admin-token: invalid value "<hidden>"/],
+    [['--latncy', '1s'], {}, /^--latncy: unknown option; accepted: --profile, --port/],
+    [['--latency'], {}, /^--latency: needs a value$/],
+    [['extra'], {}, /^unexpected argument "extra"/],
+    [[], { FLAGS_LATENCY: 'soon' }, /^FLAGS_LATENCY: invalid value "soon"/],
+    [[], { FLAGS_PORT: 'x' }, /^FLAGS_PORT: invalid value "x"/],
+    [['--error-rate', '0.6', '--reset-rate', '0.6'], {}, /^--error-rate \+ --reset-rate .*: invalid value 1.2; accepted: rates that add up to at most 1$/]
+  ]
+  for (const [argv, env, message] of cases) {
+    const error = t.throws(() => parseServerArgs(argv, env), undefined, `${argv.join(' ')} ${JSON.stringify(env)} is refused`) as Error
+    t.match(error.message, message)
+    t.notOk(error.message.includes('\n'), 'in one line')
+  }
+})
+
+t.test('--help', async t => {
+  t.equal(parseServerArgs(['--help'], {}).help, true)
+  t.equal(parseServerArgs(['-h'], {}).help, true)
+})
