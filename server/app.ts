@@ -9,11 +9,8 @@ import type { FlagSet } from './flags.js'
 import { deliver, type Answer } from './inject.js'
 import { SiteMetrics } from './metrics.js'
 import { registerAdmin } from './admin.js'
+import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './protocol.js'
 import type { SiteConfig, SiteState } from './site.js'
-
-/** The client's salt: the same path with another salt draws another fate. */
-export const SALT_HEADER = 'x-flags-salt'
-export const OVERRIDE_HEADER_PREFIX = 'x-flags-'
 
 /** Everything but max-latency: a client may ask for any fate, but never hold the server longer. */
 export const OVERRIDABLE: readonly InjectionKey[] = INJECTION_KEYS.filter(key => key !== 'maxLatency')

@@ -1,13 +1,12 @@
 // npm run server: parse, load the flags once, start the sites, close them on SIGINT/SIGTERM.
 
-import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import { buildServer } from './app.js'
 import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
 import { describeInjection } from './config.js'
 import { formatDuration } from './duration.js'
 import { FlagsError } from './errors.js'
 import { loadFlags } from './flags.js'
+import { listenSite, type Listening } from './listen.js'
 
 function fail (message: string, code: number): never {
   process.stderr.write(`flag-server: ${message}\n`)
@@ -18,41 +17,41 @@ function urlHost (host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
 }
 
-async function start (plan: ServerPlan): Promise<FastifyInstance[]> {
+async function start (plan: ServerPlan): Promise<Listening[]> {
   const flags = await loadFlags(plan.flagsDir)
-  const apps: FastifyInstance[] = []
+  const sites: Listening[] = []
   const lines: string[] = []
   for (const { config, port } of plan.sites) {
     const app = buildServer(config, flags)
+    let listening: Listening
     try {
-      await app.listen({ host: plan.host, port })
+      listening = await listenSite(app, plan.host, port)
     } catch (error) {
-      await Promise.all(apps.map(async running => await running.close()))
+      await Promise.all([app.close(), ...sites.map(async site => await site.close())])
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EADDRINUSE') fail(`--port ${port}: already in use (another flag server?); pick another with --port, or 0 for a free one`, 1)
       fail(`--host ${plan.host}, --port ${port}: cannot listen (${code ?? (error as Error).message})`, 1)
     }
-    apps.push(app)
-    const { port: bound } = app.server.address() as AddressInfo
-    lines.push(`  ${config.name.padEnd(6)} http://${urlHost(plan.host)}:${bound}/flags  ${describeInjection(config.injection)}`)
+    sites.push(listening)
+    lines.push(`  ${config.name.padEnd(6)} http://${urlHost(plan.host)}:${listening.port}/flags  ${describeInjection(config.injection)}`)
   }
   const seed = plan.sites[0]?.config.seed
   process.stdout.write(`flag server: ${flags.codes.length} flags, seed ${seed} (--seed ${seed} repeats every delay and fault)\n${lines.join('\n')}\nCtrl-C stops it.\n`)
-  return apps
+  return sites
 }
 
 /** Stop accepting, give requests in flight the grace period, then cut what is left. */
-function closeOnSignals (apps: FastifyInstance[], graceMs: number): void {
+function closeOnSignals (sites: Listening[], graceMs: number): void {
   let closing = false
   const close = (signal: NodeJS.Signals): void => {
     if (closing) process.exit(130)
     closing = true
     process.stdout.write(`${signal}: closing, requests in flight get up to ${formatDuration(graceMs)}\n`)
     const cut = setTimeout(() => {
-      for (const app of apps) app.server.closeAllConnections()
+      for (const site of sites) site.cut()
     }, graceMs)
     cut.unref()
-    Promise.all(apps.map(async app => await app.close())).then(
+    Promise.all(sites.map(async site => await site.close())).then(
       () => process.exit(0),
       (error: Error) => fail(`closing: ${error.message}`, 1)
     )
@@ -73,14 +72,14 @@ async function main (): Promise<void> {
     process.stdout.write(SERVER_HELP)
     return
   }
-  let apps: FastifyInstance[]
+  let sites: Listening[]
   try {
-    apps = await start(plan)
+    sites = await start(plan)
   } catch (error) {
     if (error instanceof FlagsError) fail(error.message, 2)
     throw error
   }
-  closeOnSignals(apps, plan.graceMs)
+  closeOnSignals(sites, plan.graceMs)
 }
 
 await main()

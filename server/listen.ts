@@ -1,0 +1,42 @@
+// Bind a built site. "localhost" means both loopbacks, 127.0.0.1 and ::1, whatever the
+// resolver says: Fastify binds what dns.lookup('localhost') returns, which on many machines is
+// 127.0.0.1 alone, while clients may resolve localhost to ::1 first and be refused.
+
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+
+export interface Listening {
+  port: number
+  /** Stop accepting; resolves when every request in flight, on either loopback, is done. */
+  close: () => Promise<void>
+  /** Cut every connection now: what is left when the grace period is over. */
+  cut: () => void
+}
+
+/** A ::1 listener on the same port, answering with the same request handler. */
+async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server | undefined> {
+  const [handler] = app.server.listeners('request') as Array<(...args: unknown[]) => void>
+  const twin = createServer(handler)
+  const bound = await new Promise<boolean>(resolve => {
+    twin.once('error', () => resolve(false))
+    twin.listen({ host: '::1', port, ipv6Only: true }, () => resolve(true))
+  })
+  // A machine with no IPv6 loopback still serves on 127.0.0.1, as Fastify would.
+  return bound ? twin : undefined
+}
+
+export async function listenSite (app: FastifyInstance, host: string, port: number): Promise<Listening> {
+  const localhost = host === 'localhost'
+  await app.listen({ host: localhost ? '127.0.0.1' : host, port })
+  const bound = (app.server.address() as AddressInfo).port
+  const twin = localhost ? await listenV6Twin(app, bound) : undefined
+  const servers = twin === undefined ? [app.server] : [app.server, twin]
+  return {
+    port: bound,
+    close: async () => {
+      await Promise.all([app.close(), new Promise(resolve => twin === undefined ? resolve(undefined) : twin.close(resolve))])
+    },
+    cut: () => { for (const server of servers) server.closeAllConnections() }
+  }
+}
