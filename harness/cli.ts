@@ -1,0 +1,194 @@
+// The harness's command line: the book's flags2 interface (CC letters, -a, -e, -l, -m, -s, -v)
+// plus the measuring options. Pure: main.ts acts on the result.
+
+import { parseArgs } from 'node:util'
+import { INJECTION_KEYS, NO_INJECTION, optionName, parseInjection } from '../server/config.js'
+import { DURATION_ACCEPTED, parseDuration } from '../server/duration.js'
+import { invalidOption, parseArgsError, usageError } from '../server/errors.js'
+import { MAX_SEED } from '../server/cli.js'
+import { MODE_NAMES, type ModeName } from './modes/mode.js'
+
+export const HARNESS_HELP = `Usage: npm run harness -- [options] [CC ...]
+
+Downloads flags with three kinds of client, one after the other, against one flag server,
+and measures them side by side: sequential (one request after another), pooled (a pool of
+worker threads, one download each at a time) and async (one event loop, many requests in
+flight). With no server given it starts its own, in a child process.
+
+Which flags (as the book's flags2 programs):
+  CC ...                  country codes (BR) or first letters (B = BA..BZ); default: the 20
+                          most populous countries
+  -a, --all               every flag the server has (194)
+  -e, --every             every code AA..ZZ (676, most of them 404)
+  -l, --limit N           only the first N codes, in sorted order
+
+How:
+  -m, --max-req N         concurrency: pool size for pooled, requests in flight for async
+                          (1 to 1000, default 20, capped by the number of codes)
+  --mode LIST             modes to run, in order (default sequential,pooled,async)
+  --repeat K              K measured runs per mode (1 to 100, default 1); K > 1 adds one
+                          warm-up run first, not measured
+  --timeout DURATION      per request, headers and body (default 3.1s, the book's)
+  --save DIR              save each flag as DIR/XX.gif (the book's downloaded/)
+
+Server:
+  -s, --server LABEL|URL  LOCAL, DELAY or ERROR (the book's sites on localhost ports 8000,
+                          8001, 8002; start them with npm run server) or a URL such as
+                          http://127.0.0.1:8001/flags. Default: a server of its own.
+  --seed N                the embedded server's seed (default: random, printed)
+  --latency SPEC, --jitter, --max-latency, --error-rate, --reset-rate, --hang-rate,
+  --slow-rate, --slow-bps, --truncate-rate
+                          injection, as npm run server -- --help describes; they configure
+                          the embedded server, or go as x-flags-* headers to another one.
+                          With none, the embedded server injects a fixed 100ms latency.
+
+Report:
+  -v, --verbose           one line per code as it completes
+  --json                  one JSON document on stdout instead of the tables
+  -h, --help
+
+Exit: 0 when the run completed (failed requests are counted, not fatal), 1 when the server
+cannot be reached, 2 for bad options, 130 when interrupted (the partial report is printed).
+`
+
+/** flags2_common.POP20_CC */
+export const POP20 = ['CN', 'IN', 'US', 'ID', 'BR', 'PK', 'NG', 'BD', 'RU', 'JP', 'MX', 'PH', 'VN', 'ET', 'EG', 'DE', 'IR', 'TR', 'CD', 'FR']
+
+/** flags2_common.SERVERS, less REMOTE: the book's sites as npm run server starts them. */
+export const BOOK_SITES: Readonly<Record<string, string>> = { LOCAL: 'http://localhost:8000/flags', DELAY: 'http://localhost:8001/flags', ERROR: 'http://localhost:8002/flags' }
+
+/** Used by the embedded server when no injection option is given, so a bare run shows the lesson. */
+export const DEFAULT_LATENCY = '100ms'
+
+export type CodeChoice = { kind: 'pop20' } | { kind: 'all' } | { kind: 'every' } | { kind: 'list', args: string[] }
+
+export type ServerChoice = { kind: 'embedded' } | { kind: 'url', baseUrl: string, label: string | null }
+
+export interface HarnessOptions {
+  help: boolean
+  codes: CodeChoice
+  limit: number | null
+  maxReq: number
+  server: ServerChoice
+  modes: ModeName[]
+  repeat: number
+  timeoutMs: number
+  saveDir: string | null
+  seed: number | null
+  /** Injection options as typed (option name → text), already checked by the server's rules. */
+  injection: Record<string, string>
+  verbose: boolean
+  json: boolean
+}
+
+const A_TO_Z = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
+
+function wholeNumber (value: string, option: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw invalidOption(option, value, `a whole number from ${min} to ${max}`)
+  return Number(value)
+}
+
+function parseServer (value: string): ServerChoice {
+  const label = value.toUpperCase()
+  const site = BOOK_SITES[label]
+  if (site !== undefined) return { kind: 'url', baseUrl: site, label }
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw invalidOption('--server', value, `${Object.keys(BOOK_SITES).join(', ')} or an http URL such as http://127.0.0.1:8001/flags`)
+  }
+  // The book's base URLs end in /flags; a bare origin means the same place.
+  const path = url.pathname.replace(/\/+$/, '')
+  return { kind: 'url', baseUrl: `${url.origin}${path === '' ? '/flags' : path}`, label: null }
+}
+
+function parseModes (value: string): ModeName[] {
+  const modes = value.split(',').map(m => m.trim())
+  if (modes.length === 0 || modes.some(m => !(MODE_NAMES as readonly string[]).includes(m)) || new Set(modes).size !== modes.length) {
+    throw invalidOption('--mode', value, `a comma-separated list of ${MODE_NAMES.join(', ')}, each once`)
+  }
+  return modes as ModeName[]
+}
+
+function parseCodeArgs (args: string[]): CodeChoice {
+  for (const arg of args) {
+    if (!/^[A-Za-z]{1,2}$/.test(arg)) throw usageError(`CC ${JSON.stringify(arg)}: each CC argument must be a letter A to Z or a code AA to ZZ`)
+  }
+  return args.length === 0 ? { kind: 'pop20' } : { kind: 'list', args: args.map(a => a.toUpperCase()) }
+}
+
+export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
+  const injectionOptions = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
+  const options = {
+    all: { type: 'boolean', short: 'a' },
+    every: { type: 'boolean', short: 'e' },
+    limit: { type: 'string', short: 'l' },
+    'max-req': { type: 'string', short: 'm' },
+    server: { type: 'string', short: 's' },
+    verbose: { type: 'boolean', short: 'v' },
+    mode: { type: 'string' },
+    repeat: { type: 'string' },
+    timeout: { type: 'string' },
+    save: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...injectionOptions
+  } as const
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
+  }
+  const { values, positionals } = parsed
+  const text = (name: string): string | undefined => (values as Record<string, string | boolean | undefined>)[name] as string | undefined
+
+  if (values.all === true && values.every === true) throw usageError('--all and --every: choose one')
+  if ((values.all === true || values.every === true) && positionals.length > 0) throw usageError(`CC ${positionals.join(' ')}: no country codes with --all or --every`)
+  const codes: CodeChoice = values.every === true ? { kind: 'every' } : values.all === true ? { kind: 'all' } : parseCodeArgs(positionals)
+
+  const injection = Object.fromEntries(INJECTION_NAMES.flatMap(name => text(name) === undefined ? [] : [[name, text(name) as string]]))
+  parseInjection(injection, NO_INJECTION, name => `--${name}`)
+
+  const server = values.server === undefined ? { kind: 'embedded' as const } : parseServer(values.server)
+  const seed = values.seed === undefined ? null : wholeNumber(values.seed, '--seed', 0, MAX_SEED)
+  if (server.kind === 'url') {
+    if (seed !== null) throw usageError(`--seed: only for the harness's own server; ${server.baseUrl} has its own seed (the report prints it)`)
+    if (injection['max-latency'] !== undefined) throw usageError('--max-latency: only for the harness\'s own server; another server keeps its own cap')
+  }
+
+  const timeout = values.timeout === undefined ? 3100 : parseDuration(values.timeout)
+  if (timeout === undefined || timeout <= 0 || timeout > 600_000) throw invalidOption('--timeout', values.timeout, `${DURATION_ACCEPTED}, above 0 and at most 10m`)
+
+  return {
+    help: values.help === true,
+    codes,
+    limit: values.limit === undefined ? null : wholeNumber(values.limit, '--limit', 1, 676),
+    maxReq: values['max-req'] === undefined ? 20 : wholeNumber(values['max-req'], '--max-req', 1, 1000),
+    server,
+    modes: values.mode === undefined ? [...MODE_NAMES] : parseModes(values.mode),
+    repeat: values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100),
+    timeoutMs: timeout,
+    saveDir: values.save ?? null,
+    seed,
+    injection,
+    verbose: values.verbose === true,
+    json: values.json === true
+  }
+}
+
+/** The codes to fetch, sorted, as flags2_common.expand_cc_args. `served` is the server's list, for --all. */
+export function expandCodes (choice: CodeChoice, served: readonly string[], limit: number | null): string[] {
+  let codes: string[]
+  switch (choice.kind) {
+    case 'pop20': codes = POP20; break
+    case 'all': codes = [...served]; break
+    case 'every': codes = [...A_TO_Z].flatMap(a => [...A_TO_Z].map(b => a + b)); break
+    case 'list': codes = choice.args.flatMap(arg => arg.length === 1 ? [...A_TO_Z].map(b => arg + b) : [arg])
+  }
+  return [...new Set(codes)].sort().slice(0, limit ?? undefined)
+}

@@ -1,0 +1,26 @@
+// flags2_asyncio.py: one thread, one event loop, at most C requests in flight behind a
+// semaphore, over a pool of C keep-alive connections; results taken as they complete.
+
+import { Pool } from 'undici'
+import { downloadOne } from '../download.js'
+import { asCompleted } from '../executor.js'
+import { Semaphore } from '../semaphore.js'
+import { recorder, type ModeContext, type ModeSession } from './mode.js'
+
+export async function openAsync (context: ModeContext): Promise<ModeSession> {
+  const pool = new Pool(new URL(context.baseUrl).origin, { connections: context.concurrency })
+  return {
+    run: async onRecord => {
+      const run = recorder(onRecord)
+      const semaphore = new Semaphore(context.concurrency)
+      const toDo = context.codes.map(async cc => await semaphore.run(async () =>
+        context.interrupt.aborted ? null : await downloadOne(pool, context.baseUrl, cc, context.download, context.interrupt)))
+      for await (const { promise } of asCompleted(toDo)) {
+        const record = await promise
+        if (record !== null) run.add(record)
+      }
+      return run.finish()
+    },
+    close: async () => await pool.destroy()
+  }
+}

@@ -1,0 +1,51 @@
+// What every mode gets and gives back. A mode only decides how downloadOne is scheduled.
+// A mode is opened once (its clients, its pool) and run once or more: a warm-up run then warms
+// the connections and the JIT of every mode alike.
+
+import type { DownloadOptions } from '../download.js'
+import { wallClockMs, type RequestRecord } from '../record.js'
+
+export const MODE_NAMES = ['sequential', 'pooled', 'async'] as const
+export type ModeName = typeof MODE_NAMES[number]
+
+export interface ModeContext {
+  /** The flags' base URL, e.g. http://127.0.0.1:8000/flags */
+  baseUrl: string
+  /** Country codes in dispatch order. */
+  codes: readonly string[]
+  /** Requests at once: 1 for sequential, workers for pooled, the semaphore for async. */
+  concurrency: number
+  download: DownloadOptions
+  /** Ctrl-C: stop handing out requests, cut those in flight. */
+  interrupt: AbortSignal
+}
+
+/** Called as each request completes, in completion order (progress, --verbose). */
+export type OnRecord = (record: RequestRecord) => void
+
+export interface ModeSession {
+  run: (onRecord: OnRecord) => Promise<ModeRun>
+  close: () => Promise<void>
+}
+
+export interface ModeRun {
+  /** In completion order. */
+  records: RequestRecord[]
+  startMs: number
+  endMs: number
+  /** Pool start-up, measured apart from the downloads (pooled only). */
+  startupMs: number | null
+}
+
+/** Collects records as they complete; the clock starts when it is made. */
+export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) => void, finish: (startupMs?: number) => ModeRun } {
+  const records: RequestRecord[] = []
+  const startMs = wallClockMs()
+  return {
+    add: record => {
+      records.push(record)
+      onRecord(record)
+    },
+    finish: (startupMs?: number) => ({ records, startMs, endMs: wallClockMs(), startupMs: startupMs ?? null })
+  }
+}

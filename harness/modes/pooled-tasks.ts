@@ -1,0 +1,19 @@
+// What each worker thread of the pooled mode runs: downloadOne over a client of its own, one
+// connection, one download at a time (the Node twin of a thread blocked in I/O).
+
+import { workerData } from 'node:worker_threads'
+import { Client } from 'undici'
+import { downloadOne, type DownloadOptions } from '../download.js'
+import type { RequestRecord } from '../record.js'
+
+export interface PooledWorkerData {
+  baseUrl: string
+  download: DownloadOptions
+}
+
+const { baseUrl, download: options } = workerData as PooledWorkerData
+const client = new Client(new URL(baseUrl).origin)
+
+export async function download (cc: string): Promise<RequestRecord> {
+  return await downloadOne(client, baseUrl, cc, options)
+}

@@ -1,0 +1,29 @@
+// flags_threadpool.py: a fixed pool of W worker threads fed from one queue, results taken as
+// they complete (as_completed). Starting the pool is timed apart from the downloads.
+
+import { asCompleted, ThreadPoolExecutor } from '../executor.js'
+import { recorder, type ModeContext, type ModeSession } from './mode.js'
+import type { PooledWorkerData } from './pooled-tasks.js'
+
+export async function openPooled (context: ModeContext): Promise<ModeSession> {
+  const workerData: PooledWorkerData = { baseUrl: context.baseUrl, download: context.download }
+  const pool = await ThreadPoolExecutor.start<typeof import('./pooled-tasks.js')>(context.concurrency, new URL('./pooled-tasks.js', import.meta.url), { workerData })
+  // Ctrl-C: the workers are stopped where they are; codes without a result count as not run.
+  const stop = (): void => { pool.terminate().catch(() => {}) }
+  context.interrupt.addEventListener('abort', stop, { once: true })
+  return {
+    run: async onRecord => {
+      const run = recorder(onRecord)
+      const futures = context.codes.map(cc => pool.submit('download', cc))
+      for await (const { promise } of asCompleted(futures)) {
+        const record = await promise.catch(() => null)
+        if (record !== null) run.add(record)
+      }
+      return run.finish(pool.startupMs)
+    },
+    close: async () => {
+      context.interrupt.removeEventListener('abort', stop)
+      await pool.shutdown()
+    }
+  }
+}

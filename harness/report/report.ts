@@ -1,0 +1,26 @@
+// The whole result of a harness run: one plain object that --json prints as it is and the
+// terminal report reads from.
+
+import type { ModeFigures } from '../figures.js'
+
+export interface HarnessReport {
+  /** The server's seed: every delay and fault follows from it. */
+  seed: number | null
+  server: {
+    /** The flags' base URL. */
+    url: string
+    /** Started by the harness in a child process. */
+    embedded: boolean
+    /** The injection in force (GET /admin/config), when the server shows it. */
+    config: Record<string, string> | null
+    /** Why this latency, when the harness chose it. */
+    note: string | null
+  }
+  machine: { node: string, cpus: number, platform: string }
+  /** The command that reproduces this run. */
+  command: string
+  codes: string[]
+  /** A mode was cut short: Ctrl-C, or the server stopped answering. */
+  incomplete: boolean
+  modes: ModeFigures[]
+}

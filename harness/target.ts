@@ -1,0 +1,105 @@
+// Which server the harness measures: its own (a child process, never on the harness's event
+// loop) or one given by label or URL, with the injection flags sent as per-request headers.
+
+import { randomInt } from 'node:crypto'
+import { request } from 'undici'
+import { OVERRIDE_HEADER_PREFIX } from '../server/protocol.js'
+import { DEFAULT_LATENCY, type HarnessOptions } from './cli.js'
+import { startEmbeddedServer } from './embedded.js'
+
+export interface Target {
+  baseUrl: string
+  embedded: boolean
+  seed: number | null
+  config: Record<string, string> | null
+  note: string | null
+  /** Sent with every download: the injection flags, for a server the harness did not start. */
+  headers: Record<string, string>
+  /** The flag codes the server lists (GET /flags), for --all. */
+  listCodes: () => Promise<string[]>
+  stop: () => Promise<void>
+}
+
+/** The server cannot be used: exit 1 with this one line. */
+export class TargetError extends Error {}
+
+const PROBE_TIMEOUT_MS = 3000
+
+async function getJson (url: string): Promise<{ status: number, body: unknown }> {
+  const res = await request(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
+  const text = await res.body.text()
+  try {
+    return { status: res.statusCode, body: JSON.parse(text) }
+  } catch {
+    return { status: res.statusCode, body: null }
+  }
+}
+
+function describeFailure (error: unknown): string {
+  const { code, name, message } = error as { code?: string, name?: string, message?: string }
+  return code ?? (name === 'TimeoutError' ? `no answer in ${PROBE_TIMEOUT_MS / 1000}s` : message ?? String(error))
+}
+
+function siteOrigin (baseUrl: string): string {
+  return new URL(baseUrl).origin
+}
+
+/** GET /healthz, /admin/config: what the server says of itself. A server that is not ours may have neither. */
+async function inspect (baseUrl: string): Promise<{ seed: number | null, config: Record<string, string> | null }> {
+  const origin = siteOrigin(baseUrl)
+  let health: { status: number, body: unknown }
+  try {
+    health = await getJson(`${origin}/healthz`)
+  } catch (error) {
+    throw new TargetError(`server ${baseUrl}: unreachable (${describeFailure(error)}); start it with npm run server, or leave out --server to let the harness start its own`)
+  }
+  if (health.status >= 500) throw new TargetError(`server ${baseUrl}: unhealthy (GET /healthz answered ${health.status})`)
+  const seed = (health.body as { seed?: unknown } | null)?.seed
+  const config = await getJson(`${origin}/admin/config`).catch(() => ({ status: 0, body: null }))
+  return {
+    seed: typeof seed === 'number' ? seed : null,
+    config: config.status === 200 ? config.body as Record<string, string> : null
+  }
+}
+
+async function listCodes (baseUrl: string): Promise<string[]> {
+  const list = await getJson(baseUrl).catch(error => { throw new TargetError(`--all: GET ${baseUrl} failed (${describeFailure(error)})`) })
+  const codes = (list.body as { codes?: unknown } | null)?.codes
+  if (list.status !== 200 || !Array.isArray(codes) || !codes.every(c => typeof c === 'string')) {
+    throw new TargetError(`--all: the server at ${baseUrl} does not list its flags (GET answered ${list.status})`)
+  }
+  return codes as string[]
+}
+
+export async function openTarget (options: HarnessOptions): Promise<Target> {
+  const injectionArgs = Object.entries(options.injection).flatMap(([name, value]) => [`--${name}`, value])
+  if (options.server.kind === 'url') {
+    const { baseUrl } = options.server
+    const { seed, config } = await inspect(baseUrl)
+    const headers = Object.fromEntries(Object.entries(options.injection).map(([name, value]) => [`${OVERRIDE_HEADER_PREFIX}${name}`, value]))
+    const note = injectionArgs.length > 0 ? `per-request overrides sent: ${injectionArgs.join(' ')}` : null
+    return { baseUrl, embedded: false, seed, config, note, headers, listCodes: async () => await listCodes(baseUrl), stop: async () => {} }
+  }
+
+  const seed = options.seed ?? randomInt(1, 1_000_000)
+  const defaulted = injectionArgs.length === 0
+  const args = ['--seed', String(seed), ...(defaulted ? ['--latency', DEFAULT_LATENCY] : injectionArgs)]
+  let server: Awaited<ReturnType<typeof startEmbeddedServer>>
+  try {
+    server = await startEmbeddedServer(args)
+  } catch (error) {
+    throw new TargetError(`the harness's own server did not start: ${(error as Error).message}`)
+  }
+  const baseUrl = `${server.url}/flags`
+  const { config } = await inspect(baseUrl).catch(async error => { await server.stop(); throw error })
+  return {
+    baseUrl,
+    embedded: true,
+    seed,
+    config,
+    note: defaulted ? 'the harness\'s default latency, as no injection option was given (--latency 0ms for none)' : null,
+    headers: {},
+    listCodes: async () => await listCodes(baseUrl),
+    stop: server.stop
+  }
+}
