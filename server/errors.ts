@@ -33,7 +33,8 @@ export function usageError (message: string): FlagsError {
 /** node:util parseArgs throws multi-part messages; say the same in our one-line form. */
 export function parseArgsError (error: unknown, known: readonly string[]): FlagsError {
   const message = error instanceof Error ? error.message : String(error)
-  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? 'option'
+  // "Option '-m, --max-req <value>' argument missing": name the long form.
+  const option = /'(?:-\w, )?(--?[^' ,]+)/.exec(message)?.[1] ?? 'option'
   if (/argument missing/.test(message)) return usageError(`${option}: needs a value`)
   if (/does not take an argument/.test(message)) return usageError(`${option}: takes no value`)
   return usageError(`${option}: unknown option; accepted: ${known.join(', ')}`)
