@@ -1,0 +1,89 @@
+import { createConnection, createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import type { HarnessReport } from '../../harness/report/report.js'
+import { runCompiled, spawnCompiled } from '../fixtures/run.js'
+
+const harness = async (args: string[]): ReturnType<typeof runCompiled> => await runCompiled('harness/main.js', args)
+
+/** Resolves true when nothing listens on the port any more. */
+async function refused (url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return await new Promise(resolve => {
+    const socket = createConnection({ host: hostname, port: Number(port) })
+    socket.once('connect', () => { socket.destroy(); resolve(false) })
+    socket.once('error', () => resolve(true))
+  })
+}
+
+t.test('--json: the documented fields, and the embedded server is gone after the run', async t => {
+  const run = await harness(['--json', '--latency', '20ms', '--seed', '11', '-m', '4', '-l', '6'])
+  t.equal(run.code, 0, 'exit 0')
+  t.equal(run.stderr, '', 'nothing on stderr when piped')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { seed: 11, server: { embedded: true, config: { latency: '20ms' } }, incomplete: false, codes: ['BD', 'BR', 'CD', 'CN', 'DE', 'EG'] })
+  t.match(report.command, /^npm run harness -- --json --latency 20ms --seed 11 -m 4 -l 6$/)
+  t.same(report.modes.map(m => m.mode), ['sequential', 'pooled', 'async'])
+  for (const m of report.modes) {
+    for (const field of ['mode', 'concurrency', 'elapsedMs', 'runsMs', 'idealMs', 'speedup', 'efficiency', 'ok', 'notFound', 'errors', 'errorReasons', 'latencyMs', 'requests']) {
+      t.ok(field in m, `${m.mode} has ${field}`)
+    }
+    t.equal(m.ok + m.notFound + m.errors, 6, `${m.mode}: the counts add up to the codes`)
+    t.equal(m.requests.length, 6)
+    t.match(m.requests[0], { cc: 'BD', outcome: 'ok', status: 200, injectedDelayMs: 20 })
+    t.ok(m.requests.every(r => r.endMs >= r.startMs + 20), `${m.mode}: every request took at least its delay`)
+    t.ok(m.elapsedMs >= m.idealMs, `${m.mode}: no faster than ideal`)
+  }
+  t.same(report.modes.map(m => m.concurrency), [1, 4, 4])
+  t.equal(report.modes[0]?.idealMs, 120, 'sequential ideal: 6 × 20 ms')
+  t.equal(report.modes[2]?.idealMs, 40, 'async ideal: 6 requests over 4 slots, 2 rounds of 20 ms')
+  t.ok(await refused(report.server.url), 'the embedded server no longer listens')
+})
+
+t.test('the terminal report has the table and the book\'s closing lines', async t => {
+  const run = await harness(['--latency', '0ms', '--mode', 'async', 'B', '-m', '30'])
+  t.equal(run.code, 0)
+  t.match(run.stdout, /^Flag harness: 26 flags, from BA to BZ$/m)
+  t.match(run.stdout, /^mode\s+conc\s+elapsed\s+ideal\s+effic\s+speedup\s+ok\s+404\s+err/m)
+  t.match(run.stdout, /^async\s+26\s/m, '-m is capped by the number of codes')
+  t.match(run.stdout, /^-{20}\n 17 flags downloaded\.\n {2}9 not found\.\nElapsed time: \d+\.\d\ds$/m, 'flags2_common.final_report, as the book prints it for B')
+})
+
+t.test('usage errors: one line, exit 2; nothing started', async t => {
+  for (const args of [['-m', '0'], ['--mode', 'fast'], ['--latency', 'x'], ['BRA'], ['--nope']]) {
+    const run = await harness(args)
+    t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
+    t.match(run.stderr, /^flag-harness: \S/)
+    t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
+  }
+  const help = await harness(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /^Usage: npm run harness -- \[options\] \[CC \.\.\.\]/)
+})
+
+t.test('an unreachable server: one line, exit 1', async t => {
+  const closed = createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const { port } = closed.address() as AddressInfo
+  await new Promise(resolve => closed.close(resolve))
+  const run = await harness(['-s', `http://127.0.0.1:${port}/flags`])
+  t.equal(run.code, 1)
+  t.match(run.stderr, new RegExp(`^flag-harness: server http://127.0.0.1:${port}/flags: unreachable \\(ECONNREFUSED\\); start it with npm run server`))
+  t.equal(run.stderr.trim().split('\n').length, 1)
+})
+
+t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left', async t => {
+  const running = spawnCompiled('harness/main.js', ['--json', '-v', '--latency', '300ms', '--mode', 'sequential', '-a'])
+  // -v prints a line per completed code: once two are done, the run is well under way.
+  await running.stderrMatches(/^\w\w OK\n\w\w OK\n/)
+  running.child.kill('SIGINT')
+  const run = await running.finished
+  t.equal(run.code, 130, 'exit 130')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.equal(report.incomplete, true, 'marked incomplete')
+  const [sequential] = report.modes
+  t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
+  t.equal(sequential?.complete, false)
+  t.equal((sequential?.ok ?? 0) + (sequential?.errors ?? 0) + (sequential?.notRun ?? 0) + (sequential?.notFound ?? 0), 194, 'ok + not found + errors + not run = codes')
+  t.ok(await refused(report.server.url), 'the embedded server is stopped')
+})
