@@ -26,8 +26,10 @@ How:
   -m, --max-req N         concurrency: pool size for pooled, requests in flight for async
                           (1 to 1000, default 20, capped by the number of codes)
   --mode LIST             modes to run, in order (default sequential,pooled,async)
-  --repeat K              K measured runs per mode (1 to 100, default 1); K > 1 adds one
-                          warm-up run first, not measured
+  --repeat K              K measured runs per mode (1 to 100, default 1)
+  --warmup N              runs per mode before the measured ones, not measured: they warm the
+                          connections, the pool and the JIT (0 to 100; default 1 when
+                          --repeat is above 1, else 0)
   --timeout DURATION      per request, headers and body (default 3.1s, the book's)
   --save DIR              save each flag as DIR/XX.gif (the book's downloaded/)
 
@@ -72,6 +74,7 @@ export interface HarnessOptions {
   server: ServerChoice
   modes: ModeName[]
   repeat: number
+  warmup: number
   timeoutMs: number
   saveDir: string | null
   seed: number | null
@@ -131,6 +134,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     verbose: { type: 'boolean', short: 'v' },
     mode: { type: 'string' },
     repeat: { type: 'string' },
+    warmup: { type: 'string' },
     timeout: { type: 'string' },
     save: { type: 'string' },
     seed: { type: 'string' },
@@ -164,6 +168,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
   const timeout = values.timeout === undefined ? 3100 : parseDuration(values.timeout)
   if (timeout === undefined || timeout <= 0 || timeout > 600_000) throw invalidOption('--timeout', values.timeout, `${DURATION_ACCEPTED}, above 0 and at most 10m`)
 
+  const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)
   return {
     help: values.help === true,
     codes,
@@ -171,7 +176,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     maxReq: values['max-req'] === undefined ? 20 : wholeNumber(values['max-req'], '--max-req', 1, 1000),
     server,
     modes: values.mode === undefined ? [...MODE_NAMES] : parseModes(values.mode),
-    repeat: values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100),
+    repeat,
+    warmup: values.warmup === undefined ? (repeat > 1 ? 1 : 0) : wholeNumber(values.warmup, '--warmup', 0, 100),
     timeoutMs: timeout,
     saveDir: values.save ?? null,
     seed,

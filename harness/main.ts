@@ -42,7 +42,7 @@ async function measure (options: HarnessOptions, target: Target, codes: string[]
     const session = await OPENERS[mode]({ baseUrl: target.baseUrl, codes, concurrency, download, interrupt })
     const runs: ModeRun[] = []
     try {
-      if (options.repeat > 1) await session.run(() => {})
+      for (let w = 0; w < options.warmup && !interrupt.aborted; w++) await session.run(() => {})
       for (let k = 0; k < options.repeat && !interrupt.aborted; k++) {
         const label = options.repeat > 1 ? `${mode} ${k + 1}/${options.repeat}` : mode
         const progress = showProgress ? progressBar(process.stderr, label, codes.length) : silentProgress

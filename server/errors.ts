@@ -36,6 +36,7 @@ export function parseArgsError (error: unknown, known: readonly string[]): Flags
   // "Option '-m, --max-req <value>' argument missing": name the long form.
   const option = /'(?:-\w, )?(--?[^' ,]+)/.exec(message)?.[1] ?? 'option'
   if (/argument missing/.test(message)) return usageError(`${option}: needs a value`)
+  if (/argument is ambiguous/.test(message)) return usageError(`${option}: needs a value; for one that starts with a dash, write ${option}=VALUE`)
   if (/does not take an argument/.test(message)) return usageError(`${option}: takes no value`)
   return usageError(`${option}: unknown option; accepted: ${known.join(', ')}`)
 }

@@ -3,7 +3,7 @@ import { BOOK_SITES, expandCodes, parseHarnessArgs, POP20 } from '../../harness/
 
 t.test('defaults', async t => {
   const options = parseHarnessArgs([])
-  t.match(options, { help: false, codes: { kind: 'pop20' }, limit: null, maxReq: 20, server: { kind: 'embedded' }, modes: ['sequential', 'pooled', 'async'], repeat: 1, timeoutMs: 3100, saveDir: null, seed: null, injection: {}, verbose: false, json: false })
+  t.match(options, { help: false, codes: { kind: 'pop20' }, limit: null, maxReq: 20, server: { kind: 'embedded' }, modes: ['sequential', 'pooled', 'async'], repeat: 1, warmup: 0, timeoutMs: 3100, saveDir: null, seed: null, injection: {}, verbose: false, json: false })
   t.same(expandCodes(options.codes, [], null), [...POP20].sort(), 'the book\'s 20 most populous, sorted')
 })
 
@@ -19,10 +19,11 @@ t.test('the book\'s code expansion', async t => {
 
 t.test('options', async t => {
   const o = parseHarnessArgs(['-m', '7', '--mode', 'async,sequential', '--repeat', '3', '--timeout', '1.5s', '--save', 'out', '--seed', '9', '--latency', '200ms', '--error-rate', '0.1', '-v', '--json'])
-  t.match(o, { maxReq: 7, modes: ['async', 'sequential'], repeat: 3, timeoutMs: 1500, saveDir: 'out', seed: 9, injection: { latency: '200ms', 'error-rate': '0.1' }, verbose: true, json: true })
+  t.match(o, { maxReq: 7, modes: ['async', 'sequential'], repeat: 3, warmup: 1, timeoutMs: 1500, saveDir: 'out', seed: 9, injection: { latency: '200ms', 'error-rate': '0.1' }, verbose: true, json: true })
   t.same(parseHarnessArgs(['-s', 'delay']).server, { kind: 'url', baseUrl: BOOK_SITES.DELAY, label: 'DELAY' }, 'labels are the book\'s, any case')
   t.same(parseHarnessArgs(['--server', 'http://127.0.0.1:9000']).server, { kind: 'url', baseUrl: 'http://127.0.0.1:9000/flags', label: null }, 'an origin means its /flags')
   t.same(parseHarnessArgs(['--server', 'http://127.0.0.1:9000/data/flags/']).server, { kind: 'url', baseUrl: 'http://127.0.0.1:9000/data/flags', label: null }, 'a path is kept')
+  t.equal(parseHarnessArgs(['--repeat', '2', '--warmup', '0']).warmup, 0, 'no warm-up, if asked')
   t.equal(parseHarnessArgs(['-h']).help, true)
 })
 
@@ -33,6 +34,8 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['-m', 'many'], /^--max-req: /],
     [['-l', '0'], /^--limit: invalid value "0"; accepted: a whole number from 1 to 676$/],
     [['--repeat', '0'], /^--repeat: /],
+    [['--warmup=-1'], /^--warmup: invalid value "-1"; accepted: a whole number from 0 to 100$/],
+    [['--warmup', '-1'], /^--warmup: needs a value; for one that starts with a dash, write --warmup=VALUE$/],
     [['--timeout', '3'], /^--timeout: invalid value "3"; accepted: a duration with a unit/],
     [['--timeout', '0s'], /^--timeout: /],
     [['--mode', 'threads'], /^--mode: invalid value "threads"; accepted: a comma-separated list of sequential, pooled, async, each once$/],
@@ -53,7 +56,6 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--json=yes'], /^--json: takes no value$/]
   ]
   for (const [argv, message] of cases) {
-    const error = t.throws(() => parseHarnessArgs(argv), undefined, `${argv.join(' ')} is refused`) as Error
-    t.match(error.message, message)
+    t.throws(() => parseHarnessArgs(argv), { message }, `${argv.join(' ')} is refused`)
   }
 })

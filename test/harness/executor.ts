@@ -12,11 +12,11 @@ import { once } from 'node:events'
 import { setImmediate as tick } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import t from 'tap'
-import { asCompleted, ThreadPoolExecutor } from '../harness/executor.js'
-import { newShared, openGate, type Shared, until } from './fixtures/executor-shared.js'
+import { asCompleted, ThreadPoolExecutor } from '../../harness/executor.js'
+import { newShared, openGate, type Shared, until } from '../fixtures/executor-shared.js'
 
-type Tasks = typeof import('./fixtures/executor-tasks.js')
-const TASKS = new URL('./fixtures/executor-tasks.ts', import.meta.url)
+type Tasks = typeof import('../fixtures/executor-tasks.js')
+const TASKS = new URL('../fixtures/executor-tasks.ts', import.meta.url)
 
 // A worker here costs about a second of CPU (above), and this file starts about twenty.
 t.setTimeout(120_000)
@@ -157,7 +157,7 @@ t.test('a worker that dies fails its task and is replaced', async t => {
 
 t.test('a dead worker that cannot be replaced breaks the pool', async t => {
   const shared = newShared()
-  const pool = await ThreadPoolExecutor.start<typeof import('./fixtures/executor-fragile.js')>(1, new URL('./fixtures/executor-fragile.ts', import.meta.url), { workerData: { shared, loadable: 1 } })
+  const pool = await ThreadPoolExecutor.start<typeof import('../fixtures/executor-fragile.js')>(1, new URL('../fixtures/executor-fragile.ts', import.meta.url), { workerData: { shared, loadable: 1 } })
   t.teardown(() => pool.shutdown())
   const died = pool.submit('exit', 1)
   const queued = pool.submit('add', 1, 2)
@@ -169,10 +169,10 @@ t.test('a dead worker that cannot be replaced breaks the pool', async t => {
 
 t.test('start() that fails rejects with one line naming the module, and leaves no thread', async t => {
   const threadsBefore = liveThreadIds().length
-  await t.rejects(ThreadPoolExecutor.start(2, new URL('./fixtures/executor-unloadable.ts', import.meta.url)), {
+  await t.rejects(ThreadPoolExecutor.start(2, new URL('../fixtures/executor-unloadable.ts', import.meta.url)), {
     message: /^cannot start 2 worker\(s\) on file:.*executor-unloadable\.ts: missing FLAGS_DIR$/
   })
-  await t.rejects(ThreadPoolExecutor.start(1, new URL('./fixtures/executor-missing.ts', import.meta.url)), {
+  await t.rejects(ThreadPoolExecutor.start(1, new URL('../fixtures/executor-missing.ts', import.meta.url)), {
     message: /^cannot start 1 worker\(s\) on file:.*executor-missing\.ts: .*executor-missing/
   })
   t.equal(liveThreadIds().length, threadsBefore, 'no worker thread left')
@@ -218,7 +218,7 @@ t.test('terminate() stops running tasks, fails queued ones, and ends every worke
 })
 
 t.test('a pool nobody shuts down does not keep its thread alive once idle', async t => {
-  const thread = new Worker(new URL('./fixtures/executor-forgotten-shutdown.ts', import.meta.url))
+  const thread = new Worker(new URL('../fixtures/executor-forgotten-shutdown.ts', import.meta.url))
   const [result] = await once(thread, 'message') as [number]
   t.equal(result, 3, 'its task ran')
   const [code] = await once(thread, 'exit') as [number]

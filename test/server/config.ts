@@ -1,6 +1,6 @@
 import t from 'tap'
-import { describeInjection, formatInjection, NO_INJECTION, parseInjection, PROFILES, type Injection } from '../server/config.js'
-import { FlagsError } from '../server/errors.js'
+import { describeInjection, formatInjection, NO_INJECTION, parseInjection, PROFILES, type Injection } from '../../server/config.js'
+import { FlagsError } from '../../server/errors.js'
 
 const parse = (raw: Record<string, unknown>, base: Injection = NO_INJECTION): Injection => parseInjection(raw, base, name => `--${name}`)
 

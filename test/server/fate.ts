@@ -1,6 +1,6 @@
 import t from 'tap'
-import { fate, fateUniforms, serverTiming } from '../server/fate.js'
-import { injectionOf } from './fixtures/site.js'
+import { fate, fateUniforms, serverTiming } from '../../server/fate.js'
+import { injectionOf } from '../fixtures/site.js'
 
 const PATHS = Array.from({ length: 20_000 }, (_, i) => `/flags/${i.toString(36)}/${i.toString(36)}.gif`)
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { runCompiled } from './fixtures/run.js'
+import { runCompiled } from '../fixtures/run.js'
 
 const runServer = async (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runCompiled> => await runCompiled('server/main.js', args, env)
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { parseServerArgs } from '../server/cli.js'
-import { formatInjection, PROFILES } from '../server/config.js'
+import { parseServerArgs } from '../../server/cli.js'
+import { formatInjection, PROFILES } from '../../server/config.js'
 
 t.test('no options: the book\'s three sites', async t => {
   const plan = parseServerArgs([], {})
@@ -65,9 +65,7 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--error-rate', '0.6', '--reset-rate', '0.6'], {}, /^--error-rate \+ --reset-rate .*: invalid value 1.2; accepted: rates that add up to at most 1$/]
   ]
   for (const [argv, env, message] of cases) {
-    const error = t.throws(() => parseServerArgs(argv, env), undefined, `${argv.join(' ')} ${JSON.stringify(env)} is refused`) as Error
-    t.match(error.message, message)
-    t.notOk(error.message.includes('\n'), 'in one line')
+    t.throws(() => parseServerArgs(argv, env), { message }, `${argv.join(' ')} ${JSON.stringify(env)} is refused`)
   }
 })
 

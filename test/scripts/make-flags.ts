@@ -20,11 +20,11 @@ import {
   renderFlagGif,
   sha256Manifest,
   writeFlagSet
-} from '../scripts/make-flags.js'
+} from '../../scripts/make-flags.js'
 
 const root = findRepoRoot()
 const flags = flagsDir()
-const script = fileURLToPath(new URL('../scripts/make-flags.ts', import.meta.url))
+const script = fileURLToPath(new URL('../../scripts/make-flags.ts', import.meta.url))
 
 // Real ccTLDs, written out here rather than taken from the script under test.
 const TLD_NOT_ISO: Record<string, string> = { GB: '.uk' }

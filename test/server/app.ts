@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
-import { formatInjection, NO_INJECTION, PROFILES } from '../server/config.js'
-import { fate } from '../server/fate.js'
-import { defaultFlagsDir } from '../server/flags.js'
-import { injectionOf, projectFlags, startSite } from './fixtures/site.js'
+import { formatInjection, NO_INJECTION, PROFILES } from '../../server/config.js'
+import { fate } from '../../server/fate.js'
+import { defaultFlagsDir } from '../../server/flags.js'
+import { injectionOf, projectFlags, startSite } from '../fixtures/site.js'
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, body: Buffer }> {
   const res = await request(url, { headers })
