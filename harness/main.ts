@@ -39,6 +39,8 @@ async function measure (options: HarnessOptions, target: Target, codes: string[]
     if (interrupt.aborted) break
     const concurrency = mode === 'sequential' ? 1 : Math.min(options.maxReq, codes.length)
     const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir }
+    // Opening pooled starts its worker threads, which takes a visible while.
+    if (showProgress) process.stderr.write(`${mode.padEnd(10)} starting`)
     const session = await OPENERS[mode]({ baseUrl: target.baseUrl, codes, concurrency, download, interrupt })
     const runs: ModeRun[] = []
     try {
