@@ -75,7 +75,7 @@ t.test('an unreachable server: one line, exit 1', async t => {
 t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left', async t => {
   const running = spawnCompiled('harness/main.js', ['--json', '-v', '--latency', '300ms', '--mode', 'sequential', '-a'])
   // -v prints a line per completed code: once two are done, the run is well under way.
-  await running.stderrMatches(/^\w\w OK\n\w\w OK\n/)
+  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
   running.child.kill('SIGINT')
   const run = await running.finished
   t.equal(run.code, 130, 'exit 130')

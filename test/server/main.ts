@@ -1,7 +1,8 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { runCompiled } from '../fixtures/run.js'
+import { request } from 'undici'
+import { runCompiled, spawnCompiled } from '../fixtures/run.js'
 
 const runServer = async (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runCompiled> => await runCompiled('server/main.js', args, env)
 
@@ -50,4 +51,28 @@ t.test('a port in use: one line, exit 1', async t => {
   t.equal(run.code, 1)
   t.match(run.stderr, new RegExp(`^flag-server: --port ${port}: already in use`))
   t.equal(run.stderr.trim().split('\n').length, 1)
+})
+
+t.test('localhost answers on 127.0.0.1 and ::1; SIGTERM lets requests in flight finish, exit 0', async t => {
+  const running = spawnCompiled('server/main.js', ['--port', '0', '--latency', '300ms', '--seed', '5'])
+  t.teardown(() => running.child.kill('SIGKILL'))
+  const banner = await running.printed('stdout', /Ctrl-C stops it/)
+  t.match(banner, /^flag server: 194 flags, seed 5 \(--seed 5 repeats every delay and fault\)$/m, 'the seed, at start-up')
+  const port = /http:\/\/localhost:(\d+)\/flags {2}latency 300ms$/m.exec(banner)?.[1]
+  t.ok(port, `the URL and the injection (${banner.split('\n')[1] ?? ''})`)
+  for (const host of ['127.0.0.1', '[::1]']) {
+    const res = await request(`http://${host}:${port}/healthz`)
+    t.equal(res.statusCode, 200, `${host} answers`)
+    await res.body.dump()
+  }
+  const inFlight = request(`http://127.0.0.1:${port}/flags/br/br.gif`)
+  // Signal only once the server holds the request: its metrics say so.
+  for (let text = ''; !/flags_requests_in_flight 2/.test(text);) text = await (await request(`http://127.0.0.1:${port}/metrics`)).body.text()
+  running.child.kill('SIGTERM')
+  const res = await inFlight
+  t.equal(res.statusCode, 200, 'the request in flight is answered after SIGTERM')
+  t.equal((await res.body.arrayBuffer()).byteLength > 0, true)
+  const exit = await running.finished
+  t.equal(exit.code, 0, 'then the server exits 0')
+  t.match(exit.stdout, /SIGTERM: closing, requests in flight get up to 5s/)
 })
