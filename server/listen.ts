@@ -6,6 +6,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 
+/** While closing, how often to close the keep-alive connections that went idle since. */
+const REAP_MS = 50
+
 export interface Listening {
   port: number
   /** Stop accepting; resolves when every request in flight, on either loopback, is done. */
@@ -35,7 +38,14 @@ export async function listenSite (app: FastifyInstance, host: string, port: numb
   return {
     port: bound,
     close: async () => {
-      await Promise.all([app.close(), new Promise(resolve => twin === undefined ? resolve(undefined) : twin.close(resolve))])
+      // close() reaps the connections idle when it is called; one whose request finishes later
+      // stays open on keep-alive and would hold the close until the grace period ends.
+      const reap = setInterval(() => { for (const server of servers) server.closeIdleConnections() }, REAP_MS)
+      try {
+        await Promise.all([app.close(), new Promise(resolve => twin === undefined ? resolve(undefined) : twin.close(resolve))])
+      } finally {
+        clearInterval(reap)
+      }
     },
     cut: () => { for (const server of servers) server.closeAllConnections() }
   }

@@ -26,8 +26,10 @@ t.test('every invalid option: one line on stderr, exit 2, no stack trace', async
     [['--flags-dir', '/nonexistent/flags', '--port', '0'], {}, /^flag-server: flags directory \/nonexistent\/flags: cannot be read; expected folders like/],
     [[], { FLAGS_MAX_LATENCY: 'forever' }, /^flag-server: FLAGS_MAX_LATENCY: /]
   ]
-  for (const [args, env, message] of cases) {
-    const run = await runServer(args, env)
+  // Each case starts its own process: run them side by side.
+  const runs = await Promise.all(cases.map(async ([args, env]) => await runServer(args, env)))
+  for (const [i, [args, env, message]] of cases.entries()) {
+    const run = runs[i] as Awaited<ReturnType<typeof runServer>>
     t.equal(run.code, 2, `${[...args, ...Object.keys(env)].join(' ')}: exit 2`)
     t.match(run.stderr, message)
     t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
