@@ -33,6 +33,12 @@ How:
   --timeout DURATION      per request, headers and body (default 3.1s, the book's)
   --save DIR              save each flag as DIR/XX.gif (the book's downloaded/)
 
+The event loop's role:
+  --cpu-work DURATION     synchronous CPU work after each download (e.g. 20ms, at most 10s), on
+                          the thread that did it: it stalls one event loop, worker threads
+                          spread it over the cores
+  --sync-save             save with writeFileSync, blocking the loop on purpose (needs --save)
+
 Server:
   -s, --server LABEL|URL  LOCAL, DELAY or ERROR (the book's sites on localhost ports 8000,
                           8001, 8002; start them with npm run server) or a URL such as
@@ -77,6 +83,8 @@ export interface HarnessOptions {
   warmup: number
   timeoutMs: number
   saveDir: string | null
+  syncSave: boolean
+  cpuWorkMs: number
   seed: number | null
   /** Injection options as typed (option name → text), already checked by the server's rules. */
   injection: Record<string, string>
@@ -137,6 +145,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     warmup: { type: 'string' },
     timeout: { type: 'string' },
     save: { type: 'string' },
+    'sync-save': { type: 'boolean' },
+    'cpu-work': { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -168,6 +178,10 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
   const timeout = values.timeout === undefined ? 3100 : parseDuration(values.timeout)
   if (timeout === undefined || timeout <= 0 || timeout > 600_000) throw invalidOption('--timeout', values.timeout, `${DURATION_ACCEPTED}, above 0 and at most 10m`)
 
+  const cpuWork = values['cpu-work'] === undefined ? 0 : parseDuration(values['cpu-work'])
+  if (cpuWork === undefined || cpuWork > 10_000) throw invalidOption('--cpu-work', values['cpu-work'], `${DURATION_ACCEPTED}, at most 10s`)
+  if (values['sync-save'] === true && values.save === undefined) throw usageError('--sync-save: needs --save DIR, the folder to save to')
+
   const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)
   return {
     help: values.help === true,
@@ -180,6 +194,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     warmup: values.warmup === undefined ? (repeat > 1 ? 1 : 0) : wholeNumber(values.warmup, '--warmup', 0, 100),
     timeoutMs: timeout,
     saveDir: values.save ?? null,
+    syncSave: values['sync-save'] === true,
+    cpuWorkMs: cpuWork,
     seed,
     injection,
     verbose: values.verbose === true,

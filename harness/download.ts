@@ -1,9 +1,11 @@
 // downloadOne: the body of the book's download loop, shared by every mode. Only the way the
 // modes schedule it differs, which is the lesson (the book refactors its loop the same way).
 
+import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errors, type Dispatcher } from 'undici'
+import { burnCpu } from './cpu-work.js'
 import { wallClockMs, type RequestRecord } from './record.js'
 
 export interface DownloadOptions {
@@ -13,6 +15,10 @@ export interface DownloadOptions {
   headers: Record<string, string>
   /** Where to write XX.gif, as the book's downloaded/. */
   saveDir: string | null
+  /** Write with writeFileSync, blocking the loop on purpose (--sync-save). */
+  syncSave: boolean
+  /** Synchronous CPU work after each download, on the thread that did it (--cpu-work). */
+  cpuWorkMs: number
 }
 
 const SERVER_TIMING = /delay;dur=([\d.]+)(?:.*?fault;desc="([^"]*)")?/
@@ -66,11 +72,14 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
     return record('error', failureReason(error, status !== null, interrupt?.aborted === true))
   }
   if (options.saveDir !== null) {
+    const file = join(options.saveDir, `${cc}.gif`)
     try {
-      await writeFile(join(options.saveDir, `${cc}.gif`), body)
+      if (options.syncSave) writeFileSync(file, body)
+      else await writeFile(file, body)
     } catch (error) {
       return record('error', `save-${(error as NodeJS.ErrnoException).code ?? 'failed'}`)
     }
   }
+  burnCpu(options.cpuWorkMs)
   return record('ok', null, body.length)
 }

@@ -10,6 +10,7 @@
 //   for await (const { promise } of asCompleted(promises)) await promise  // as_completed, future.result()
 //   await pool.shutdown()
 
+import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import type { ErrorReport, TaskRequest, WorkerReply } from './worker.js'
 
@@ -93,6 +94,11 @@ export class ThreadPoolExecutor<Tasks> {
    */
   async map<K extends TaskName<Tasks>> (fn: K, items: Iterable<TaskArgs<Tasks[K]>[0]>): Promise<Array<TaskResult<Tasks[K]>>> {
     return await Promise.all(Array.from(items, item => this.submit(fn, ...[item] as TaskArgs<Tasks[K]>)))
+  }
+
+  /** Each worker's event-loop figures since it started, read from this thread (Worker.performance). */
+  utilization (): EventLoopUtilization[] {
+    return [...this.#live].map(worker => worker.performance.eventLoopUtilization())
   }
 
   /** shutdown(wait=True): refuses new tasks, lets queued and running ones finish, then ends every thread. */

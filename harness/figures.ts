@@ -3,6 +3,7 @@
 
 import { createHistogram } from 'node:perf_hooks'
 import { idealMakespan } from './ideal.js'
+import type { LoopFigures, LoopSample, MemoryFigures } from './loop-monitor.js'
 import type { ModeName, ModeRun } from './modes/mode.js'
 import type { RequestRecord } from './record.js'
 
@@ -24,7 +25,14 @@ export interface ModeFigures {
   elapsedMs: number
   runsMs: number[]
   startupMs: number | null
+  /** The larger of the two bounds below. */
   idealMs: number
+  /** Which bound binds: the injected delays (io) or the CPU work over the lanes that can run it (cpu). */
+  bound: 'io' | 'cpu'
+  /** Delays plus CPU work, scheduled at this concurrency in dispatch order. */
+  ioIdealMs: number
+  /** The CPU work over the threads that can run it at once: one loop, or min(workers, cores). */
+  cpuBoundMs: number
   /** Over sequential's median, when sequential ran. */
   speedup: number | null
   /** ideal / elapsed: 1 is perfect. */
@@ -38,8 +46,24 @@ export interface ModeFigures {
   /** Codes never dispatched because the run was cut (Ctrl-C, or the server died). */
   notRun: number
   complete: boolean
+  /** The harness's main thread during the median run. */
+  eventLoop: LoopFigures
+  /** Peaks over every measured run. */
+  memory: MemoryFigures
+  /** Threads running JavaScript: the main one, plus the workers of pooled. */
+  threads: number
+  /** Each worker's event-loop utilization during the median run (pooled). */
+  workerUtilization: number[] | null
+  /** The main thread's loop delay over the median run, for the HTML report. */
+  loopSamples: LoopSample[]
   /** The median run's requests, in dispatch order. */
   requests: RequestFigure[]
+}
+
+/** What the ideal bound needs to know of CPU work: how much per request, and how many threads can do it at once. */
+export interface CpuWork {
+  workMs: number
+  lanes: number
 }
 
 function median (values: readonly number[]): number {
@@ -53,14 +77,14 @@ function median (values: readonly number[]): number {
  * Server-Timing header (a reset, a hang, a refused connection) the client's own wait stands in:
  * the timeout for a timeout, the measured time otherwise.
  */
-function idealDuration (record: RequestRecord, timeoutMs: number): number {
-  if (record.injectedDelayMs !== null) return record.injectedDelayMs
+function idealDuration (record: RequestRecord, timeoutMs: number, cpuWorkMs: number): number {
+  if (record.injectedDelayMs !== null) return record.injectedDelayMs + (record.outcome === 'ok' ? cpuWorkMs : 0)
   return record.reason === 'timeout' ? timeoutMs : record.endMs - record.startMs
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
-export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number): ModeFigures {
+export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, cpu: CpuWork): ModeFigures {
   const elapsed = runs.map(run => run.endMs - run.startMs)
   const elapsedMs = median(elapsed)
   // The run whose elapsed time is the median one stands for the mode in counts and requests.
@@ -77,7 +101,10 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
   const errorReasons: Record<string, number> = {}
   for (const record of records) if (record.reason !== null) errorReasons[record.reason] = (errorReasons[record.reason] ?? 0) + 1
   const startMs = chosen?.startMs ?? 0
-  const idealMs = idealMakespan(dispatched.map(record => idealDuration(record, timeoutMs)), concurrency)
+  const ioIdealMs = idealMakespan(dispatched.map(record => idealDuration(record, timeoutMs, cpu.workMs)), concurrency)
+  // Only a download that succeeded goes on to the CPU work.
+  const cpuBoundMs = records.filter(r => r.outcome === 'ok').length * cpu.workMs / cpu.lanes
+  const idealMs = Math.max(ioIdealMs, cpuBoundMs)
   return {
     mode,
     concurrency,
@@ -85,6 +112,9 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     runsMs: elapsed.map(round),
     startupMs: chosen?.startupMs === null || chosen === undefined ? null : round(chosen.startupMs),
     idealMs: round(idealMs),
+    bound: cpuBoundMs > ioIdealMs ? 'cpu' : 'io',
+    ioIdealMs: round(ioIdealMs),
+    cpuBoundMs: round(cpuBoundMs),
     speedup: null,
     efficiency: elapsedMs > 0 ? round(idealMs / elapsedMs) : 1,
     ok: records.filter(r => r.outcome === 'ok').length,
@@ -95,6 +125,14 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: records.length === 0 ? 0 : round(histogram.max / 1000) },
     notRun: codes.length - records.length,
     complete: codes.length === records.length && records.every(r => r.reason !== 'interrupted'),
+    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
+    memory: {
+      rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),
+      heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb))
+    },
+    threads: 1 + (chosen?.workerUtilization?.length ?? 0),
+    workerUtilization: chosen?.workerUtilization ?? null,
+    loopSamples: chosen?.loopSamples ?? [],
     requests: dispatched.map(r => ({
       cc: r.cc,
       outcome: r.outcome,

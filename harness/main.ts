@@ -38,7 +38,7 @@ async function measure (options: HarnessOptions, target: Target, codes: string[]
   for (const mode of options.modes) {
     if (interrupt.aborted) break
     const concurrency = mode === 'sequential' ? 1 : Math.min(options.maxReq, codes.length)
-    const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir }
+    const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuWorkMs: options.cpuWorkMs }
     // Opening pooled starts its worker threads, which takes a visible while.
     if (showProgress) process.stderr.write(`${mode.padEnd(10)} starting`)
     const session = await OPENERS[mode]({ baseUrl: target.baseUrl, codes, concurrency, download, interrupt })
@@ -57,7 +57,9 @@ async function measure (options: HarnessOptions, target: Target, codes: string[]
     } finally {
       await session.close()
     }
-    if (runs.length > 0) figures.push(modeFigures(mode, concurrency, codes, runs, options.timeoutMs))
+    // One event loop runs all the CPU work of sequential and async; pooled spreads it over its workers, as far as the cores go.
+    const lanes = mode === 'pooled' ? Math.min(concurrency, availableParallelism()) : 1
+    if (runs.length > 0) figures.push(modeFigures(mode, concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes }))
   }
   return withSpeedups(figures)
 }
@@ -105,6 +107,8 @@ async function main (): Promise<void> {
       machine: { node: process.version, cpus: availableParallelism(), platform: `${process.platform}-${process.arch}` },
       command: reproduceCommand(argv, options, target),
       codes,
+      cpuWorkMs: options.cpuWorkMs,
+      syncSave: options.syncSave,
       incomplete: interrupt.signal.aborted || modes.length < options.modes.length || modes.some(m => !m.complete),
       modes
     }

@@ -2,6 +2,7 @@
 // semaphore, over a pool of C keep-alive connections; results taken as they complete.
 
 import { Pool } from 'undici'
+import { prepareCpuWork } from '../cpu-work.js'
 import { downloadOne } from '../download.js'
 import { asCompleted } from '../executor.js'
 import { Semaphore } from '../semaphore.js'
@@ -9,6 +10,7 @@ import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openAsync (context: ModeContext): Promise<ModeSession> {
   const pool = new Pool(new URL(context.baseUrl).origin, { connections: context.concurrency })
+  if (context.download.cpuWorkMs > 0) prepareCpuWork()
   return {
     run: async onRecord => {
       const run = recorder(onRecord)

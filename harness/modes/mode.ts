@@ -3,6 +3,7 @@
 // the connections and the JIT of every mode alike.
 
 import type { DownloadOptions } from '../download.js'
+import { watchLoop, type LoopFigures, type LoopSample, type MemoryFigures } from '../loop-monitor.js'
 import { wallClockMs, type RequestRecord } from '../record.js'
 
 export const MODE_NAMES = ['sequential', 'pooled', 'async'] as const
@@ -35,17 +36,28 @@ export interface ModeRun {
   endMs: number
   /** Pool start-up, measured apart from the downloads (pooled only). */
   startupMs: number | null
+  /** The harness's main thread during the run. */
+  eventLoop: LoopFigures
+  memory: MemoryFigures
+  loopSamples: LoopSample[]
+  /** Each worker thread's event-loop utilization during the run (pooled only). */
+  workerUtilization: number[] | null
 }
 
-/** Collects records as they complete; the clock starts when it is made. */
-export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) => void, finish: (startupMs?: number) => ModeRun } {
+/** Collects records as they complete; the clock and the loop watch start when it is made. */
+export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) => void, finish: (pooled?: Pick<ModeRun, 'startupMs' | 'workerUtilization'>) => ModeRun } {
   const records: RequestRecord[] = []
+  const watch = watchLoop()
   const startMs = wallClockMs()
   return {
     add: record => {
       records.push(record)
       onRecord(record)
     },
-    finish: (startupMs?: number) => ({ records, startMs, endMs: wallClockMs(), startupMs: startupMs ?? null })
+    finish: pooled => {
+      const endMs = wallClockMs()
+      const { eventLoop, memory, samples } = watch.stop()
+      return { records, startMs, endMs, startupMs: pooled?.startupMs ?? null, workerUtilization: pooled?.workerUtilization ?? null, eventLoop, memory, loopSamples: samples }
+    }
   }
 }

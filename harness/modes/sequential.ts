@@ -1,11 +1,13 @@
 // flags.py: one request after another, over one keep-alive connection.
 
 import { Client } from 'undici'
+import { prepareCpuWork } from '../cpu-work.js'
 import { downloadOne } from '../download.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openSequential (context: ModeContext): Promise<ModeSession> {
   const client = new Client(new URL(context.baseUrl).origin)
+  if (context.download.cpuWorkMs > 0) prepareCpuWork()
   return {
     run: async onRecord => {
       const run = recorder(onRecord)

@@ -20,6 +20,10 @@ export interface HarnessReport {
   /** The command that reproduces this run. */
   command: string
   codes: string[]
+  /** Synchronous CPU work after each download (--cpu-work), ms. */
+  cpuWorkMs: number
+  /** Saved with writeFileSync (--sync-save). */
+  syncSave: boolean
   /** A mode was cut short: Ctrl-C, or the server stopped answering. */
   incomplete: boolean
   modes: ModeFigures[]

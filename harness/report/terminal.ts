@@ -44,6 +44,8 @@ export function terminalReport (report: HarnessReport): string {
   out.push(`Server: ${server.url}${server.embedded ? ', started by the harness' : ''}`)
   const injection = [describeConfig(server.config), server.note].filter(part => part !== null)
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  const knobs = [report.cpuWorkMs > 0 ? `${millis(report.cpuWorkMs)} of CPU work after each download` : null, report.syncSave ? 'saved with writeFileSync' : null].filter(k => k !== null)
+  if (knobs.length > 0) out.push(`Client: ${knobs.join(', ')}`)
   out.push('')
   const rows = report.modes.map(m => [
     m.mode, String(m.concurrency), elapsedCell(m), seconds(m.idealMs), m.efficiency.toFixed(2),
@@ -51,6 +53,14 @@ export function terminalReport (report: HarnessReport): string {
     m.requestsPerSecond.toFixed(1), millis(m.latencyMs.p50), millis(m.latencyMs.p90), millis(m.latencyMs.p99), millis(m.latencyMs.max)
   ])
   out.push(table(['mode', 'conc', 'elapsed', 'ideal', 'effic', 'speedup', 'ok', '404', 'err', 'req/s', 'p50', 'p90', 'p99', 'max'], rows))
+  out.push('')
+  const busy = (m: ModeFigures): string => m.workerUtilization === null || m.workerUtilization.length === 0
+    ? '-'
+    : `${Math.min(...m.workerUtilization).toFixed(2)}-${Math.max(...m.workerUtilization).toFixed(2)}`
+  out.push(table(['event loop', 'bound', 'delay p50', 'p99', 'max', 'busy', 'workers busy', 'threads', 'rss peak', 'heap peak'], report.modes.map(m => [
+    m.mode, m.bound, millis(m.eventLoop.delayP50Ms), millis(m.eventLoop.delayP99Ms), millis(m.eventLoop.delayMaxMs), m.eventLoop.utilization.toFixed(2),
+    busy(m), String(m.threads), `${m.memory.rssPeakMb.toFixed(0)}MB`, `${m.memory.heapPeakMb.toFixed(0)}MB`
+  ])))
   out.push('')
   for (const m of report.modes) {
     const notes: string[] = []
@@ -61,6 +71,8 @@ export function terminalReport (report: HarnessReport): string {
     if (notes.length > 0) out.push(`${m.mode}: ${notes.join('; ')}`)
   }
   out.push('ideal: the shortest elapsed time possible at that concurrency with the delays the server injected; effic = ideal / elapsed')
+  out.push('bound: what sets the ideal, the injected delays (io) or the CPU work over the threads that can run it (cpu);')
+  out.push('  event loop: how late the main thread\'s timers fired, and the share of the run it was busy (0-1)')
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
   if (report.incomplete) out.push('', 'INCOMPLETE RUN: the figures above cover only what was measured before it was cut.')
   return out.join('\n') + '\n'

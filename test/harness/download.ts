@@ -8,7 +8,8 @@ import { downloadOne, type DownloadOptions } from '../../harness/download.js'
 import { defaultFlagsDir } from '../../server/flags.js'
 import { injectionOf, startSite } from '../fixtures/site.js'
 
-const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({ timeoutMs: 3100, headers: {}, saveDir: null, ...extra })
+const PLAIN: DownloadOptions = { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuWorkMs: 0 }
+const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => Object.assign({}, PLAIN, extra)
 
 t.test('outcomes and reasons, each from a real server', async t => {
   const base = `${await startSite(t, { seed: 4, injection: injectionOf({ latency: '5ms', 'max-latency': '10s' }) })}/flags`

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { openAsync } from '../../harness/modes/async.js'
+import type { DownloadOptions } from '../../harness/download.js'
 import type { ModeContext, ModeName, ModeSession } from '../../harness/modes/mode.js'
 import { openPooled } from '../../harness/modes/pooled.js'
 import { openSequential } from '../../harness/modes/sequential.js'
@@ -29,6 +30,8 @@ async function runOnce (t: Test, open: (context: ModeContext) => Promise<ModeSes
   }
 }
 
+const download = (saveDir: string | null = null): DownloadOptions => ({ timeoutMs: 5000, headers: {}, saveDir, syncSave: false, cpuWorkMs: 0 })
+
 const SEED = 2718
 const injection = injectionOf({ latency: '1ms..4ms', 'error-rate': '500:0.2,418:0.1', 'reset-rate': '0.1', 'truncate-rate': '0.05' })
 
@@ -47,7 +50,7 @@ t.test('every mode: outcomes are the ones the pure fate function predicts', asyn
   t.ok([...predicted.values()].filter(v => v.startsWith('error')).length > 10, 'the config draws enough faults to mean something')
 
   for (const [mode, open, concurrency] of OPENERS) {
-    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: { timeoutMs: 5000, headers: {}, saveDir: null }, interrupt: new AbortController().signal })
+    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: download(), interrupt: new AbortController().signal })
     t.equal(records.length, codes.length, `${mode}: every code accounted for`)
     const seen = new Map(records.map(r => [r.cc, r.outcome === 'error' ? `error ${r.reason}` : r.outcome]))
     t.same(Object.fromEntries(seen), Object.fromEntries(predicted), `${mode}: each outcome as predicted`)
@@ -59,7 +62,7 @@ t.test('every mode downloads exactly the right bytes', async t => {
   const codes = ['BR', 'CN', 'IN', 'JP', 'NG', 'US']
   for (const [mode, open, concurrency] of OPENERS) {
     const dir = t.testdir({})
-    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: { timeoutMs: 5000, headers: {}, saveDir: dir }, interrupt: new AbortController().signal })
+    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: download(dir), interrupt: new AbortController().signal })
     t.ok(records.every(r => r.outcome === 'ok'), `${mode}: all ok`)
     for (const cc of codes) {
       const saved = await readFile(join(dir, `${cc}.gif`))
@@ -73,7 +76,7 @@ t.test('concurrency: sequential holds one request at a time, the others up to C'
   const codes = (await projectFlags()).codes.slice(0, 16)
   const maxOverlap = (records: RequestRecord[]): number => Math.max(...records.map(r => records.filter(o => o.startMs < r.endMs && o.endMs > r.startMs && o.startMs <= r.startMs).length))
   for (const [mode, open, concurrency] of OPENERS) {
-    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: { timeoutMs: 5000, headers: {}, saveDir: null }, interrupt: new AbortController().signal })
+    const records = await runOnce(t, open, { baseUrl: base, codes, concurrency, download: download(), interrupt: new AbortController().signal })
     t.ok(maxOverlap(records) <= concurrency, `${mode}: at most ${concurrency} in flight (saw ${maxOverlap(records)})`)
     if (concurrency > 1) t.ok(maxOverlap(records) > 1, `${mode}: requests overlap`)
   }
@@ -84,7 +87,7 @@ t.test('an interrupt stops handing out requests', async t => {
   const codes = (await projectFlags()).codes.slice(0, 40)
   for (const [mode, open, concurrency] of OPENERS) {
     const interrupt = new AbortController()
-    const session = await open({ baseUrl: base, codes, concurrency, download: { timeoutMs: 5000, headers: {}, saveDir: null }, interrupt: interrupt.signal })
+    const session = await open({ baseUrl: base, codes, concurrency, download: download(), interrupt: interrupt.signal })
     let count = 0
     const run = await session.run(() => { if (++count === 2) interrupt.abort() })
     await session.close()
