@@ -114,6 +114,35 @@ t.test('a script that never prints its URL is killed at the timeout', async t =>
   t.ok(await isGone(pid), 'the child is gone')
 })
 
+/** Prints its URL like the flag server, then answers /healthz 503 until the nth request. */
+const SLOW_TO_START = `import { createServer } from 'node:http'
+const readyAt = Number(process.env.READY_AT ?? process.argv.at(-1))
+let asked = 0
+const server = createServer((req, res) => {
+  res.statusCode = req.url === '/healthz' && ++asked >= readyAt ? 200 : 503
+  res.end()
+})
+server.listen(0, '127.0.0.1', () => process.stdout.write('  FAKE   http://127.0.0.1:' + server.address().port + '/flags\\n'))
+`
+
+t.test('/healthz is polled until it answers 200, and only so long', async t => {
+  const script = join(t.testdir({ 'slow.mjs': SLOW_TO_START }), 'slow.mjs')
+  const server = await startEmbeddedServer(['3'], { script })
+  t.teardown(() => server.stop())
+  t.equal((await request(`${server.url}/healthz`)).statusCode, 200, 'ready after two 503s')
+
+  const never = startEmbeddedServer(['1000000'], { script, timeoutMs: 300 })
+  await t.rejects(never, /did not answer 200 on http:\/\/127\.0\.0\.1:\d+\/healthz within 300 ms/, 'names the URL it polled and the bound')
+})
+
+t.test('stop() after the server died on its own resolves', async t => {
+  const server = await startEmbeddedServer(['--flags-dir', flagsFixture(t)])
+  t.teardown(() => server.stop())
+  process.kill(server.pid, 'SIGKILL')
+  t.ok(await isGone(server.pid), 'the server is gone')
+  await t.resolves(server.stop(), 'stop() resolves')
+})
+
 // How the parent ends: the harness must take its children along in every case but a signal
 // nobody handles (documented: the caller handles signals and calls stop() or process.exit()).
 const ENDINGS: Array<{ name: string, code: string, signal?: NodeJS.Signals }> = [
