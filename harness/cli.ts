@@ -7,6 +7,7 @@ import { DURATION_ACCEPTED, parseDuration } from '../server/duration.js'
 import { invalidOption, parseArgsError, usageError } from '../server/errors.js'
 import { MAX_SEED } from '../server/cli.js'
 import { MODE_NAMES, type ModeName } from './modes/mode.js'
+import { expandSweepRange } from './sweep.js'
 
 export const HARNESS_HELP = `Usage: npm run harness -- [options] [CC ...]
 
@@ -38,6 +39,8 @@ The event loop's role:
                           the thread that did it: it stalls one event loop, worker threads
                           spread it over the cores
   --sync-save             save with writeFileSync, blocking the loop on purpose (needs --save)
+  --sweep LIST|RANGE      sequential once, then pooled and async at each concurrency, against
+                          Little's law: 1,2,5,10,20,50 or 1..50 (the 1-2-5 series within it)
 
 Server:
   -s, --server LABEL|URL  LOCAL, DELAY or ERROR (the book's sites on localhost ports 8000,
@@ -85,6 +88,8 @@ export interface HarnessOptions {
   saveDir: string | null
   syncSave: boolean
   cpuWorkMs: number
+  /** --sweep: the concurrencies; null without it. */
+  sweep: number[] | null
   seed: number | null
   /** Injection options as typed (option name → text), already checked by the server's rules. */
   injection: Record<string, string>
@@ -124,6 +129,15 @@ function parseModes (value: string): ModeName[] {
   return modes as ModeName[]
 }
 
+const SWEEP_ACCEPTED = 'a comma-separated list of concurrencies from 1 to 1000 (1,2,5,10,20,50) or a range (1..50)'
+
+function parseSweep (value: string): number[] {
+  const range = /^(\d+)\.\.(\d+)$/.exec(value)
+  const values = range === null ? value.split(',').map(v => v.trim()) : expandSweepRange(Number(range[1]), Number(range[2])).map(String)
+  if (values.length === 0 || values.some(v => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000)) throw invalidOption('--sweep', value, SWEEP_ACCEPTED)
+  return [...new Set(values.map(Number))].sort((a, b) => a - b)
+}
+
 function parseCodeArgs (args: string[]): CodeChoice {
   for (const arg of args) {
     if (!/^[A-Za-z]{1,2}$/.test(arg)) throw usageError(`CC ${JSON.stringify(arg)}: each CC argument must be a letter A to Z or a code AA to ZZ`)
@@ -147,6 +161,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     save: { type: 'string' },
     'sync-save': { type: 'boolean' },
     'cpu-work': { type: 'string' },
+    sweep: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -182,6 +197,9 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
   if (cpuWork === undefined || cpuWork > 10_000) throw invalidOption('--cpu-work', values['cpu-work'], `${DURATION_ACCEPTED}, at most 10s`)
   if (values['sync-save'] === true && values.save === undefined) throw usageError('--sync-save: needs --save DIR, the folder to save to')
 
+  const sweep = values.sweep === undefined ? null : parseSweep(values.sweep)
+  if (sweep !== null && values.mode !== undefined) throw usageError('--sweep and --mode: choose one; a sweep runs sequential once, then pooled and async')
+
   const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)
   return {
     help: values.help === true,
@@ -196,6 +214,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     saveDir: values.save ?? null,
     syncSave: values['sync-save'] === true,
     cpuWorkMs: cpuWork,
+    sweep,
     seed,
     injection,
     verbose: values.verbose === true,

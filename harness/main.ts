@@ -4,21 +4,10 @@ import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { FlagsError } from '../server/errors.js'
 import { expandCodes, HARNESS_HELP, parseHarnessArgs, type HarnessOptions } from './cli.js'
-import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
-import { openAsync } from './modes/async.js'
-import type { ModeContext, ModeName, ModeRun, ModeSession } from './modes/mode.js'
-import { openPooled } from './modes/pooled.js'
-import { openSequential } from './modes/sequential.js'
-import { progressBar, silentProgress, verboseLine } from './progress.js'
+import { measureModes, measureSweep } from './measure.js'
 import type { HarnessReport } from './report/report.js'
 import { terminalReport } from './report/terminal.js'
 import { openTarget, TargetError, type Target } from './target.js'
-
-const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
-  sequential: openSequential,
-  pooled: openPooled,
-  async: openAsync
-}
 
 function fail (message: string, code: number): never {
   process.stderr.write(`flag-harness: ${message}\n`)
@@ -30,38 +19,6 @@ function reproduceCommand (argv: readonly string[], options: HarnessOptions, tar
   const args = [...argv]
   if (target.embedded && options.seed === null) args.push('--seed', String(target.seed))
   return ['npm run harness --', ...args].join(' ')
-}
-
-async function measure (options: HarnessOptions, target: Target, codes: string[], interrupt: AbortSignal): Promise<ModeFigures[]> {
-  const figures: ModeFigures[] = []
-  const showProgress = process.stderr.isTTY && !options.json && !options.verbose
-  for (const mode of options.modes) {
-    if (interrupt.aborted) break
-    const concurrency = mode === 'sequential' ? 1 : Math.min(options.maxReq, codes.length)
-    const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuWorkMs: options.cpuWorkMs }
-    // Opening pooled starts its worker threads, which takes a visible while.
-    if (showProgress) process.stderr.write(`${mode.padEnd(10)} starting`)
-    const session = await OPENERS[mode]({ baseUrl: target.baseUrl, codes, concurrency, download, interrupt })
-    const runs: ModeRun[] = []
-    try {
-      for (let w = 0; w < options.warmup && !interrupt.aborted; w++) await session.run(() => {})
-      for (let k = 0; k < options.repeat && !interrupt.aborted; k++) {
-        const label = options.repeat > 1 ? `${mode} ${k + 1}/${options.repeat}` : mode
-        const progress = showProgress ? progressBar(process.stderr, label, codes.length) : silentProgress
-        runs.push(await session.run(record => {
-          progress.tick(record)
-          if (options.verbose) process.stderr.write(`${verboseLine(record)}\n`)
-        }))
-        progress.done()
-      }
-    } finally {
-      await session.close()
-    }
-    // One event loop runs all the CPU work of sequential and async; pooled spreads it over its workers, as far as the cores go.
-    const lanes = mode === 'pooled' ? Math.min(concurrency, availableParallelism()) : 1
-    if (runs.length > 0) figures.push(modeFigures(mode, concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes }))
-  }
-  return withSpeedups(figures)
 }
 
 async function main (): Promise<void> {
@@ -100,7 +57,10 @@ async function main (): Promise<void> {
   try {
     const served = options.codes.kind === 'all' ? await target.listCodes() : []
     const codes = expandCodes(options.codes, served, options.limit)
-    const modes = await measure(options, target, codes, interrupt.signal)
+    const measurement = { options, target, codes, interrupt: interrupt.signal }
+    const { modes, sweep } = options.sweep === null
+      ? { modes: await measureModes(measurement), sweep: null }
+      : await measureSweep(measurement, options.sweep)
     const report: HarnessReport = {
       seed: target.seed,
       server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
@@ -109,8 +69,10 @@ async function main (): Promise<void> {
       codes,
       cpuWorkMs: options.cpuWorkMs,
       syncSave: options.syncSave,
-      incomplete: interrupt.signal.aborted || modes.length < options.modes.length || modes.some(m => !m.complete),
-      modes
+      incomplete: interrupt.signal.aborted || modes.some(m => !m.complete) ||
+        (sweep === null ? modes.length < options.modes.length : sweep.points.length < sweep.concurrencies.length * 2),
+      modes,
+      sweep
     }
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : terminalReport(report))
     process.exitCode = interrupt.signal.aborted ? 130 : 0

@@ -3,6 +3,27 @@
 
 import type { ModeFigures } from '../figures.js'
 
+/** One point of --sweep: a mode at one concurrency. */
+export interface SweepPoint {
+  mode: 'pooled' | 'async'
+  concurrency: number
+  elapsedMs: number
+  idealMs: number
+  /** The sequential run's elapsed time over this one's. */
+  speedup: number
+  /** Little's law: the best speedup at this concurrency, from the simulated ideal (min(C, N) for equal delays). */
+  idealSpeedup: number
+  efficiency: number
+  errors: number
+}
+
+export interface Sweep {
+  concurrencies: number[]
+  /** The sequential run every speedup is measured against. */
+  sequentialMs: number
+  points: SweepPoint[]
+}
+
 export interface HarnessReport {
   /** The server's seed: every delay and fault follows from it. */
   seed: number | null
@@ -27,4 +48,6 @@ export interface HarnessReport {
   /** A mode was cut short: Ctrl-C, or the server stopped answering. */
   incomplete: boolean
   modes: ModeFigures[]
+  /** --sweep: pooled and async at each concurrency; null without it. */
+  sweep: Sweep | null
 }

@@ -3,7 +3,7 @@
 
 import { describeInjection, NO_INJECTION, parseInjection } from '../../server/config.js'
 import type { ModeFigures } from '../figures.js'
-import type { HarnessReport } from './report.js'
+import type { HarnessReport, Sweep } from './report.js'
 import { millis, seconds, table } from './table.js'
 
 function codesLine (codes: readonly string[]): string {
@@ -34,6 +34,16 @@ function describeConfig (config: Record<string, string> | null): string | null {
 function elapsedCell (m: ModeFigures): string {
   if (m.runsMs.length === 1) return seconds(m.elapsedMs)
   return `${seconds(m.elapsedMs)} (${seconds(Math.min(...m.runsMs))}-${seconds(Math.max(...m.runsMs))})`
+}
+
+function sweepTable (sweep: Sweep): string {
+  const rows = sweep.concurrencies.flatMap(c => sweep.points.filter(p => p.concurrency === c).map(p => [
+    `${p.mode} ${p.concurrency}`, seconds(p.elapsedMs), seconds(p.idealMs), `${p.speedup.toFixed(1)}x`, `${p.idealSpeedup.toFixed(1)}x`, p.efficiency.toFixed(2), String(p.errors)
+  ]))
+  return [
+    `Sweep: speedup over sequential (${seconds(sweep.sequentialMs)}) against Little's law (the ideal speedup at that concurrency)`,
+    table(['mode conc', 'elapsed', 'ideal', 'speedup', 'little', 'effic', 'err'], rows)
+  ].join('\n')
 }
 
 export function terminalReport (report: HarnessReport): string {
@@ -73,6 +83,7 @@ export function terminalReport (report: HarnessReport): string {
   out.push('ideal: the shortest elapsed time possible at that concurrency with the delays the server injected; effic = ideal / elapsed')
   out.push('bound: what sets the ideal, the injected delays (io) or the CPU work over the threads that can run it (cpu);')
   out.push('  event loop: how late the main thread\'s timers fired, and the share of the run it was busy (0-1)')
+  if (report.sweep !== null) out.push('', sweepTable(report.sweep))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
   if (report.incomplete) out.push('', 'INCOMPLETE RUN: the figures above cover only what was measured before it was cut.')
   return out.join('\n') + '\n'
