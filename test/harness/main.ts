@@ -87,3 +87,29 @@ t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left'
   t.equal((sequential?.ok ?? 0) + (sequential?.errors ?? 0) + (sequential?.notRun ?? 0) + (sequential?.notFound ?? 0), 194, 'ok + not found + errors + not run = codes')
   t.ok(await refused(report.server.url), 'the embedded server is stopped')
 })
+
+t.test('--sweep: one row per concurrency and mode, against Little\'s law', async t => {
+  const run = await harness(['--json', '--sweep', '1,2,4', '--latency', '20ms', '-l', '4', '--seed', '3'])
+  t.equal(run.code, 0)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.same(report.modes.map(m => m.mode), ['sequential'], 'sequential once, as the baseline')
+  t.same(report.sweep?.points.map(p => `${p.mode} ${p.concurrency}`), ['pooled 1', 'async 1', 'pooled 2', 'async 2', 'pooled 4', 'async 4'])
+  t.same(report.sweep?.points.map(p => p.idealSpeedup), [1, 1, 2, 2, 4, 4], 'equal delays: the ideal speedup is min(C, N)')
+  t.ok(report.sweep?.points.every(p => p.speedup > 0 && p.elapsedMs >= p.idealMs), 'no point beats its ideal')
+})
+
+t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async t => {
+  const dir = t.testdir({})
+  const run = await harness(['--json', '--latency', '10ms', '-l', '6', '-m', '6', '--cpu-work', '30ms', '--save', dir, '--sync-save', '--mode', 'async,pooled'])
+  t.equal(run.code, 0)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { cpuWorkMs: 30, syncSave: true })
+  const [async, pooled] = report.modes
+  t.equal(async?.bound, 'cpu', 'one loop: 6 × 30 ms of CPU work binds, not the 10 ms delays')
+  t.equal(async?.cpuBoundMs, 180)
+  t.ok((async?.elapsedMs ?? 0) >= 180, `async cannot beat 6 × 30 ms (${async?.elapsedMs} ms)`)
+  t.ok((async?.eventLoop.delayMaxMs ?? 0) >= 25, `the async loop was blocked by the work (max delay ${async?.eventLoop.delayMaxMs} ms)`)
+  t.equal(pooled?.threads, 7, 'pooled: the main thread and 6 workers')
+  t.equal(pooled?.workerUtilization?.length, 6, 'one utilization per worker')
+  t.ok(pooled?.workerUtilization?.every(u => u >= 0 && u <= 1), 'each in [0, 1]')
+})
