@@ -55,6 +55,7 @@ Server:
 
 Report:
   -v, --verbose           one line per code as it completes
+  --timeline              draw each mode's requests as bars in the terminal
   --json                  one JSON document on stdout instead of the tables
   -h, --help
 
@@ -95,6 +96,7 @@ export interface HarnessOptions {
   injection: Record<string, string>
   verbose: boolean
   json: boolean
+  timeline: boolean
 }
 
 const A_TO_Z = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -164,6 +166,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     sweep: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
+    timeline: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...injectionOptions
   } as const
@@ -218,7 +221,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     seed,
     injection,
     verbose: values.verbose === true,
-    json: values.json === true
+    json: values.json === true,
+    timeline: values.timeline === true
   }
 }
 

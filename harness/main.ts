@@ -74,7 +74,7 @@ async function main (): Promise<void> {
       modes,
       sweep
     }
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : terminalReport(report))
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : terminalReport(report, { timeline: options.timeline }))
     process.exitCode = interrupt.signal.aborted ? 130 : 0
   } catch (error) {
     if (error instanceof TargetError) {

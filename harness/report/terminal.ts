@@ -5,6 +5,7 @@ import { describeInjection, NO_INJECTION, parseInjection } from '../../server/co
 import type { ModeFigures } from '../figures.js'
 import type { HarnessReport, Sweep } from './report.js'
 import { millis, seconds, table } from './table.js'
+import { timeline } from './timeline.js'
 
 function codesLine (codes: readonly string[]): string {
   const plural = codes.length === 1 ? '' : 's'
@@ -46,7 +47,7 @@ function sweepTable (sweep: Sweep): string {
   ].join('\n')
 }
 
-export function terminalReport (report: HarnessReport): string {
+export function terminalReport (report: HarnessReport, options: { timeline: boolean } = { timeline: false }): string {
   const out: string[] = []
   const { server, machine } = report
   out.push(`Flag harness: ${codesLine(report.codes)}`)
@@ -84,6 +85,7 @@ export function terminalReport (report: HarnessReport): string {
   out.push('bound: what sets the ideal, the injected delays (io) or the CPU work over the threads that can run it (cpu);')
   out.push('  event loop: how late the main thread\'s timers fired, and the share of the run it was busy (0-1)')
   if (report.sweep !== null) out.push('', sweepTable(report.sweep))
+  if (options.timeline) for (const m of report.modes) out.push('', timeline(m))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
   if (report.incomplete) out.push('', 'INCOMPLETE RUN: the figures above cover only what was measured before it was cut.')
   return out.join('\n') + '\n'

@@ -113,3 +113,14 @@ t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async 
   t.equal(pooled?.workerUtilization?.length, 6, 'one utilization per worker')
   t.ok(pooled?.workerUtilization?.every(u => u >= 0 && u <= 1), 'each in [0, 1]')
 })
+
+t.test('--timeline draws one bar per request, a staircase for sequential', async t => {
+  const run = await harness(['--timeline', '--latency', '30ms', '-l', '4', '--mode', 'sequential,async'])
+  t.equal(run.code, 0)
+  const bars = (mode: string): string[] => (run.stdout.split(`\n${mode} (0 to `)[1] ?? '').split('\n').slice(1, 5)
+  const starts = (lines: string[]): number[] => lines.map(line => line.indexOf('-', 3))
+  t.same(bars('sequential').map(line => line.slice(0, 3)), ['BD ', 'BR ', 'CD ', 'CN '], 'a row per code')
+  const sequential = starts(bars('sequential'))
+  t.ok(sequential.every((start, i) => i === 0 || start > (sequential[i - 1] ?? 0)), 'sequential: each starts after the one before')
+  t.ok(starts(bars('async')).every(start => start === 4), 'async: all start together')
+})
