@@ -36,6 +36,11 @@ function frame (width: number, height: number, margins: Margins): Frame {
   return { width, height, left: margins.left, right: width - margins.right, top: margins.top, bottom: height - margins.bottom }
 }
 
+/** For a chart whose height follows its content (a row per request, a band per mode). */
+function frameAround (width: number, plotHeight: number, margins: Margins): Frame {
+  return frame(width, Math.ceil(plotHeight) + margins.top + margins.bottom, margins)
+}
+
 type Scale = (value: number) => number
 
 function linearScale (from: number, to: number, start: number, end: number): Scale {
@@ -121,7 +126,7 @@ function legend (f: Frame, items: readonly LegendItem[]): string {
   for (const item of items) {
     const textX = x + (item.swatchWidth ?? 16) + 6
     parts.push(item.swatch(x, 13), `<text x="${textX}" y="13" dy="0.35em">${esc(item.label)}</text>`)
-    x = textX + item.label.length * 6.5 + 20
+    x = textX + item.label.length * 6.2 + 24
   }
   return `<g class="legend">${parts.join('')}</g>`
 }
@@ -141,6 +146,8 @@ const ERROR_MARK = '#AA0022'
 const SWEEP_COLOURS: Record<SweepPoint['mode'], string> = { pooled: '#EE7733', async: '#0077BB' }
 const LOOP_COLOUR = '#AA3377'
 const IDEAL_COLOUR = '#555555'
+const ELAPSED_BAR = OUTCOME_STYLE.ok.wait
+const IDEAL_BAR = OUTCOME_STYLE.ok.rest
 
 // ---------------------------------------------------------------- per-mode charts: timeline and event loop
 
@@ -188,18 +195,20 @@ function requestBar (r: RequestFigure, x: Scale, y: number, height: number): str
     const size = Math.max(3, Math.min(9, height))
     parts.push(errorMark(end + size / 2 + 3, y + height / 2, size))
   }
-  if (r.outcome === 'not-found') parts.push(`<rect x="${px(start)}" y="${px(y)}" width="${px(end - start)}" height="${px(height)}" fill="none" stroke="${style.wait}" stroke-dasharray="3 2"/>`)
+  // On rows squeezed under a few pixels, a dashed outline would only smudge the bar.
+  if (r.outcome === 'not-found' && height >= 6) parts.push(`<rect x="${px(start)}" y="${px(y)}" width="${px(end - start)}" height="${px(height)}" fill="none" stroke="${style.wait}" stroke-dasharray="3 2"/>`)
   return `<g class="bar ${esc(r.outcome)}" data-cc="${esc(r.cc)}">${parts.join('')}</g>`
 }
 
 /** Dark then light, as a bar reads: the injected delay, then the rest of the request. */
 const outcomeSwatch = (outcome: RequestFigure['outcome']) => (x: number, y: number): string =>
-  boxSwatch(OUTCOME_STYLE[outcome].wait)(x, y) + `<rect x="${x + 8}" y="${y - 6}" width="8" height="12" fill="${OUTCOME_STYLE[outcome].rest}"/>`
+  `<rect x="${x}" y="${y - 6}" width="14" height="12" fill="${OUTCOME_STYLE[outcome].wait}"/>` +
+  `<rect x="${x + 14}" y="${y - 6}" width="10" height="12" fill="${OUTCOME_STYLE[outcome].rest}"/>`
 
 const TIMELINE_LEGEND: LegendItem[] = [
-  { label: 'ok', swatch: outcomeSwatch('ok') },
-  { label: 'not found (404)', swatch: outcomeSwatch('not-found') },
-  { label: 'error (hover for the reason)', swatch: (x, y) => outcomeSwatch('error')(x, y) + errorMark(x + 24, y, 8), swatchWidth: 28 },
+  { label: 'ok', swatch: outcomeSwatch('ok'), swatchWidth: 24 },
+  { label: 'not found (404)', swatch: outcomeSwatch('not-found'), swatchWidth: 24 },
+  { label: 'error (hover for the reason)', swatch: (x, y) => outcomeSwatch('error')(x, y) + errorMark(x + 32, y, 8), swatchWidth: 36 },
   { label: 'dark: the delay the server injected; light: the rest (network, client)', swatch: () => '', swatchWidth: 0 }
 ]
 
@@ -208,7 +217,7 @@ function timelineChart (m: ModeFigures): string {
   const count = m.requests.length
   // 14 px rows for a short list; a long one (-e, 676 codes) is squeezed into 600 px rather than scrolled.
   const row = count === 0 ? 14 : Math.min(14, 600 / count)
-  const f = frame(TIME_WIDTH, Math.ceil(row * Math.max(count, 1)) + 30 + 48, { top: 30, bottom: 48, ...TIME_MARGINS })
+  const f = frameAround(TIME_WIDTH, row * Math.max(count, 1), { top: 30, bottom: 48, ...TIME_MARGINS })
   const span = modeSpanMs(m)
   const x = linearScale(0, span, f.left, f.right)
   const rowTop = (i: number): number => f.top + i * row
@@ -292,7 +301,7 @@ function modeSection (m: ModeFigures, codes: number, maxDelayMs: number): string
 
 function elapsedChart (modes: readonly ModeFigures[]): string {
   const band = 46
-  const f = frame(TIME_WIDTH, modes.length * band + 30 + 48, { top: 30, right: 230, bottom: 48, left: 120 })
+  const f = frameAround(TIME_WIDTH, modes.length * band, { top: 30, right: 230, bottom: 48, left: 120 })
   let max = 1
   for (const m of modes) max = Math.max(max, m.elapsedMs, m.idealMs)
   const x = linearScale(0, max, f.left, f.right)
@@ -301,14 +310,14 @@ function elapsedChart (modes: readonly ModeFigures[]): string {
     const bar = (value: number, y: number, fill: string, text: string): string =>
       `<rect x="${f.left}" y="${y}" width="${px(x(value) - f.left)}" height="16" fill="${fill}"><title>${esc(`${m.mode} ${text}`)}</title></rect>` +
       `<text x="${px(x(value) + 6)}" y="${y + 8}" dy="0.35em">${esc(text)}</text>`
-    return bar(m.elapsedMs, top, '#004488', `elapsed ${seconds(m.elapsedMs)}`) +
-      bar(m.idealMs, top + 18, '#99BBE6', `ideal ${seconds(m.idealMs)} (${m.bound} bound), effic ${ratio(m.efficiency)}`)
+    return bar(m.elapsedMs, top, ELAPSED_BAR, `elapsed ${seconds(m.elapsedMs)}`) +
+      bar(m.idealMs, top + 18, IDEAL_BAR, `ideal ${seconds(m.idealMs)} (${m.bound} bound), effic ${ratio(m.efficiency)}`)
   })
   const { ticks, unit } = timeTicks(max, x)
   return svg(f, 'elapsed against ideal per mode', ' class="elapsed"', [
     legend(f, [
-      { label: 'elapsed (median run)', swatch: boxSwatch('#004488') },
-      { label: 'ideal: the injected delays at that concurrency, nothing else', swatch: boxSwatch('#99BBE6') }
+      { label: 'elapsed (median run)', swatch: boxSwatch(ELAPSED_BAR) },
+      { label: 'ideal: the injected delays at that concurrency, nothing else', swatch: boxSwatch(IDEAL_BAR) }
     ]),
     axis(f, 'bottom', ticks, `time (${unit}), the same scale for every mode`),
     axis(f, 'left', modes.map((m, i) => ({ at: f.top + i * band + 6 + 17, label: `${m.mode} ×${m.concurrency}` })), 'mode', false),
@@ -391,6 +400,13 @@ function sweepIdeals (sweep: Sweep, modes: ReadonlyArray<SweepPoint['mode']>): A
     : modes.map(mode => ({ mode, colour: SWEEP_COLOURS[mode], label: `${mode}, ideal (Little's law)` }))
 }
 
+/** The measured speedups of one mode, each point with its figures on hover. */
+function measuredCurve (points: readonly SweepPoint[], colour: string, x: Scale, y: Scale): string {
+  const dots = points.map(p => `<circle class="point" data-mode="${esc(p.mode)}" cx="${px(x(p.concurrency))}" cy="${px(y(p.speedup))}" r="4.5" fill="${colour}">` +
+    `<title>${esc(`${p.mode} ×${p.concurrency}: speedup ${p.speedup.toFixed(2)}x, ideal ${p.idealSpeedup.toFixed(2)}x, elapsed ${seconds(p.elapsedMs)}`)}</title></circle>`)
+  return [polyline(points, x, y, p => p.speedup, colour, false), ...dots].join('\n')
+}
+
 function sweepChart (sweep: Sweep): string {
   const f = frame(TIME_WIDTH, 380, { top: 30, right: 28, bottom: 48, left: 64 })
   const concurrencies = [...new Set([...sweep.concurrencies, ...sweep.points.map(p => p.concurrency)])].sort((a, b) => a - b)
@@ -403,12 +419,6 @@ function sweepChart (sweep: Sweep): string {
   const y = linearScale(0, top * 1.08, f.bottom, f.top)
   const modes = SWEEP_MODES.filter(mode => sweep.points.some(p => p.mode === mode))
   const ideals = sweepIdeals(sweep, modes)
-  const measured = modes.map(mode => {
-    const colour = SWEEP_COLOURS[mode]
-    const dots = sweepSeries(sweep, mode).map(p => `<circle class="point" data-mode="${mode}" cx="${px(x(p.concurrency))}" cy="${px(y(p.speedup))}" r="4.5" fill="${colour}">` +
-      `<title>${esc(`${mode} ×${p.concurrency}: speedup ${p.speedup.toFixed(2)}x, ideal ${p.idealSpeedup.toFixed(2)}x, elapsed ${seconds(p.elapsedMs)}`)}</title></circle>`)
-    return [polyline(sweepSeries(sweep, mode), x, y, p => p.speedup, colour, false), ...dots].join('\n')
-  })
   return svg(f, 'speedup against concurrency', ' class="sweep"', [
     legend(f, [
       ...modes.map(mode => ({ label: `${mode}, measured`, swatch: lineSwatch(SWEEP_COLOURS[mode], false) })),
@@ -417,7 +427,7 @@ function sweepChart (sweep: Sweep): string {
     axis(f, 'bottom', concurrencies.map(c => ({ at: x(c), label: String(c) })), 'requests at once (log scale)'),
     axis(f, 'left', linearTicks(top * 1.08, 6, y), `speedup over sequential (${seconds(sweep.sequentialMs)})`),
     ...ideals.map(ideal => polyline(sweepSeries(sweep, ideal.mode), x, y, p => p.idealSpeedup, ideal.colour, true)),
-    ...measured
+    ...modes.map(mode => measuredCurve(sweepSeries(sweep, mode), SWEEP_COLOURS[mode], x, y))
   ])
 }
 
