@@ -56,6 +56,8 @@ Server:
 Report:
   -v, --verbose           one line per code as it completes
   --timeline              draw each mode's requests as bars in the terminal
+  --report FILE           also write a self-contained HTML report: timelines, elapsed vs
+                          ideal, event-loop delay over time, the sweep
   --json                  one JSON document on stdout instead of the tables
   -h, --help
 
@@ -97,6 +99,8 @@ export interface HarnessOptions {
   verbose: boolean
   json: boolean
   timeline: boolean
+  /** --report: where to write the HTML report; null without it. */
+  htmlFile: string | null
 }
 
 const A_TO_Z = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -167,6 +171,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     seed: { type: 'string' },
     json: { type: 'boolean' },
     timeline: { type: 'boolean' },
+    report: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...injectionOptions
   } as const
@@ -222,7 +227,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     injection,
     verbose: values.verbose === true,
     json: values.json === true,
-    timeline: values.timeline === true
+    timeline: values.timeline === true,
+    htmlFile: values.report ?? null
   }
 }
 

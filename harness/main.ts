@@ -1,10 +1,13 @@
 // npm run harness: options → target server → each mode's runs → figures → report.
 
-import { mkdir } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { availableParallelism } from 'node:os'
 import { FlagsError } from '../server/errors.js'
 import { expandCodes, HARNESS_HELP, parseHarnessArgs, type HarnessOptions } from './cli.js'
 import { measureModes, measureSweep } from './measure.js'
+import { htmlReport } from './report/html.js'
 import type { HarnessReport } from './report/report.js'
 import { terminalReport } from './report/terminal.js'
 import { openTarget, TargetError, type Target } from './target.js'
@@ -37,6 +40,12 @@ async function main (): Promise<void> {
   if (options.saveDir !== null) {
     await mkdir(options.saveDir, { recursive: true }).catch((error: NodeJS.ErrnoException) =>
       fail(`--save ${options.saveDir}: cannot create the folder (${error.code ?? error.message})`, 2))
+  }
+
+  if (options.htmlFile !== null) {
+    // Known before the run, not after it: a run is too long to lose to a typo in a path.
+    await access(dirname(resolve(options.htmlFile)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
+      fail(`--report ${options.htmlFile}: cannot write there (${error.code ?? error.message})`, 2))
   }
 
   const interrupt = new AbortController()
@@ -75,7 +84,13 @@ async function main (): Promise<void> {
       sweep
     }
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : terminalReport(report, { timeline: options.timeline }))
-    process.exitCode = interrupt.signal.aborted ? 130 : 0
+    if (options.htmlFile !== null) {
+      await writeFile(options.htmlFile, htmlReport(report)).catch((error: NodeJS.ErrnoException) => {
+        process.stderr.write(`flag-harness: --report ${options.htmlFile}: cannot write (${error.code ?? error.message})\n`)
+        process.exitCode = 1
+      })
+    }
+    if (interrupt.signal.aborted) process.exitCode = 130
   } catch (error) {
     if (error instanceof TargetError) {
       process.stderr.write(`flag-harness: ${error.message}\n`)

@@ -50,7 +50,7 @@ t.test('the terminal report has the table and the book\'s closing lines', async 
 })
 
 t.test('usage errors: one line, exit 2; nothing started', async t => {
-  for (const args of [['-m', '0'], ['--mode', 'fast'], ['--latency', 'x'], ['BRA'], ['--nope']]) {
+  for (const args of [['-m', '0'], ['--mode', 'fast'], ['--latency', 'x'], ['BRA'], ['--nope'], ['--report', '/nonexistent/dir/r.html']]) {
     const run = await harness(args)
     t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
     t.match(run.stderr, /^flag-harness: \S/)
@@ -123,4 +123,15 @@ t.test('--timeline draws one bar per request, a staircase for sequential', async
   const sequential = starts(bars('sequential'))
   t.ok(sequential.every((start, i) => i === 0 || start > (sequential[i - 1] ?? 0)), 'sequential: each starts after the one before')
   t.ok(starts(bars('async')).every(start => start <= 6), 'async: all start together, in the first columns')
+})
+
+t.test('--report writes the HTML report next to the terminal one', async t => {
+  const file = `${t.testdir({})}/report.html`
+  const run = await harness(['--report', file, '--latency', '5ms', '-l', '3', '--mode', 'async'])
+  t.equal(run.code, 0)
+  const { readFile } = await import('node:fs/promises')
+  const html = await readFile(file, 'utf8')
+  t.match(html, /^<!DOCTYPE html>/i)
+  t.equal(html.match(/<svg[^>]* data-mode="async"/g)?.length, 1, 'a timeline for the mode')
+  t.equal(html.match(/class="bar\b/g)?.length, 3, 'a bar per request')
 })
