@@ -95,7 +95,7 @@ const SETTLE_MS = 500
  */
 const DISTURBED_CPU = 25
 /** How long to wait for the machine to calm down before a run, then run anyway (and say so). */
-const QUIET_WAIT_MS = 20_000
+const QUIET_WAIT_MS = 5_000
 
 function readConfig (argv: string[], env: NodeJS.ProcessEnv): BenchConfig & { help: boolean } {
   const { values } = parseArgs({
