@@ -30,6 +30,11 @@ export interface EmbeddedServerOptions {
 }
 
 const HOST = '127.0.0.1'
+/**
+ * A larger young generation: thousands of requests held across a delay make the default one
+ * scavenge often; measured, about 10% less server CPU per answer (the same flag as npm run server).
+ */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=64']
 const DEFAULT_SCRIPT = 'dist/server/main.js'
 const DEFAULT_TIMEOUT_MS = 10_000
 /** A bit more than a graceful close with nothing in flight needs; the server's own grace is 5 s. */
@@ -85,7 +90,7 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
   // Node's own "Cannot find module" is a dozen lines of stack that never say to build.
   if (!existsSync(script)) throw new Error(`embedded server: ${script} not found (npm run build compiles it)`)
   // --host and --port first: the server keeps the last of a repeated option, so serverArgs may override them.
-  const child = spawn(process.execPath, [script, '--host', HOST, '--port', '0', ...serverArgs], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, script, '--host', HOST, '--port', '0', ...serverArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: childEnv()
   })

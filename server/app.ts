@@ -25,9 +25,8 @@ function notFound (path: string): Answer {
 function answerFor (flags: FlagSet, cc: string, file: string, path: string, ifNoneMatch: string | undefined): Answer {
   const found = flags.files.get(`${cc}/${file}`)
   if (found === undefined) return notFound(path)
-  const headers = { 'content-type': found.contentType, etag: found.etag, 'cache-control': 'no-cache' }
-  if (ifNoneMatch === found.etag) return { status: 304, headers, body: Buffer.alloc(0) }
-  return { status: 200, headers: { ...headers, 'content-length': found.body.length }, body: found.body }
+  if (ifNoneMatch === found.etag) return { status: 304, headers: { etag: found.etag, 'cache-control': 'no-cache' }, body: Buffer.alloc(0) }
+  return { status: 200, headers: found.headers, body: found.body }
 }
 
 /**

@@ -10,7 +10,7 @@ import type { SiteMetrics } from './metrics.js'
 /** What the server would send if no fault were drawn. */
 export interface Answer {
   status: number
-  headers: OutgoingHttpHeaders
+  headers: Readonly<OutgoingHttpHeaders>
   body: Buffer
 }
 
@@ -72,7 +72,7 @@ export async function deliver (
   limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
   metrics: SiteMetrics
 ): Promise<void> {
-  const headers = { ...answer.headers, 'server-timing': serverTiming(fate) }
+  const timing = serverTiming(fate)
   if (fate.delayMs > 0 && !(await waitUnlessClosed(fate.delayMs, reply.raw))) {
     reply.hijack()
     metrics.finish(route, 'none')
@@ -80,16 +80,17 @@ export async function deliver (
   }
   const { fault } = fate
   if (fault.kind === 'none') {
-    await reply.code(answer.status).headers(headers).send(answer.body)
+    await reply.code(answer.status).headers(answer.headers).header('server-timing', timing).send(answer.body)
     return
   }
   metrics.countFault(fault.kind === 'http' ? `http-${fault.status}` : fault.kind)
   if (fault.kind === 'http') {
     const body = Buffer.from(JSON.stringify({ error: 'injected fault', status: fault.status }))
-    await reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': headers['server-timing'] }).send(body)
+    await reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': timing }).send(body)
     return
   }
   const res = takeOver(reply, route, metrics)
+  const headers = { ...answer.headers, 'server-timing': timing }
   // Whatever a fault does, the request is over by --max-latency after it arrived.
   const budgetMs = Math.max(0, limits.maxLatency - fate.delayMs)
   switch (fault.kind) {

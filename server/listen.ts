@@ -6,6 +6,12 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 
+/**
+ * Node's default listen backlog is 511: 5,000 clients connecting at once overflow it, and the
+ * kernel drops connections that then start seconds late. 4096 is Linux's default somaxconn.
+ */
+const BACKLOG = 4096
+
 /** While closing, how often to close the keep-alive connections that went idle since. */
 const REAP_MS = 50
 
@@ -23,7 +29,7 @@ async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server
   const twin = createServer(handler)
   const bound = await new Promise<boolean>(resolve => {
     twin.once('error', () => resolve(false))
-    twin.listen({ host: '::1', port, ipv6Only: true }, () => resolve(true))
+    twin.listen({ host: '::1', port, ipv6Only: true, backlog: BACKLOG }, () => resolve(true))
   })
   // A machine with no IPv6 loopback still serves on 127.0.0.1, as Fastify would.
   return bound ? twin : undefined
@@ -31,7 +37,7 @@ async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server
 
 export async function listenSite (app: FastifyInstance, host: string, port: number): Promise<Listening> {
   const localhost = host === 'localhost'
-  await app.listen({ host: localhost ? '127.0.0.1' : host, port })
+  await app.listen({ host: localhost ? '127.0.0.1' : host, port, backlog: BACKLOG })
   const bound = (app.server.address() as AddressInfo).port
   const twin = localhost ? await listenV6Twin(app, bound) : undefined
   const servers = twin === undefined ? [app.server] : [app.server, twin]
