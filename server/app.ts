@@ -60,9 +60,14 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   const metrics = new SiteMetrics()
   const codes = JSON.stringify({ codes: flags.codes })
 
-  app.addHook('onRequest', async () => { metrics.start() })
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback hooks, not async ones: a promise per hook per request shows at 20,000 requests/s.
+  app.addHook('onRequest', (request, reply, done) => {
+    metrics.start()
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.finish(request.routeOptions.url ?? 'unmatched', reply.statusCode)
+    done()
   })
 
   app.get('/healthz', async () => ({ status: 'ok', site: site.name, seed: site.seed }))
