@@ -68,7 +68,8 @@ async function rateAgainstAutocannon (checks: Check[]): Promise<void> {
   progress(`3/3: async client vs autocannon, 20 connections, ${RATE_SECONDS} s of autocannon`)
   const server = await startEmbeddedServer(['--latency', '0ms'])
   try {
-    const report = await harness(['-s', server.url, '-e', '--mode', 'async', '-m', '20', '--repeat', String(REPEATS)])
+    // Ten warm-up runs: a request rate measured before the JIT has settled says little.
+    const report = await harness(['-s', server.url, '-e', '--mode', 'async', '-m', '20', '--repeat', String(REPEATS), '--warmup', '10'])
     const async = mode(report, 'async')
     const paths = report.codes.map(cc => `/flags/${cc.toLowerCase()}/${cc.toLowerCase()}.gif`)
     const result = await autocannon({ url: server.url, connections: 20, duration: RATE_SECONDS, requests: paths.map(path => ({ method: 'GET', path })) })
