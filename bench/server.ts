@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { startEmbeddedServer, type EmbeddedServer } from '../harness/embedded.js'
 import { defaultFlagsDir, loadFlags } from '../server/flags.js'
+import { flagRequests, requestsFor } from '../harness/load/flag-requests.js'
+import { CLOCK_TICKS_PER_S, cpuTicks, openFileLimit } from '../harness/load/proc-stats.js'
 
 const BENCH_HELP = `Usage: npm run bench:server -- [options]
 
@@ -86,7 +88,6 @@ interface Target {
 }
 
 const BARE_SCRIPT = fileURLToPath(new URL('./bare-server.js', import.meta.url))
-const CLOCK_TICKS_PER_S = 100 // USER_HZ: 100 on every Linux that Node supports
 /** Lets the server finish closing the last run's sockets before the next one is timed. */
 const SETTLE_MS = 500
 /**
@@ -142,29 +143,6 @@ function readConfig (argv: string[], env: NodeJS.ProcessEnv): BenchConfig & { he
     workers: Math.round(number('workers', 'BENCH_WORKERS', 0, 0)),
     retries: Math.round(number('retries', 'BENCH_RETRIES', 1, 0)),
     json: values.json === true
-  }
-}
-
-/** The soft limit on open files, or undefined where /proc/self/limits is missing. */
-function openFileLimit (): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find(l => l.startsWith('Max open files'))
-    const soft = line?.split(/\s{2,}/)[1]
-    return soft === 'unlimited' ? Infinity : soft === undefined ? undefined : Number(soft)
-  } catch {
-    return undefined
-  }
-}
-
-/** Clock ticks of CPU (user + system) used so far by a process, from /proc/<pid>/stat. */
-function cpuTicks (pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(fields[11]) + Number(fields[12])
-  } catch {
-    return null
   }
 }
 
@@ -260,27 +238,6 @@ async function cannon (options: autocannon.Options, listeners: Listeners = {}): 
     if (onResponse !== undefined) instance.on('response', (client, status, _bytes, ms) => onResponse(client, status, ms))
     if (onError !== undefined) instance.on('reqError', onError)
   })
-}
-
-/** Requests autocannon may build up front (below): 194 paths × 5,000 connections took 8 s here. */
-const REQUEST_BUILDS = 50_000
-
-/**
- * Every flag path, round-robin. autocannon builds each connection's whole request list when it
- * creates the connection, so past REQUEST_BUILDS each connection gets a window of consecutive
- * paths instead, the windows staggered so that together they still cover every path evenly.
- */
-function requestsFor (paths: autocannon.Request[], connections: number): Pick<autocannon.Options, 'requests' | 'setupClient'> {
-  if (paths.length * connections <= REQUEST_BUILDS) return { requests: paths }
-  const size = Math.max(1, Math.floor(REQUEST_BUILDS / connections))
-  let client = 0
-  return {
-    requests: paths.slice(0, 1),
-    setupClient: connection => {
-      const start = (client++ * size) % paths.length
-      connection.setRequests(Array.from({ length: size }, (_, i) => paths[(start + i) % paths.length] as autocannon.Request))
-    }
-  }
 }
 
 /**
@@ -479,7 +436,7 @@ async function main (): Promise<number> {
   }
 
   const flags = await loadFlags(defaultFlagsDir())
-  const paths: autocannon.Request[] = flags.codes.map(cc => ({ method: 'GET', path: `/flags/${cc.toLowerCase()}/${cc.toLowerCase()}.gif` }))
+  const paths = flagRequests(flags.codes)
 
   // Each process holds one socket per connection, plus a margin for everything else.
   const limit = openFileLimit()

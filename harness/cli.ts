@@ -106,12 +106,12 @@ export interface HarnessOptions {
 const A_TO_Z = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
 
-function wholeNumber (value: string, option: string, min: number, max: number): number {
+export function wholeNumber (value: string, option: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw invalidOption(option, value, `a whole number from ${min} to ${max}`)
   return Number(value)
 }
 
-function parseServer (value: string): ServerChoice {
+export function parseServer (value: string): ServerChoice {
   const label = value.toUpperCase()
   const site = BOOK_SITES[label]
   if (site !== undefined) return { kind: 'url', baseUrl: site, label }

@@ -10,6 +10,8 @@ import { startEmbeddedServer } from './embedded.js'
 export interface Target {
   baseUrl: string
   embedded: boolean
+  /** The embedded server's process id (for its CPU time); null for another server. */
+  pid: number | null
   seed: number | null
   config: Record<string, string> | null
   note: string | null
@@ -71,14 +73,14 @@ async function listCodes (baseUrl: string): Promise<string[]> {
   return codes as string[]
 }
 
-export async function openTarget (options: HarnessOptions): Promise<Target> {
+export async function openTarget (options: Pick<HarnessOptions, 'server' | 'seed' | 'injection'>): Promise<Target> {
   const injectionArgs = Object.entries(options.injection).flatMap(([name, value]) => [`--${name}`, value])
   if (options.server.kind === 'url') {
     const { baseUrl } = options.server
     const { seed, config } = await inspect(baseUrl)
     const headers = Object.fromEntries(Object.entries(options.injection).map(([name, value]) => [`${OVERRIDE_HEADER_PREFIX}${name}`, value]))
     const note = injectionArgs.length > 0 ? `per-request overrides sent: ${injectionArgs.join(' ')}` : null
-    return { baseUrl, embedded: false, seed, config, note, headers, listCodes: async () => await listCodes(baseUrl), stop: async () => {} }
+    return { baseUrl, embedded: false, pid: null, seed, config, note, headers, listCodes: async () => await listCodes(baseUrl), stop: async () => {} }
   }
 
   const seed = options.seed ?? randomInt(1, 1_000_000)
@@ -95,6 +97,7 @@ export async function openTarget (options: HarnessOptions): Promise<Target> {
   return {
     baseUrl,
     embedded: true,
+    pid: server.pid,
     seed,
     config,
     note: defaulted ? 'the harness\'s default latency, as no injection option was given (--latency 0ms for none)' : null,

@@ -22,7 +22,7 @@ export function bookClosingLines (figures: ModeFigures): string {
 }
 
 /** "latency 500ms..5s, error-rate 418:0.25": what differs from no injection, as the server prints it. */
-function describeConfig (config: Record<string, string> | null): string | null {
+export function describeConfig (config: Record<string, string> | null): string | null {
   if (config === null) return null
   try {
     return describeInjection(parseInjection(config, NO_INJECTION, name => name))
