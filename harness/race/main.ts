@@ -1,0 +1,68 @@
+// npm run race: serve the live race page, print its URL, close (and stop any embedded server) on Ctrl-C.
+
+import { parseArgs } from 'node:util'
+import { FlagsError, invalidOption, parseArgsError } from '../../server/errors.js'
+import { buildRaceApp } from './app.js'
+
+const HELP = `Usage: npm run race -- [--port N] [--host ADDRESS]
+
+Serves a page at /race that races the harness's three clients (sequential, pooled, async) at
+the same time, against the harness's own server or one of the book's sites, each flag shown
+as it lands. The modes share this process's event loop and the machine's cores, so the race
+shows the shape; npm run harness gives the clean figures.
+
+  --port N          0 to 65535; 0 picks a free port (default 8080)
+  --host ADDRESS    the address to bind (default 127.0.0.1)
+  -h, --help
+`
+
+function parseRaceArgs (argv: string[]): { port: number, host: string, help: boolean } {
+  const options = { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const
+  let values
+  try {
+    values = parseArgs({ args: argv, options, strict: true }).values
+  } catch (error) {
+    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
+  }
+  const port = values.port ?? '8080'
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw invalidOption('--port', port, 'a whole number from 0 to 65535 (0 picks a free port)')
+  return { port: Number(port), host: values.host ?? '127.0.0.1', help: values.help === true }
+}
+
+async function main (): Promise<void> {
+  let options
+  try {
+    options = parseRaceArgs(process.argv.slice(2))
+  } catch (error) {
+    if (!(error instanceof FlagsError)) throw error
+    process.stderr.write(`flag-race: ${error.message}\n`)
+    process.exit(2)
+  }
+  if (options.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  const app = buildRaceApp()
+  let closing = false
+  const close = (): void => {
+    // A second Ctrl-C quits at once; the embedded server's exit hook still kills it.
+    if (closing) process.exit(130)
+    closing = true
+    app.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.on('SIGINT', close)
+  process.on('SIGTERM', close)
+  try {
+    await app.listen({ port: options.port, host: options.host })
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    process.stderr.write(`flag-race: cannot listen on ${options.host}:${options.port} (${code ?? message})\n`)
+    process.exit(1)
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : options.port
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  process.stdout.write(`Race page: http://${host}:${port}/race (Ctrl-C to stop)\n`)
+}
+
+await main()
