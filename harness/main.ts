@@ -4,7 +4,7 @@ import { constants } from 'node:fs'
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { availableParallelism } from 'node:os'
-import { FlagsError } from '../server/errors.js'
+import { exitWith, parsedOrExit } from '../server/errors.js'
 import { expandCodes, HARNESS_HELP, parseHarnessArgs, type HarnessOptions } from './cli.js'
 import { measureModes, measureSweep } from './measure.js'
 import { htmlReport } from './report/html.js'
@@ -13,8 +13,7 @@ import { terminalReport } from './report/terminal.js'
 import { openTarget, TargetError, type Target } from './target.js'
 
 function fail (message: string, code: number): never {
-  process.stderr.write(`flag-harness: ${message}\n`)
-  process.exit(code)
+  return exitWith('flag-harness', message, code)
 }
 
 /** The command that gives the same run again: the seed is added when the harness drew it. */
@@ -26,13 +25,7 @@ function reproduceCommand (argv: readonly string[], options: HarnessOptions, tar
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
-  let options: HarnessOptions
-  try {
-    options = parseHarnessArgs(argv)
-  } catch (error) {
-    if (error instanceof FlagsError) fail(error.message, 2)
-    throw error
-  }
+  const options = parsedOrExit('flag-harness', () => parseHarnessArgs(argv))
   if (options.help) {
     process.stdout.write(HARNESS_HELP)
     return

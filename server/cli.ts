@@ -67,7 +67,7 @@ function parseSeed (text: string, spelt: string): number {
   return Number(text)
 }
 
-function parsePort (text: string, spelt: string): number {
+export function parsePort (text: string, spelt: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw invalidOption(spelt, text, 'a whole number from 0 to 65535 (0 picks a free port)')
   return Number(text)
 }

@@ -40,3 +40,19 @@ export function parseArgsError (error: unknown, known: readonly string[]): Flags
   if (/does not take an argument/.test(message)) return usageError(`${option}: takes no value`)
   return usageError(`${option}: unknown option; accepted: ${known.join(', ')}`)
 }
+
+/** A command's one line on stderr, `program: message`, then its exit code. */
+export function exitWith (program: string, message: string, code: number): never {
+  process.stderr.write(`${program}: ${message}\n`)
+  process.exit(code)
+}
+
+/** What every command line here does with bad input: parse, or say what is wrong in one line and exit 2. */
+export function parsedOrExit<T> (program: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (error instanceof FlagsError) exitWith(program, error.message, 2)
+    throw error
+  }
+}

@@ -4,13 +4,12 @@ import { buildServer } from './app.js'
 import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
 import { describeInjection } from './config.js'
 import { formatDuration } from './duration.js'
-import { FlagsError } from './errors.js'
+import { exitWith, FlagsError, parsedOrExit } from './errors.js'
 import { loadFlags } from './flags.js'
 import { listenSite, type Listening } from './listen.js'
 
 function fail (message: string, code: number): never {
-  process.stderr.write(`flag-server: ${message}\n`)
-  process.exit(code)
+  return exitWith('flag-server', message, code)
 }
 
 function urlHost (host: string): string {
@@ -61,13 +60,7 @@ function closeOnSignals (sites: Listening[], graceMs: number): void {
 }
 
 async function main (): Promise<void> {
-  let plan: ServerPlan
-  try {
-    plan = parseServerArgs(process.argv.slice(2), process.env)
-  } catch (error) {
-    if (error instanceof FlagsError) fail(error.message, 2)
-    throw error
-  }
+  const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env))
   if (plan.help) {
     process.stdout.write(SERVER_HELP)
     return

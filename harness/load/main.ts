@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { NO_INJECTION, parseInjection } from '../../server/config.js'
 import { formatDuration } from '../../server/duration.js'
-import { FlagsError, invalidOption } from '../../server/errors.js'
+import { exitWith, invalidOption, parsedOrExit } from '../../server/errors.js'
 import { describeConfig } from '../report/terminal.js'
 import { millis, table } from '../report/table.js'
 import { openTarget, TargetError, type Target } from '../target.js'
@@ -40,8 +40,7 @@ export interface LoadReport extends LoadFigures {
 }
 
 function fail (message: string, code: number): never {
-  process.stderr.write(`flag-load: ${message}\n`)
-  process.exit(code)
+  return exitWith('flag-load', message, code)
 }
 
 /** L for the bound C/L: the injection in force (the server's, with our headers on top) when its latency is fixed. */
@@ -106,13 +105,7 @@ function terminalReport (report: LoadReport): string {
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
-  let options: LoadOptions
-  try {
-    options = parseLoadArgs(argv)
-  } catch (error) {
-    if (error instanceof FlagsError) fail(error.message, 2)
-    throw error
-  }
+  const options = parsedOrExit('flag-load', () => parseLoadArgs(argv))
   if (options.help) {
     process.stdout.write(LOAD_HELP)
     return

@@ -1,7 +1,8 @@
 // npm run race: serve the live race page, print its URL, close (and stop any embedded server) on Ctrl-C.
 
 import { parseArgs } from 'node:util'
-import { FlagsError, invalidOption, parseArgsError } from '../../server/errors.js'
+import { parsePort } from '../../server/cli.js'
+import { parseArgsError, parsedOrExit } from '../../server/errors.js'
 import { buildRaceApp } from './app.js'
 
 const HELP = `Usage: npm run race -- [--port N] [--host ADDRESS]
@@ -24,20 +25,12 @@ function parseRaceArgs (argv: string[]): { port: number, host: string, help: boo
   } catch (error) {
     throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
   }
-  const port = values.port ?? '8080'
-  if (!/^\d+$/.test(port) || Number(port) > 65535) throw invalidOption('--port', port, 'a whole number from 0 to 65535 (0 picks a free port)')
-  return { port: Number(port), host: values.host ?? '127.0.0.1', help: values.help === true }
+  const port = values.port === undefined ? 8080 : parsePort(values.port, '--port')
+  return { port, host: values.host ?? '127.0.0.1', help: values.help === true }
 }
 
 async function main (): Promise<void> {
-  let options
-  try {
-    options = parseRaceArgs(process.argv.slice(2))
-  } catch (error) {
-    if (!(error instanceof FlagsError)) throw error
-    process.stderr.write(`flag-race: ${error.message}\n`)
-    process.exit(2)
-  }
+  const options = parsedOrExit('flag-race', () => parseRaceArgs(process.argv.slice(2)))
   if (options.help) {
     process.stdout.write(HELP)
     return
