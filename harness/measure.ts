@@ -13,7 +13,7 @@ import type { Sweep } from './report/report.js'
 import { sweepPoint } from './sweep.js'
 import type { Target } from './target.js'
 
-const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
+export const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
   sequential: openSequential,
   pooled: openPooled,
   async: openAsync

@@ -8,10 +8,8 @@
 
 import { availableParallelism } from 'node:os'
 import { modeFigures, withSpeedups } from '../figures.js'
-import { openAsync } from '../modes/async.js'
+import { OPENERS } from '../measure.js'
 import { MODE_NAMES, type ModeName, type ModeRun, type ModeSession } from '../modes/mode.js'
-import { openPooled } from '../modes/pooled.js'
-import { openSequential } from '../modes/sequential.js'
 import { wallClockMs, type Outcome } from '../record.js'
 import type { HarnessOptions } from '../cli.js'
 import type { Target } from '../target.js'
@@ -25,8 +23,6 @@ export type RaceEvent =
   | { type: 'lane', mode: ModeName, elapsedMs: number }
   | { type: 'result', modes: Array<{ mode: ModeName, concurrency: number, elapsedMs: number, speedup: number | null, ok: number, notFound: number, errors: number }> }
   | { type: 'failed', message: string }
-
-const OPENERS = { sequential: openSequential, pooled: openPooled, async: openAsync }
 
 export interface RaceRun {
   options: HarnessOptions
