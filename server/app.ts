@@ -6,7 +6,7 @@ import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } fro
 import { FlagsError } from './errors.js'
 import { fate } from './fate.js'
 import type { FlagSet } from './flags.js'
-import { deliver, type Answer } from './inject.js'
+import { deliver, type Answer, type HangSlots } from './inject.js'
 import { SiteMetrics } from './metrics.js'
 import { registerAdmin } from './admin.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './protocol.js'
@@ -58,6 +58,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } })
   const state: SiteState = { injection: site.injection }
   const metrics = new SiteMetrics()
+  const hangs: HangSlots = { active: 0, max: site.maxHung }
   const codes = JSON.stringify({ codes: flags.codes })
 
   // Callback hooks, not async ones: a promise per hook per request shows at 20,000 requests/s.
@@ -93,7 +94,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
     metrics.observeDelay(requestFate.delayMs)
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
-    await deliver(reply, FLAG_ROUTE, answer, requestFate, injection, metrics)
+    await deliver(reply, FLAG_ROUTE, answer, requestFate, injection, metrics, hangs)
   })
 
   if (site.admin.enabled) registerAdmin(app, state, site.admin.token)

@@ -27,6 +27,8 @@ Site:
   --admin-token TOKEN          require "Authorization: Bearer TOKEN" on /admin/config
                                (default: /admin/config open on a loopback host, off otherwise)
   --grace DURATION             on SIGINT or SIGTERM, requests in flight get this long (default 5s)
+  --max-hung N                 hung requests at once, at most; past it a hang is answered 503
+                               (1 to 100000, default 1000)
   --flags-dir DIR              where the flags are (default: the project's flags/)
 
 Injection (per request, drawn from the seed, the path and the x-flags-salt header):
@@ -45,7 +47,7 @@ Every option can also be set by an environment variable: --max-latency is FLAGS_
 Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.
 `
 
-const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'flags-dir'] as const
+const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'max-hung', 'flags-dir'] as const
 const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
 
 export interface ServerPlan {
@@ -118,6 +120,10 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     if (ms === undefined) throw invalidOption(spelt, text, DURATION_ACCEPTED)
     return ms
   }) ?? 5000
+  const maxHung = read('max-hung', (text, spelt) => {
+    if (!/^\d{1,6}$/.test(text) || Number(text) < 1 || Number(text) > 100_000) throw invalidOption(spelt, text, 'a whole number from 1 to 100000')
+    return Number(text)
+  }) ?? 1000
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
@@ -130,7 +136,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     let injection = PROFILES[name].injection
     injection = parseInjection(fromEnv, injection, envName)
     injection = parseInjection(fromFlags, injection, n => `--${n}`)
-    return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, admin }
+    return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, maxHung, admin }
   }
 
   // The book's three sites, unless anything says which one site to start.

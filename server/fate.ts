@@ -92,8 +92,12 @@ export function fate (seed: number, path: string, salt: string, injection: Injec
   return { delayMs, fault: drawFault(injection, u4) }
 }
 
+/** How a fault is named in Server-Timing and in the metrics: none, http-418, reset, hang... */
+export function faultName (fault: Fault): string {
+  return fault.kind === 'http' ? `http-${fault.status}` : fault.kind
+}
+
 /** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`. */
-export function serverTiming ({ delayMs, fault }: Fate): string {
-  const name = fault.kind === 'http' ? `http-${fault.status}` : fault.kind
+export function serverTiming ({ delayMs, fault }: Fate, name = faultName(fault)): string {
   return `delay;dur=${Number(delayMs.toFixed(3))}, fault;desc="${name}"`
 }

@@ -3,7 +3,7 @@
 
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
-import { serverTiming, type Fate } from './fate.js'
+import { faultName, serverTiming, type Fate } from './fate.js'
 import type { Injection } from './config.js'
 import type { SiteMetrics } from './metrics.js'
 
@@ -64,13 +64,20 @@ function sendSlowly (res: ServerResponse, answer: Answer, bytesPerSecond: number
   res.once('close', () => clearInterval(ticker))
 }
 
+/** Requests hanging right now, and how many may at once (--max-hung). */
+export interface HangSlots {
+  active: number
+  readonly max: number
+}
+
 export async function deliver (
   reply: FastifyReply,
   route: string,
   answer: Answer,
   fate: Fate,
   limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
-  metrics: SiteMetrics
+  metrics: SiteMetrics,
+  hangs: HangSlots
 ): Promise<void> {
   const timing = serverTiming(fate)
   if (fate.delayMs > 0 && !(await waitUnlessClosed(fate.delayMs, reply.raw))) {
@@ -83,7 +90,14 @@ export async function deliver (
     await reply.code(answer.status).headers(answer.headers).header('server-timing', timing).send(answer.body)
     return
   }
-  metrics.countFault(fault.kind === 'http' ? `http-${fault.status}` : fault.kind)
+  if (fault.kind === 'hang' && hangs.active >= hangs.max) {
+    // Each hung request holds a socket until --max-latency: past the cap, say so instead.
+    metrics.countFault('hang-refused')
+    const body = Buffer.from(JSON.stringify({ error: `too many hung requests: ${hangs.max} at once at most (--max-hung)`, status: 503 }))
+    await reply.code(503).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': serverTiming(fate, 'hang-refused') }).send(body)
+    return
+  }
+  metrics.countFault(faultName(fault))
   if (fault.kind === 'http') {
     const body = Buffer.from(JSON.stringify({ error: 'injected fault', status: fault.status }))
     await reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': timing }).send(body)
@@ -98,8 +112,12 @@ export async function deliver (
       res.socket?.resetAndDestroy()
       return
     case 'hang': {
+      hangs.active++
       const timer = setTimeout(() => res.destroy(), budgetMs)
-      res.once('close', () => clearTimeout(timer))
+      res.once('close', () => {
+        clearTimeout(timer)
+        hangs.active--
+      })
       return
     }
     case 'slow': {

@@ -9,6 +9,8 @@ export interface SiteConfig {
   injection: Injection
   /** Per-request overrides through query parameters or x-flags-* headers. */
   overrides: boolean
+  /** Hung requests at once, at most; past it a hang is answered 503. */
+  maxHung: number
   /** The admin API: off, open (loopback bind, no token), or behind a bearer token. */
   admin: { enabled: false } | { enabled: true, token: string | undefined }
 }

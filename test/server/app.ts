@@ -276,3 +276,25 @@ t.test('a client that leaves during the delay is cleaned up', async t => {
   t.match(metrics, /^flags_requests_in_flight 1$/m, 'the aborted request is no longer in flight')
   t.match(metrics, /status="none"\} 1$/m, 'and is counted as unanswered')
 })
+
+t.test('hung requests are capped: past --max-hung, a 503 with the reason', async t => {
+  const base = await startSite(t, { maxHung: 2, injection: injectionOf({ 'max-latency': '20s' }) })
+  const held = [new AbortController(), new AbortController()]
+  const hanging = held.map(async (controller, i) => await request(`${base}/flags/br/br.gif?hang-rate=1`, { signal: controller.signal, headers: { 'x-flags-salt': String(i) } }).catch(() => 'cut'))
+  // Wait until the server holds both, by its own count.
+  for (let text = ''; !/faults_injected_total\{kind="hang"\} 2/.test(text);) text = (await get(`${base}/metrics`)).body.toString()
+  const refused = await json(`${base}/flags/cn/cn.gif?hang-rate=1`)
+  t.equal(refused.status, 503, 'a third hang is refused')
+  t.match(refused.body.error, /^too many hung requests: 2 at once at most \(--max-hung\)$/)
+  t.match((await get(`${base}/metrics`)).body.toString(), /^flags_faults_injected_total\{kind="hang-refused"\} 1$/m, 'and counted')
+  for (const controller of held) controller.abort()
+  t.same(await Promise.all(hanging), ['cut', 'cut'])
+  // Once the clients are gone (the server sees both closes), their slots are free again.
+  for (let i = 0; i < 200; i++) {
+    const text = (await get(`${base}/metrics`)).body.toString()
+    if (/flags_requests_in_flight 1$/m.test(text)) break
+  }
+  const probe = request(`${base}/flags/in/in.gif?hang-rate=1`, { headersTimeout: 100 })
+  await t.rejects(probe, { code: 'UND_ERR_HEADERS_TIMEOUT' }, 'a hang is accepted again once the slots are free')
+  t.match((await get(`${base}/metrics`)).body.toString(), /^flags_faults_injected_total\{kind="hang-refused"\} 1$/m, 'no further refusal')
+})

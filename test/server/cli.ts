@@ -10,6 +10,8 @@ t.test('no options: the book\'s three sites', async t => {
   t.equal(plan.host, 'localhost')
   t.ok(plan.sites.every(s => s.config.overrides && s.config.admin.enabled), 'loopback: overrides and admin on')
   t.equal(plan.graceMs, 5000)
+  t.ok(plan.sites.every(s => s.config.maxHung === 1000), 'at most 1000 hung requests at once by default')
+  t.equal(parseServerArgs(['--max-hung', '5'], {}).sites[0]?.config.maxHung, 5)
 })
 
 t.test('one custom site', async t => {
@@ -56,6 +58,7 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--profile', 'slow'], {}, /^--profile: invalid value "slow"; accepted: local, delay, error$/],
     [['--overrides', 'yes'], {}, /^--overrides: invalid value "yes"; accepted: on or off$/],
     [['--grace', '5'], {}, /^--grace: invalid value "5"; accepted: a duration with a unit/],
+    [['--max-hung', '0'], {}, /^--max-hung: invalid value "0"; accepted: a whole number from 1 to 100000$/],
     [['--admin-token', 'a b'], {}, /^--admin-token: invalid value "<hidden>"/],
     [['--latncy', '1s'], {}, /^--latncy: unknown option; accepted: --profile, --port/],
     [['--latency'], {}, /^--latency: needs a value$/],
