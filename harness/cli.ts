@@ -62,7 +62,8 @@ Report:
   -h, --help
 
 Exit: 0 when the run completed (failed requests are counted, not fatal), 1 when the server
-cannot be reached, 2 for bad options, 130 when interrupted (the partial report is printed).
+cannot be reached or dies during the run (the report of what was measured is printed), 2 for
+bad options, 130 when interrupted (the partial report is printed).
 `
 
 /** flags2_common.POP20_CC */

@@ -36,6 +36,8 @@ export function failureReason (error: unknown, headersArrived: boolean, interrup
   if (headersArrived) return 'truncated'
   if (code === 'ECONNREFUSED') return 'refused'
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset'
+  // llhttp's parse errors: what came back was not HTTP.
+  if (name === 'HTTPParserError' || code?.startsWith('HPE_') === true) return 'bad-response'
   return code ?? name ?? 'unknown'
 }
 

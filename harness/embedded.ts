@@ -20,6 +20,8 @@ export interface EmbeddedServer {
   pid: number
   /** SIGTERM, wait for the exit, SIGKILL if it takes too long. Idempotent. */
   stop: () => Promise<void>
+  /** How the server ended, if it ended before stop() was called; null while it runs. */
+  diedEarly: () => string | null
 }
 
 export interface EmbeddedServerOptions {
@@ -142,13 +144,16 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
 
   if ('url' in outcome && child.pid !== undefined) {
     let stopping: Promise<void> | undefined
+    let death: string | null = null
+    exited.then(exit => { if (stopping === undefined) death = `the server ${describeExit(exit)}` }, () => {})
     return {
       url: outcome.url,
       pid: child.pid,
       stop: async () => {
         stopping ??= stopChild(child, exited)
         await stopping
-      }
+      },
+      diedEarly: () => death
     }
   }
 

@@ -63,6 +63,7 @@ async function main (): Promise<void> {
     const { modes, sweep } = options.sweep === null
       ? { modes: await measureModes(measurement), sweep: null }
       : await measureSweep(measurement, options.sweep)
+    const serverLost = await target.lost()
     const report: HarnessReport = {
       seed: target.seed,
       server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
@@ -71,7 +72,8 @@ async function main (): Promise<void> {
       codes,
       cpuWorkMs: options.cpuWorkMs,
       syncSave: options.syncSave,
-      incomplete: interrupt.signal.aborted || modes.some(m => !m.complete) ||
+      serverLost,
+      incomplete: interrupt.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
         (sweep === null ? modes.length < options.modes.length : sweep.points.length < sweep.concurrencies.length * 2),
       modes,
       sweep
@@ -82,6 +84,11 @@ async function main (): Promise<void> {
         process.stderr.write(`flag-harness: --report ${options.htmlFile}: cannot write (${error.code ?? error.message})\n`)
         process.exitCode = 1
       })
+    }
+    // Failed requests are counted, not fatal; a server gone mid-run is: the figures are cut.
+    if (serverLost !== null) {
+      process.stderr.write(`flag-harness: ${serverLost} during the run; the report covers what was measured\n`)
+      process.exitCode = 1
     }
     if (interrupt.signal.aborted) process.exitCode = 130
   } catch (error) {

@@ -19,6 +19,8 @@ export interface Target {
   headers: Record<string, string>
   /** The flag codes the server lists (GET /flags), for --all. */
   listCodes: () => Promise<string[]>
+  /** After a run: null if the server is still there, else what became of it. */
+  lost: () => Promise<string | null>
   stop: () => Promise<void>
 }
 
@@ -80,7 +82,10 @@ export async function openTarget (options: Pick<HarnessOptions, 'server' | 'seed
     const { seed, config } = await inspect(baseUrl)
     const headers = Object.fromEntries(Object.entries(options.injection).map(([name, value]) => [`${OVERRIDE_HEADER_PREFIX}${name}`, value]))
     const note = injectionArgs.length > 0 ? `per-request overrides sent: ${injectionArgs.join(' ')}` : null
-    return { baseUrl, embedded: false, pid: null, seed, config, note, headers, listCodes: async () => await listCodes(baseUrl), stop: async () => {} }
+    const lost = async (): Promise<string | null> => await getJson(`${siteOrigin(baseUrl)}/healthz`).then(
+      ({ status }) => status === 200 ? null : `the server answers /healthz with ${status}`,
+      error => `the server stopped answering (${describeFailure(error)})`)
+    return { baseUrl, embedded: false, pid: null, seed, config, note, headers, listCodes: async () => await listCodes(baseUrl), lost, stop: async () => {} }
   }
 
   const seed = options.seed ?? randomInt(1, 1_000_000)
@@ -103,6 +108,7 @@ export async function openTarget (options: Pick<HarnessOptions, 'server' | 'seed
     note: defaulted ? 'the harness\'s default latency, as no injection option was given (--latency 0ms for none)' : null,
     headers: {},
     listCodes: async () => await listCodes(baseUrl),
+    lost: async () => server.diedEarly(),
     stop: server.stop
   }
 }

@@ -47,6 +47,8 @@ export interface HarnessReport {
   syncSave: boolean
   /** A mode was cut short: Ctrl-C, or the server stopped answering. */
   incomplete: boolean
+  /** What became of a server that died or stopped answering during the run; null if it did not. */
+  serverLost: string | null
   modes: ModeFigures[]
   /** --sweep: pooled and async at each concurrency; null without it. */
   sweep: Sweep | null

@@ -87,6 +87,6 @@ export function terminalReport (report: HarnessReport, options: { timeline: bool
   if (report.sweep !== null) out.push('', sweepTable(report.sweep))
   if (options.timeline) for (const m of report.modes) out.push('', timeline(m))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
-  if (report.incomplete) out.push('', 'INCOMPLETE RUN: the figures above cover only what was measured before it was cut.')
+  if (report.incomplete) out.push('', `INCOMPLETE RUN${report.serverLost === null ? '' : ` (${report.serverLost})`}: the figures above cover only what was measured before it was cut.`)
   return out.join('\n') + '\n'
 }

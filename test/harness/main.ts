@@ -122,7 +122,9 @@ t.test('--timeline draws one bar per request, a staircase for sequential', async
   t.same(bars('sequential').map(line => line.slice(0, 3)), ['BD ', 'BR ', 'CD ', 'CN '], 'a row per code')
   const sequential = starts(bars('sequential'))
   t.ok(sequential.every((start, i) => i === 0 || start > (sequential[i - 1] ?? 0)), 'sequential: each starts after the one before')
-  t.ok(starts(bars('async')).every(start => start <= 6), 'async: all start together, in the first columns')
+  const async = bars('async')
+  const firstEnds = (async[0] ?? '').trimEnd().length
+  t.ok(starts(async).every(start => start < firstEnds), 'async: every request starts before the first one ends')
 })
 
 t.test('--report writes the HTML report next to the terminal one', async t => {
@@ -134,4 +136,40 @@ t.test('--report writes the HTML report next to the terminal one', async t => {
   t.match(html, /^<!DOCTYPE html>/i)
   t.equal(html.match(/<svg[^>]* data-mode="async"/g)?.length, 1, 'a timeline for the mode')
   t.equal(html.match(/class="bar\b/g)?.length, 3, 'a bar per request')
+})
+
+t.test('the server dies mid-run: every code accounted for, the report marked incomplete, exit 1', async t => {
+  const running = spawnCompiled('harness/main.js', ['--json', '-v', '--latency', '100ms', '--mode', 'sequential,async', '-a'])
+  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+  // The harness's one child is its embedded server.
+  const { execFileSync } = await import('node:child_process')
+  const server = Number(execFileSync('pgrep', ['-P', String(running.child.pid)]).toString().trim().split('\n')[0])
+  process.kill(server, 'SIGKILL')
+  const run = await running.finished
+  t.equal(run.code, 1, 'exit 1: the server died')
+  t.match(run.stderr, /^flag-harness: the server was killed by SIGKILL during the run; the report covers what was measured$/m)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { incomplete: true, serverLost: 'the server was killed by SIGKILL' })
+  for (const m of report.modes) {
+    t.equal(m.ok + m.notFound + m.errors, 194, `${m.mode}: ok + not found + errors = codes`)
+    t.ok(m.requests.every(r => r.outcome !== 'error' || (r.reason !== null && r.reason !== 'unknown')), `${m.mode}: each error has its reason`)
+  }
+  t.ok((report.modes[1]?.errorReasons.refused ?? 0) === 194, 'async, after the death: every request refused')
+})
+
+t.test('a server that answers garbage: counted as bad responses', async t => {
+  // /healthz answers as HTTP does, so the harness starts; the flags come back as noise.
+  const garbage = createServer(socket => {
+    socket.once('data', (head: Buffer) => {
+      if (head.toString().startsWith('GET /healthz')) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')
+      else socket.end('this is not HTTP at all\r\n\r\n')
+    })
+  })
+  await new Promise<void>(resolve => garbage.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => garbage.close())
+  const { port } = garbage.address() as AddressInfo
+  const run = await harness(['--json', '-s', `http://127.0.0.1:${port}/flags`, '-l', '5', '--mode', 'sequential,async'])
+  t.equal(run.code, 0, 'the run completes: failed requests are counted, not fatal')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  for (const m of report.modes) t.same(m.errorReasons, { 'bad-response': 5 }, `${m.mode}: 5 bad responses`)
 })
