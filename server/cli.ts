@@ -107,7 +107,10 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     return found === undefined ? undefined : parse(found[0], found[1])
   }
 
-  const host = read('host', text => text) ?? 'localhost'
+  const host = read('host', (text, spelt) => {
+    if (!/^[\w.:[\]-]+$/.test(text)) throw invalidOption(spelt, text, 'a host name or an IP address, e.g. localhost, 127.0.0.1, ::1, 0.0.0.0')
+    return text
+  }) ?? 'localhost'
   const loopback = isLoopback(host)
   const seed = read('seed', parseSeed) ?? randomInt(1, 1_000_000)
   const overrides = read('overrides', parseOnOff) ?? loopback

@@ -49,11 +49,11 @@ export async function loadFlags (dir: string): Promise<FlagSet> {
   try {
     entries = await readdir(dir)
   } catch {
-    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${dir}: cannot be read; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
+    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: cannot be read; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
   }
   const codes = entries.filter(name => /^[a-z]{2}$/.test(name)).sort()
   if (codes.length === 0) {
-    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${dir}: no country folders; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
+    throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: no country folders; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
   }
   const files = new Map<string, FlagFile>()
   await Promise.all(codes.map(async cc => {
@@ -61,7 +61,7 @@ export async function loadFlags (dir: string): Promise<FlagSet> {
       readFile(join(dir, cc, `${cc}.gif`)),
       readFile(join(dir, cc, 'metadata.json'))
     ]).catch(() => {
-      throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `flags directory ${join(dir, cc)}: expected ${cc}.gif and metadata.json`)
+      throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: ${join(dir, cc)} should hold ${cc}.gif and metadata.json`)
     })
     files.set(`${cc}/${cc}.gif`, flagFile(gif, 'image/gif'))
     files.set(`${cc}/metadata.json`, flagFile(metadata, 'application/json; charset=utf-8'))

@@ -23,7 +23,7 @@ t.test('every invalid option: one line on stderr, exit 2, no stack trace', async
     [['--overrides', '1'], {}, /^flag-server: --overrides: /],
     [['--grace', 'long'], {}, /^flag-server: --grace: /],
     [['--bogus'], {}, /^flag-server: --bogus: unknown option; accepted: /],
-    [['--flags-dir', '/nonexistent/flags', '--port', '0'], {}, /^flag-server: flags directory \/nonexistent\/flags: cannot be read; expected folders like/],
+    [['--flags-dir', '/nonexistent/flags', '--port', '0'], {}, /^flag-server: --flags-dir \/nonexistent\/flags: cannot be read; expected folders like/],
     [[], { FLAGS_MAX_LATENCY: 'forever' }, /^flag-server: FLAGS_MAX_LATENCY: /]
   ]
   // Each case starts its own process: run them side by side.

@@ -9,10 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { startEmbeddedServer } from '../harness/embedded.js'
+import { startEmbeddedServer } from '../../harness/embedded.js'
 
-const compiledHarness = new URL('../dist/harness/embedded.js', import.meta.url)
-if (!existsSync(fileURLToPath(compiledHarness)) || !existsSync(fileURLToPath(new URL('../dist/server/main.js', import.meta.url)))) {
+const compiledHarness = new URL('../../dist/harness/embedded.js', import.meta.url)
+if (!existsSync(fileURLToPath(compiledHarness)) || !existsSync(fileURLToPath(new URL('../../dist/server/main.js', import.meta.url)))) {
   throw new Error('test/embedded.ts runs the compiled server and harness: npm run build first')
 }
 
