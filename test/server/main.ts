@@ -78,3 +78,20 @@ t.test('localhost answers on 127.0.0.1 and ::1; SIGTERM lets requests in flight 
   t.equal(exit.code, 0, 'then the server exits 0')
   t.match(exit.stdout, /SIGTERM: closing, requests in flight get up to 5s/)
 })
+
+t.test('SIGTERM with a request that outlives --grace: cut at the grace period, exit 0', async t => {
+  const running = spawnCompiled('server/main.js', ['--port', '0', '--host', '127.0.0.1', '--hang-rate', '1', '--max-latency', '1m', '--grace', '300ms'])
+  t.teardown(() => running.child.kill('SIGKILL'))
+  const banner = await running.printed('stdout', /Ctrl-C stops it/)
+  const port = /http:\/\/127\.0\.0\.1:(\d+)\/flags/.exec(banner)?.[1]
+  const hung = request(`http://127.0.0.1:${port}/flags/br/br.gif`).then(() => 'answered', () => 'cut')
+  for (let text = ''; !/flags_requests_in_flight 2/.test(text);) text = await (await request(`http://127.0.0.1:${port}/metrics`)).body.text()
+  const signalled = performance.now()
+  running.child.kill('SIGTERM')
+  t.equal(await hung, 'cut', 'the hung request is cut, not answered')
+  const exit = await running.finished
+  t.equal(exit.code, 0, 'exit 0')
+  // It cannot go before the grace period; the minute-long hang shows it did not wait for that.
+  const took = performance.now() - signalled
+  t.ok(took >= 300 && took < 60_000, `closed after the grace period, not the hang (${took.toFixed(0)} ms)`)
+})
