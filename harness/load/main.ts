@@ -12,6 +12,7 @@ import { openTarget, TargetError, type Target } from '../target.js'
 import { LOAD_HELP, parseLoadArgs, type LoadOptions } from './cli.js'
 import { flagRequests, requestsFor } from './flag-requests.js'
 import { loadFigures, type LoadFigures } from './little.js'
+import { runCannon } from './run-cannon.js'
 import { CLOCK_TICKS_PER_S, cpuTicks, openFileLimit } from './proc-stats.js'
 
 export interface LoadReport extends LoadFigures {
@@ -53,26 +54,6 @@ function fixedLatency (options: LoadOptions, target: Target): number | null {
   } catch {
     return null
   }
-}
-
-/**
- * One autocannon run; elapsedMs runs from the call to the last answer or error. Not from its
- * 'start' event: autocannon creates every connection and sends the first requests before it,
- * and their latencies count (5,000 connections take a few hundred ms to set up here).
- */
-async function runCannon (opts: autocannon.Options, track: boolean, started: (instance: autocannon.Instance) => void): Promise<{ result: autocannon.Result, elapsedMs: number }> {
-  return await new Promise((resolve, reject) => {
-    const startedAt = performance.now()
-    let lastAt = startedAt
-    const instance = autocannon(opts, (error: Error | null, result) => {
-      if (error !== null && error !== undefined) reject(error)
-      else resolve({ result, elapsedMs: lastAt - startedAt })
-    })
-    instance.on('response', () => { lastAt = performance.now() })
-    instance.on('reqError', () => { lastAt = performance.now() })
-    started(instance)
-    if (track) autocannon.track(instance, { outputStream: process.stderr, renderResultsTable: false, renderLatencyTable: false })
-  })
 }
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'

@@ -27,3 +27,13 @@ export function cpuTicks (pid: number): number | null {
     return null
   }
 }
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status. */
+export function rssBytes (pid: number): number | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find(l => l.startsWith('VmRSS:'))
+    return line === undefined ? null : Number(line.replace(/\D+/g, '')) * 1024
+  } catch {
+    return null
+  }
+}
