@@ -2,7 +2,7 @@
 // plus the measuring options. Pure: main.ts acts on the result.
 
 import { parseArgs } from 'node:util'
-import { INJECTION_KEYS, NO_INJECTION, optionName, parseInjection } from '../server/config.js'
+import { INJECTION_ARGS, INJECTION_NAMES, NO_INJECTION, parseInjection } from '../server/config.js'
 import { DURATION_ACCEPTED, parseDuration } from '../server/duration.js'
 import { invalidOption, parseArgsError, usageError } from '../server/errors.js'
 import { MAX_SEED } from '../server/cli.js'
@@ -105,14 +105,13 @@ export interface HarnessOptions {
 }
 
 const A_TO_Z = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
 
 export function wholeNumber (value: string, option: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw invalidOption(option, value, `a whole number from ${min} to ${max}`)
   return Number(value)
 }
 
-export function parseServer (value: string): ServerChoice {
+function parseServer (value: string): ServerChoice {
   const label = value.toUpperCase()
   const site = BOOK_SITES[label]
   if (site !== undefined) return { kind: 'url', baseUrl: site, label }
@@ -152,8 +151,25 @@ function parseCodeArgs (args: string[]): CodeChoice {
   return args.length === 0 ? { kind: 'pop20' } : { kind: 'list', args: args.map(a => a.toUpperCase()) }
 }
 
+/**
+ * What the harness and the load tool share: which server, its seed, and the injection options,
+ * checked by the server's own rules. A server given by URL keeps its own seed and cap.
+ */
+export function targetOptions (text: (name: string) => string | undefined, tool: string): Pick<HarnessOptions, 'server' | 'seed' | 'injection'> {
+  const injection = Object.fromEntries(INJECTION_NAMES.flatMap(name => text(name) === undefined ? [] : [[name, text(name) as string]]))
+  parseInjection(injection, NO_INJECTION, name => `--${name}`)
+  const serverText = text('server')
+  const seedText = text('seed')
+  const server: ServerChoice = serverText === undefined ? { kind: 'embedded' } : parseServer(serverText)
+  const seed = seedText === undefined ? null : wholeNumber(seedText, '--seed', 0, MAX_SEED)
+  if (server.kind === 'url') {
+    if (seed !== null) throw usageError(`--seed: only for the ${tool}'s own server; ${server.baseUrl} has its own seed (the report prints it)`)
+    if (injection['max-latency'] !== undefined) throw usageError(`--max-latency: only for the ${tool}'s own server; another server keeps its own cap`)
+  }
+  return { server, seed, injection }
+}
+
 export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
-  const injectionOptions = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
   const options = {
     all: { type: 'boolean', short: 'a' },
     every: { type: 'boolean', short: 'e' },
@@ -174,7 +190,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
     timeline: { type: 'boolean' },
     report: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
-    ...injectionOptions
+    ...INJECTION_ARGS
   } as const
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>
   try {
@@ -189,15 +205,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessOptions {
   if ((values.all === true || values.every === true) && positionals.length > 0) throw usageError(`CC ${positionals.join(' ')}: no country codes with --all or --every`)
   const codes: CodeChoice = values.every === true ? { kind: 'every' } : values.all === true ? { kind: 'all' } : parseCodeArgs(positionals)
 
-  const injection = Object.fromEntries(INJECTION_NAMES.flatMap(name => text(name) === undefined ? [] : [[name, text(name) as string]]))
-  parseInjection(injection, NO_INJECTION, name => `--${name}`)
-
-  const server = values.server === undefined ? { kind: 'embedded' as const } : parseServer(values.server)
-  const seed = values.seed === undefined ? null : wholeNumber(values.seed, '--seed', 0, MAX_SEED)
-  if (server.kind === 'url') {
-    if (seed !== null) throw usageError(`--seed: only for the harness's own server; ${server.baseUrl} has its own seed (the report prints it)`)
-    if (injection['max-latency'] !== undefined) throw usageError('--max-latency: only for the harness\'s own server; another server keeps its own cap')
-  }
+  const { server, seed, injection } = targetOptions(text, 'harness')
 
   const timeout = values.timeout === undefined ? 3100 : parseDuration(values.timeout)
   if (timeout === undefined || timeout <= 0 || timeout > 600_000) throw invalidOption('--timeout', values.timeout, `${DURATION_ACCEPTED}, above 0 and at most 10m`)

@@ -5,22 +5,15 @@ import { access, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { availableParallelism } from 'node:os'
 import { exitWith, parsedOrExit } from '../server/errors.js'
-import { expandCodes, HARNESS_HELP, parseHarnessArgs, type HarnessOptions } from './cli.js'
+import { expandCodes, HARNESS_HELP, parseHarnessArgs } from './cli.js'
 import { measureModes, measureSweep } from './measure.js'
 import { htmlReport } from './report/html.js'
 import type { HarnessReport } from './report/report.js'
 import { terminalReport } from './report/terminal.js'
-import { openTarget, TargetError, type Target } from './target.js'
+import { openTarget, reproduceCommand, TargetError, type Target } from './target.js'
 
 function fail (message: string, code: number): never {
   return exitWith('flag-harness', message, code)
-}
-
-/** The command that gives the same run again: the seed is added when the harness drew it. */
-function reproduceCommand (argv: readonly string[], options: HarnessOptions, target: Target): string {
-  const args = [...argv]
-  if (target.embedded && options.seed === null) args.push('--seed', String(target.seed))
-  return ['npm run harness --', ...args].join(' ')
 }
 
 async function main (): Promise<void> {
@@ -68,7 +61,7 @@ async function main (): Promise<void> {
       seed: target.seed,
       server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
       machine: { node: process.version, cpus: availableParallelism(), platform: `${process.platform}-${process.arch}` },
-      command: reproduceCommand(argv, options, target),
+      command: reproduceCommand('harness', argv, options.seed !== null, target),
       codes,
       cpuWorkMs: options.cpuWorkMs,
       syncSave: options.syncSave,

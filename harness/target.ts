@@ -112,3 +112,9 @@ export async function openTarget (options: Pick<HarnessOptions, 'server' | 'seed
     stop: server.stop
   }
 }
+
+/** The command that gives the same run again: the seed is added when the tool drew it for its own server. */
+export function reproduceCommand (script: string, argv: readonly string[], seedGiven: boolean, target: Target): string {
+  const seed = target.embedded && !seedGiven ? ['--seed', String(target.seed)] : []
+  return [`npm run ${script} --`, ...argv, ...seed].join(' ')
+}

@@ -2,7 +2,7 @@
 
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { envName, INJECTION_KEYS, optionName, parseInjection, PROFILES, type ProfileName } from './config.js'
+import { envName, INJECTION_ARGS, INJECTION_NAMES, parseInjection, PROFILES, type ProfileName } from './config.js'
 import { DURATION_ACCEPTED, parseDuration } from './duration.js'
 import { invalidOption, parseArgsError, usageError } from './errors.js'
 import { defaultFlagsDir } from './flags.js'
@@ -48,7 +48,6 @@ Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metr
 `
 
 const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'max-hung', 'flags-dir'] as const
-const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
 
 export interface ServerPlan {
   help: boolean
@@ -85,7 +84,7 @@ function parseProfile (text: string, spelt: string): ProfileName {
 }
 
 export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv): ServerPlan {
-  const options = Object.fromEntries([...SITE_OPTIONS, ...INJECTION_NAMES].map(name => [name, { type: 'string' as const }]))
+  const options = { ...Object.fromEntries(SITE_OPTIONS.map(name => [name, { type: 'string' as const }])), ...INJECTION_ARGS }
   let values: Record<string, string | boolean | undefined>
   let positionals: string[]
   try {

@@ -144,6 +144,12 @@ export function optionName (key: InjectionKey): string {
   return key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
 }
 
+/** Every injection option's name: latency, jitter, max-latency, ... */
+export const INJECTION_NAMES: readonly string[] = INJECTION_KEYS.map(optionName)
+
+/** The injection options as node:util parseArgs declares them: each takes a value. */
+export const INJECTION_ARGS = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
+
 /** The environment variable for an option: max-latency → FLAGS_MAX_LATENCY. */
 export function envName (name: string): string {
   return `FLAGS_${name.replace(/-/g, '_').toUpperCase()}`

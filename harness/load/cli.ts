@@ -2,11 +2,10 @@
 // Pure: main.ts acts on the result. The server's own rules check every injection value.
 
 import { parseArgs } from 'node:util'
-import { INJECTION_KEYS, NO_INJECTION, optionName, parseInjection } from '../../server/config.js'
+import { INJECTION_ARGS } from '../../server/config.js'
 import { DURATION_ACCEPTED, parseDuration } from '../../server/duration.js'
 import { invalidOption, parseArgsError, usageError } from '../../server/errors.js'
-import { MAX_SEED } from '../../server/cli.js'
-import { parseServer, wholeNumber, type ServerChoice } from '../cli.js'
+import { targetOptions, wholeNumber, type ServerChoice } from '../cli.js'
 
 export const LOAD_HELP = `Usage: npm run load -- [options]
 
@@ -56,8 +55,6 @@ export interface LoadOptions {
   json: boolean
 }
 
-const INJECTION_NAMES = INJECTION_KEYS.map(optionName)
-
 function parseRunDuration (value: string): number {
   const ms = parseDuration(value)
   if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) throw invalidOption('--duration', value, `${DURATION_ACCEPTED}, above 0 and at most 10m`)
@@ -65,7 +62,6 @@ function parseRunDuration (value: string): number {
 }
 
 export function parseLoadArgs (argv: readonly string[]): LoadOptions {
-  const injectionOptions = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
   const options = {
     connections: { type: 'string', short: 'c' },
     duration: { type: 'string', short: 'd' },
@@ -74,7 +70,7 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
     seed: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
-    ...injectionOptions
+    ...INJECTION_ARGS
   } as const
   let values: Record<string, string | boolean | undefined>
   try {
@@ -84,15 +80,7 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   }
   const text = (name: string): string | undefined => values[name] as string | undefined
 
-  const injection = Object.fromEntries(INJECTION_NAMES.flatMap(name => text(name) === undefined ? [] : [[name, text(name) as string]]))
-  parseInjection(injection, NO_INJECTION, name => `--${name}`)
-
-  const server = text('server') === undefined ? { kind: 'embedded' as const } : parseServer(text('server') as string)
-  const seed = text('seed') === undefined ? null : wholeNumber(text('seed') as string, '--seed', 0, MAX_SEED)
-  if (server.kind === 'url') {
-    if (seed !== null) throw usageError(`--seed: only for the load tool's own server; ${server.baseUrl} has its own seed`)
-    if (injection['max-latency'] !== undefined) throw usageError('--max-latency: only for the load tool\'s own server; another server keeps its own cap')
-  }
+  const { server, seed, injection } = targetOptions(text, 'load tool')
 
   const amount = text('amount') === undefined ? null : wholeNumber(text('amount') as string, '--amount', 1, MAX_AMOUNT)
   if (amount !== null && text('duration') !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')

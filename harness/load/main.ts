@@ -8,7 +8,7 @@ import { formatDuration } from '../../server/duration.js'
 import { exitWith, invalidOption, parsedOrExit } from '../../server/errors.js'
 import { describeConfig } from '../report/terminal.js'
 import { millis, table } from '../report/table.js'
-import { openTarget, TargetError, type Target } from '../target.js'
+import { openTarget, reproduceCommand, TargetError, type Target } from '../target.js'
 import { LOAD_HELP, parseLoadArgs, type LoadOptions } from './cli.js'
 import { flagRequests, requestsFor } from './flag-requests.js'
 import { loadFigures, type LoadFigures } from './little.js'
@@ -146,7 +146,7 @@ async function main (): Promise<void> {
     const fixedLatencyMs = fixedLatency(options, target)
 
     const report: LoadReport = {
-      command: ['npm run load --', ...argv, ...(target.embedded && options.seed === null ? ['--seed', String(target.seed)] : [])].join(' '),
+      command: reproduceCommand('load', argv, options.seed !== null, target),
       incomplete: interrupted,
       connections: options.connections,
       durationMs: options.durationMs,
