@@ -4,72 +4,104 @@
 // the throughput against Little's law. Loopback only, bounded by count and by time.
 
 import { request } from 'undici'
-import { startEmbeddedServer } from '../harness/embedded.js'
-import { flagRequests, requestsFor } from '../harness/load/flag-requests.js'
-import { loadFigures } from '../harness/load/little.js'
-import { rssBytes } from '../harness/load/proc-stats.js'
-import { runCannon } from '../harness/load/run-cannon.js'
-import { table } from '../harness/report/table.js'
+import { startEmbeddedServer, type EmbeddedServer } from '../harness/core/embedded.js'
+import { flagRequests, requestsFor } from '../harness/core/load/flag-requests.js'
+import { loadFigures } from '../harness/core/load/little.js'
+import { rssBytes } from '../harness/core/load/proc-stats.js'
+import { runCannon } from '../harness/core/load/run-cannon.js'
+import { atMost, COUNT, info, int, PERCENT, runBench, servedCodes, type BenchOptions, type BenchRun, type Check } from './paired.js'
 
-const AMOUNT = Number(process.env.BENCH_SOAK_AMOUNT ?? 1_000_000)
-const CONNECTIONS = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 2_000)
-/** A bound on the whole run, whatever the machine: the bench stops itself. */
-const MAX_SECONDS = Number(process.env.BENCH_SOAK_MAX_SECONDS ?? 600)
+const OPTIONS = {
+  amount: { kind: 'whole', env: 'BENCH_SOAK_AMOUNT', default: 1_000_000, min: 1, max: 100_000_000, help: 'requests in all' },
+  connections: { kind: 'whole', env: 'BENCH_SOAK_CONNECTIONS', default: 2_000, min: 1, max: 100_000, help: 'connections' },
+  /** A bound on the whole run, whatever the machine: the bench stops itself. */
+  maxSeconds: { kind: 'whole', env: 'BENCH_SOAK_MAX_SECONDS', default: 600, min: 1, max: 86_400, help: 'stop the run after this many seconds, whatever is left' }
+} as const
+type Options = BenchOptions<typeof OPTIONS>
+
 /** Short delays, so a million requests take minutes, not hours; every fault kind, rarely. */
 const MIX = [
   '--latency', 'lognormal:20ms,0.5', '--max-latency', '2s', '--error-rate', '500:0.02,503:0.01',
   '--reset-rate', '0.005', '--truncate-rate', '0.005', '--slow-rate', '0.005', '--slow-bps', '100000', '--hang-rate', '0.001'
 ]
-const SAMPLE_MS = 1000
-const MB = 1048576
 
-function progress (line: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`)
+const ABOUT = `Many requests over many connections against the flag server started with
+${MIX.join(' ')}.
+Targets: the server's RSS drifts ≤ 10% from start to end, and it does not crash. The throughput
+over Little's law (C / mean latency) is shown beside.`
+
+const SAMPLE_MS = 1000
+/** The server grows into its load for the first seconds: the start is the first sample after. */
+const SETTLED_MS = 5000
+const MB = 1048576
+const PROGRESS_EVERY = 50_000
+
+type Sample = { tMs: number, mb: number }
+
+/** RSS at a share of the run (0 start, 1 end), among the samples taken once the server settled. */
+function rssAt (samples: readonly Sample[], share: number): number {
+  const settled = samples.filter(s => s.tMs >= SETTLED_MS)
+  // A run shorter than the settling time: every sample stands.
+  const kept = settled.length > 0 ? settled : samples
+  return kept[Math.min(kept.length - 1, Math.floor(share * (kept.length - 1)))]?.mb ?? NaN
 }
 
-const server = await startEmbeddedServer(['--seed', '1', ...MIX])
-try {
-  const codes = ((await (await request(`${server.url}/flags`)).body.json()) as { codes: string[] }).codes
-  const rss: Array<{ tMs: number, mb: number }> = []
+async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], figures: ReturnType<typeof loadFigures>, result: Awaited<ReturnType<typeof runCannon>>['result'] }> {
+  const codes = await servedCodes(server.url)
+  const samples: Sample[] = []
   const started = performance.now()
   const sampler = setInterval(() => {
     const bytes = rssBytes(server.pid)
-    if (bytes !== null) rss.push({ tMs: performance.now() - started, mb: bytes / MB })
+    if (bytes !== null) samples.push({ tMs: performance.now() - started, mb: bytes / MB })
   }, SAMPLE_MS)
   let done = 0
-  const { result, elapsedMs } = await runCannon({
-    url: server.url,
-    connections: CONNECTIONS,
-    amount: AMOUNT,
-    timeout: 5,
-    ...requestsFor(flagRequests(codes), CONNECTIONS)
-  }, false, instance => {
-    const guard = setTimeout(() => instance.stop(), MAX_SECONDS * 1000)
-    instance.on('done', () => clearTimeout(guard))
-    instance.on('response', () => { if (++done % 50_000 === 0) progress(`soak: ${done.toLocaleString('en-US')} of ${AMOUNT.toLocaleString('en-US')} answered`) })
-  })
-  clearInterval(sampler)
-  progress('')
-  const health = await request(`${server.url}/healthz`).then(async res => { await res.body.dump(); return res.statusCode }, () => 0)
-  const alive = server.diedEarly() === null && health === 200
-  // The first sample after the connections are up stands for the start: before it, the server is still growing into its load.
-  const settled = rss.filter(s => s.tMs >= 5000)
-  const at = (share: number): number => settled[Math.min(settled.length - 1, Math.floor(share * (settled.length - 1)))]?.mb ?? NaN
-  const [start, middle, end] = [at(0), at(0.5), at(1)]
-  const drift = (end - start) / start
-  const figures = loadFigures(result, elapsedMs, null)
-  const rows = [
-    ['requests', `${result.requests.total.toLocaleString('en-US')} (${result.non2xx.toLocaleString('en-US')} non-2xx, ${result.errors.toLocaleString('en-US')} errors, ${result.timeouts.toLocaleString('en-US')} timeouts)`, '', ''],
-    ['elapsed', `${(elapsedMs / 1000).toFixed(1)} s`, '', ''],
-    ['server RSS start / middle / end', `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB`, '', ''],
-    ['RSS drift, start to end', `${(drift * 100).toFixed(1)}%`, '≤ 10%', Math.abs(drift) <= 0.10 ? 'met' : 'MISSED'],
-    ['crashes', alive ? '0' : `1 (${server.diedEarly() ?? `healthz ${health}`})`, '0', alive ? 'met' : 'MISSED'],
-    ['throughput / Little\'s law (C / mean latency)', `${Math.round(figures.throughput).toLocaleString('en-US')} / ${Math.round(figures.littlesLawRps).toLocaleString('en-US')} = ${figures.ratio.toFixed(3)}`, '', '']
-  ]
-  const json = { amount: AMOUNT, connections: CONNECTIONS, mix: MIX.join(' '), elapsedMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: figures.throughput, littlesLawRps: figures.littlesLawRps, ratio: figures.ratio }
-  process.stdout.write(process.argv.includes('--json')
-    ? `${JSON.stringify(json, null, 2)}\n`
-    : `Soak: ${AMOUNT.toLocaleString('en-US')} requests, ${CONNECTIONS.toLocaleString('en-US')} connections, server ${MIX.join(' ')}\n${table(['measure', 'value', 'target', ''], rows)}\n`)
-} finally {
-  await server.stop()
+  try {
+    const { result, elapsedMs } = await runCannon({
+      url: server.url,
+      connections: options.connections,
+      amount: options.amount,
+      timeout: 5,
+      ...requestsFor(flagRequests(codes), options.connections)
+    }, null, instance => {
+      const stop = (): void => instance.stop()
+      const guard = setTimeout(stop, options.maxSeconds * 1000)
+      run.signal.addEventListener('abort', stop, { once: true })
+      instance.on('done', () => {
+        clearTimeout(guard)
+        run.signal.removeEventListener('abort', stop)
+      })
+      instance.on('response', () => { if (++done % PROGRESS_EVERY === 0) run.progress(`${int(done)} of ${int(options.amount)} answered`) })
+    })
+    return { samples, figures: loadFigures(result, elapsedMs, null), result }
+  } finally {
+    clearInterval(sampler)
+  }
 }
+
+async function healthy (server: EmbeddedServer): Promise<boolean> {
+  const status = await request(`${server.url}/healthz`).then(async res => { await res.body.dump(); return res.statusCode }, () => 0)
+  return server.diedEarly() === null && status === 200
+}
+
+await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async (options, run) => {
+  run.progress('starting the flag server')
+  const server = await startEmbeddedServer(['--seed', '1', ...MIX])
+  run.onQuit(server.stop)
+  try {
+    const { samples, figures, result } = await soak(server, options, run)
+    const alive = await healthy(server)
+    const [start, middle, end] = [rssAt(samples, 0), rssAt(samples, 0.5), rssAt(samples, 1)]
+    const drift = (end - start) / start
+    const checks: Check[] = [
+      info('requests', `${int(result.requests.total)} (${int(result.non2xx)} non-2xx, ${int(result.errors)} errors, ${int(result.timeouts)} timeouts) in ${(figures.elapsedMs / 1000).toFixed(1)} s`, result.requests.total, COUNT),
+      atMost('server RSS drift, start to end (absolute)', Math.abs(drift), 0.10, `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB at start / middle / end`, PERCENT),
+      atMost('crashes', alive ? 0 : 1, 0, alive ? 'healthz 200 after the run' : server.diedEarly() ?? 'healthz did not answer 200', COUNT),
+      info('throughput / Little\'s law (C / mean latency)', `${int(figures.throughput)} / ${int(figures.littlesLawRps)} req/s`, figures.ratio)
+    ]
+    const text = `Soak: ${int(options.amount)} requests, ${int(options.connections)} connections, server ${MIX.join(' ')}`
+    const details = { mix: MIX.join(' '), elapsedMs: figures.elapsedMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: figures.throughput, littlesLawRps: figures.littlesLawRps, ratio: figures.ratio }
+    return { text, details, checks }
+  } finally {
+    await server.stop()
+  }
+})

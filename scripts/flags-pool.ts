@@ -1,7 +1,7 @@
 // flags_threadpool.py, in TypeScript: a pool of worker threads maps downloadOne over the codes.
 // npm run flags:pool     (BASE_URL=... to use another server)
 
-import { ThreadPoolExecutor } from '../harness/executor.js'
+import { ThreadPoolExecutor } from '../harness/core/executor.js'
 import { main } from './flags-sequential.js'
 
 async function downloadMany (ccList: string[]): Promise<number> {

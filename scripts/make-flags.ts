@@ -12,10 +12,11 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { Resvg } from '@resvg/resvg-js'
 import gifenc from 'gifenc'
 import countries from 'i18n-iso-countries'
+import { defaultFlagsDir } from '../server/contract/project.js'
 
 /** The 194 country codes of the book's flag set (Fluent Python, chapter on concurrent downloads). */
 export const BOOK_CODES: readonly string[] = Object.freeze(`
@@ -74,21 +75,6 @@ const require = createRequire(import.meta.url)
 /** Folder of an installed package, found through its package.json (none of ours has an exports map). */
 function packageDir (name: string): string {
   return dirname(require.resolve(`${name}/package.json`))
-}
-
-/** The repo root: the nearest folder above `fromUrl` holding package.json (works from scripts/ and dist/scripts/). */
-export function findRepoRoot (fromUrl: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(fromUrl))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(fromUrl)}`)
-    dir = parent
-  }
-  return dir
-}
-
-export function flagsDir (): string {
-  return join(findRepoRoot(), 'flags')
 }
 
 function assertBookCode (cc: string): void {
@@ -238,7 +224,7 @@ export function writeFlagSet (dir: string, files: ReadonlyMap<string, Buffer | s
 }
 
 /** The command line: `args` are the arguments after the script, `dir` where the set goes. Returns the exit code. */
-export function main (args: readonly string[], dir: string = flagsDir()): number {
+export function main (args: readonly string[], dir: string = defaultFlagsDir()): number {
   if (args.length > 0) {
     console.error(`make-flags: takes no arguments, got "${args.join(' ')}" (usage: npm run flags)`)
     return 2

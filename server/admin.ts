@@ -4,8 +4,8 @@
 
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { formatInjection, NO_INJECTION, parseInjection, type Injection } from './config.js'
-import { FlagsError } from './errors.js'
+import { formatInjection, NO_INJECTION, parseInjection, type Injection } from './contract/injection.js'
+import { FlagsError } from './contract/errors.js'
 import type { SiteState } from './site.js'
 
 function tokenMatches (header: string | undefined, token: string): boolean {

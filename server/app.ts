@@ -2,14 +2,14 @@
 // listens, tests listen on port 0.
 
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './config.js'
-import { FlagsError } from './errors.js'
+import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
+import { FlagsError } from './contract/errors.js'
 import { fate } from './fate.js'
 import type { FlagSet } from './flags.js'
 import { deliver, type Answer, type HangSlots } from './inject.js'
 import { SiteMetrics } from './metrics.js'
 import { registerAdmin } from './admin.js'
-import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './protocol.js'
+import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
 import type { SiteConfig, SiteState } from './site.js'
 
 /** Everything but max-latency: a client may ask for any fate, but never hold the server longer. */

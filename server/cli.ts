@@ -2,25 +2,25 @@
 
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { envName, INJECTION_ARGS, INJECTION_NAMES, parseInjection, PROFILES, type ProfileName } from './config.js'
-import { DURATION_ACCEPTED, parseDuration } from './duration.js'
-import { invalidOption, parseArgsError, usageError } from './errors.js'
-import { defaultFlagsDir } from './flags.js'
+import { DURATION_ACCEPTED, parseDuration } from './contract/duration.js'
+import { invalidOption, parseArgsError, usageError } from './contract/errors.js'
+import { envName, INJECTION_ARGS, INJECTION_NAMES, parseInjection } from './contract/injection.js'
+import { defaultFlagsDir } from './contract/project.js'
+import { BOOK_SITES, PROFILE_NAMES, type ProfileName } from './contract/sites.js'
+import { MAX_SEED, parsePort, parseSeed, wholeNumber } from './contract/values.js'
 import type { SiteConfig } from './site.js'
 
 export const SERVER_HELP = `Usage: npm run server -- [options]
 
 With no options, starts the three sites of Fluent Python's flag examples:
-  LOCAL  http://localhost:8000/flags  no delay, no errors
-  DELAY  http://localhost:8001/flags  delay 0.5 s to 5 s
-  ERROR  http://localhost:8002/flags  the same delay, 25% of requests answered 418
+${Object.values(BOOK_SITES).map(site => `  ${site.label.padEnd(6)} ${site.url}  ${site.summary}`).join('\n')}
 With --profile, --port or any injection option, starts one site.
 
 Site:
   --profile local|delay|error  start from a book site's settings (default local)
   --port N                     0 to 65535; 0 picks a free port (default: the profile's, 8000-8002)
   --host HOST                  address to bind (default localhost: 127.0.0.1 and ::1)
-  --seed N                     whole number from 0 to 9007199254740991; the same seed gives
+  --seed N                     whole number from 0 to ${MAX_SEED}; the same seed gives
                                every path the same delay and fault (default: random, printed)
   --overrides on|off           per-request overrides by query (?latency=1s) or x-flags-* header
                                (default: on for a loopback host, off otherwise)
@@ -57,20 +57,8 @@ export interface ServerPlan {
   sites: Array<{ config: SiteConfig, port: number }>
 }
 
-export const MAX_SEED = Number.MAX_SAFE_INTEGER
-
 export function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
-function parseSeed (text: string, spelt: string): number {
-  if (!/^\d{1,16}$/.test(text) || Number(text) > MAX_SEED) throw invalidOption(spelt, text, `a whole number from 0 to ${MAX_SEED}`)
-  return Number(text)
-}
-
-export function parsePort (text: string, spelt: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw invalidOption(spelt, text, 'a whole number from 0 to 65535 (0 picks a free port)')
-  return Number(text)
 }
 
 function parseOnOff (text: string, spelt: string): boolean {
@@ -79,7 +67,7 @@ function parseOnOff (text: string, spelt: string): boolean {
 }
 
 function parseProfile (text: string, spelt: string): ProfileName {
-  if (!(text in PROFILES)) throw invalidOption(spelt, text, Object.keys(PROFILES).join(', '))
+  if (!(PROFILE_NAMES as string[]).includes(text)) throw invalidOption(spelt, text, PROFILE_NAMES.join(', '))
   return text as ProfileName
 }
 
@@ -122,10 +110,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     if (ms === undefined) throw invalidOption(spelt, text, DURATION_ACCEPTED)
     return ms
   }) ?? 5000
-  const maxHung = read('max-hung', (text, spelt) => {
-    if (!/^\d{1,6}$/.test(text) || Number(text) < 1 || Number(text) > 100_000) throw invalidOption(spelt, text, 'a whole number from 1 to 100000')
-    return Number(text)
-  }) ?? 1000
+  const maxHung = read('max-hung', (text, spelt) => wholeNumber(text, spelt, 1, 100_000)) ?? 1000
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
@@ -135,7 +120,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const injectionGiven = Object.keys(fromEnv).length + Object.keys(fromFlags).length > 0
   const admin: SiteConfig['admin'] = token !== undefined || loopback ? { enabled: true, token } : { enabled: false }
   const site = (name: ProfileName): SiteConfig => {
-    let injection = PROFILES[name].injection
+    let injection = BOOK_SITES[name].injection
     injection = parseInjection(fromEnv, injection, envName)
     injection = parseInjection(fromFlags, injection, n => `--${n}`)
     return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, maxHung, admin }
@@ -144,7 +129,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   // The book's three sites, unless anything says which one site to start.
   const custom = profileName !== undefined || port !== undefined || injectionGiven
   const sites = custom
-    ? [{ config: site(profileName ?? 'local'), port: port ?? PROFILES[profileName ?? 'local'].port }]
-    : (Object.keys(PROFILES) as ProfileName[]).map(name => ({ config: site(name), port: PROFILES[name].port }))
+    ? [{ config: site(profileName ?? 'local'), port: port ?? BOOK_SITES[profileName ?? 'local'].port }]
+    : PROFILE_NAMES.map(name => ({ config: site(name), port: BOOK_SITES[name].port }))
   return { help: values.help === true, host, graceMs, flagsDir, sites }
 }

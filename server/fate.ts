@@ -2,7 +2,8 @@
 // the client's salt and the config. Nothing depends on order, concurrency, time or restarts,
 // so a client can predict every fate, and two runs with one seed see the same server.
 
-import type { Injection, Latency } from './config.js'
+import type { Injection, Latency } from './contract/injection.js'
+import { formatServerTiming } from './contract/protocol.js'
 
 export type Fault =
   | { kind: 'none' }
@@ -99,5 +100,5 @@ export function faultName (fault: Fault): string {
 
 /** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`. */
 export function serverTiming ({ delayMs, fault }: Fate, name = faultName(fault)): string {
-  return `delay;dur=${Number(delayMs.toFixed(3))}, fault;desc="${name}"`
+  return formatServerTiming({ delayMs, fault: name })
 }

@@ -2,11 +2,10 @@
 // also means no request path ever reaches the file system.
 
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { FlagsError } from './errors.js'
+import { join } from 'node:path'
+import { FlagsError } from './contract/errors.js'
+import { flagFile } from './contract/protocol.js'
 
 export interface FlagFile {
   body: Buffer
@@ -23,22 +22,7 @@ export interface FlagSet {
   files: ReadonlyMap<string, FlagFile>
 }
 
-/** The folder holding package.json, found from this module whether it runs from server/ or dist/server/. */
-export function projectRoot (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `no package.json above ${fileURLToPath(import.meta.url)}`)
-    dir = parent
-  }
-  return dir
-}
-
-export function defaultFlagsDir (): string {
-  return join(projectRoot(), 'flags')
-}
-
-function flagFile (body: Buffer, contentType: string): FlagFile {
+function servedFile (body: Buffer, contentType: string): FlagFile {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
   const headers = Object.freeze({ 'content-type': contentType, etag, 'cache-control': 'no-cache', 'content-length': body.length })
   return { body, contentType, etag, headers }
@@ -63,8 +47,8 @@ export async function loadFlags (dir: string): Promise<FlagSet> {
     ]).catch(() => {
       throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: ${join(dir, cc)} should hold ${cc}.gif and metadata.json`)
     })
-    files.set(`${cc}/${cc}.gif`, flagFile(gif, 'image/gif'))
-    files.set(`${cc}/metadata.json`, flagFile(metadata, 'application/json; charset=utf-8'))
+    files.set(flagFile(cc), servedFile(gif, 'image/gif'))
+    files.set(`${cc}/metadata.json`, servedFile(metadata, 'application/json; charset=utf-8'))
   }))
   return { codes: codes.map(cc => cc.toUpperCase()), files }
 }

@@ -4,7 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import { faultName, serverTiming, type Fate } from './fate.js'
-import type { Injection } from './config.js'
+import type { Injection } from './contract/injection.js'
 import type { SiteMetrics } from './metrics.js'
 
 /** What the server would send if no fault were drawn. */

@@ -2,9 +2,11 @@
 
 import { buildServer } from './app.js'
 import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
-import { describeInjection } from './config.js'
-import { formatDuration } from './duration.js'
-import { exitWith, FlagsError, parsedOrExit } from './errors.js'
+import { formatDuration } from './contract/duration.js'
+import { EXIT, exitWith, FlagsError, onInterrupt, parsedOrExit } from './contract/errors.js'
+import { describeInjection } from './contract/injection.js'
+import { announceReady, type ReadySite } from './contract/ready.js'
+import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
 import { listenSite, type Listening } from './listen.js'
 
@@ -12,14 +14,11 @@ function fail (message: string, code: number): never {
   return exitWith('flag-server', message, code)
 }
 
-function urlHost (host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
-}
-
-async function start (plan: ServerPlan): Promise<Listening[]> {
+async function start (plan: ServerPlan): Promise<{ sites: Listening[], ready: ReadySite[] }> {
   const flags = await loadFlags(plan.flagsDir)
   const sites: Listening[] = []
   const lines: string[] = []
+  const ready: ReadySite[] = []
   for (const { config, port } of plan.sites) {
     const app = buildServer(config, flags)
     let listening: Listening
@@ -28,35 +27,32 @@ async function start (plan: ServerPlan): Promise<Listening[]> {
     } catch (error) {
       await Promise.all([app.close(), ...sites.map(async site => await site.close())])
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EADDRINUSE') fail(`--port ${port}: already in use (another flag server?); pick another with --port, or 0 for a free one`, 1)
-      fail(`--host ${plan.host}, --port ${port}: cannot listen (${code ?? (error as Error).message})`, 1)
+      if (code === 'EADDRINUSE') fail(`--port ${port}: already in use (another flag server?); pick another with --port, or 0 for a free one`, EXIT.failed)
+      fail(`--host ${plan.host}, --port ${port}: cannot listen (${code ?? (error as Error).message})`, EXIT.failed)
     }
     sites.push(listening)
-    lines.push(`  ${config.name.padEnd(6)} http://${urlHost(plan.host)}:${listening.port}/flags  ${describeInjection(config.injection)}`)
+    const origin = `http://${urlHost(plan.host)}:${listening.port}`
+    ready.push({ name: config.name, origin })
+    lines.push(`  ${config.name.padEnd(6)} ${origin}/flags  ${describeInjection(config.injection)}`)
   }
   const seed = plan.sites[0]?.config.seed
   process.stdout.write(`flag server: ${flags.codes.length} flags, seed ${seed} (--seed ${seed} repeats every delay and fault)\n${lines.join('\n')}\nCtrl-C stops it.\n`)
-  return sites
+  return { sites, ready }
 }
 
-/** Stop accepting, give requests in flight the grace period, then cut what is left. */
+/** Stop accepting, give requests in flight the grace period, then cut what is left; a second signal quits at once. */
 function closeOnSignals (sites: Listening[], graceMs: number): void {
-  let closing = false
-  const close = (signal: NodeJS.Signals): void => {
-    if (closing) process.exit(130)
-    closing = true
+  onInterrupt(signal => {
     process.stdout.write(`${signal}: closing, requests in flight get up to ${formatDuration(graceMs)}\n`)
     const cut = setTimeout(() => {
       for (const site of sites) site.cut()
     }, graceMs)
     cut.unref()
     Promise.all(sites.map(async site => await site.close())).then(
-      () => process.exit(0),
-      (error: Error) => fail(`closing: ${error.message}`, 1)
+      () => process.exit(EXIT.ok),
+      (error: Error) => fail(`closing: ${error.message}`, EXIT.failed)
     )
-  }
-  process.on('SIGINT', close)
-  process.on('SIGTERM', close)
+  })
 }
 
 async function main (): Promise<void> {
@@ -65,14 +61,16 @@ async function main (): Promise<void> {
     process.stdout.write(SERVER_HELP)
     return
   }
-  let sites: Listening[]
+  let started: Awaited<ReturnType<typeof start>>
   try {
-    sites = await start(plan)
+    started = await start(plan)
   } catch (error) {
-    if (error instanceof FlagsError) fail(error.message, 2)
+    if (error instanceof FlagsError) fail(error.message, EXIT.usage)
     throw error
   }
-  closeOnSignals(sites, plan.graceMs)
+  closeOnSignals(started.sites, plan.graceMs)
+  // Last: a parent that stops the server as soon as it is ready finds the signals handled.
+  announceReady(started.ready)
 }
 
 await main()

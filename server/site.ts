@@ -1,6 +1,6 @@
 // What one running site is: its name, seed and injection, and who may change them.
 
-import type { Injection } from './config.js'
+import type { Injection } from './contract/injection.js'
 
 export interface SiteConfig {
   /** LOCAL, DELAY, ERROR for the book's sites; the profile's name in capitals for a custom one. */

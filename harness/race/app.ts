@@ -1,12 +1,17 @@
 // The race app: the page, a route that starts a race, and the race's events as Server-Sent
 // Events. Built apart from listen (main.ts), so that a test starts it on port 0.
 
+import { readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
+import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { FlagsError } from '../../server/errors.js'
-import { DEFAULT_LATENCY, expandCodes, parseHarnessArgs, type HarnessOptions } from '../cli.js'
-import { openTarget, TargetError } from '../target.js'
-import { racePage, RACE_SITES, type RaceSite } from './page.js'
+import { FlagsError } from '../../server/contract/errors.js'
+import { formatInjection, parseInjectionPatch, type InjectionPatch } from '../../server/contract/injection.js'
+import { projectRoot } from '../../server/contract/project.js'
+import { bookSiteByLabel } from '../../server/contract/sites.js'
+import { DEFAULT_INJECTION, expandCodes, type ServerChoice } from '../core/options.js'
+import { TargetError } from '../core/target.js'
+import { racePage, RACE_SITES } from './page.js'
 import { runRace, type RaceEvent } from './race.js'
 
 export interface RaceAppOptions {
@@ -14,7 +19,7 @@ export interface RaceAppOptions {
   codes?: string[]
 }
 
-interface StartBody { site: RaceSite, latency?: string }
+interface StartBody { site: string, latency?: string }
 
 interface Answer { status: number, body: Record<string, unknown> }
 
@@ -31,10 +36,26 @@ function describe (error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/**
+ * The page's script, compiled from browser/race-page.ts by npm run build: read from dist/ even
+ * when this module runs from its source (the tests), as the browser needs JavaScript.
+ */
+function pageScript (): string {
+  const file = join(projectRoot(), 'dist', 'harness', 'race', 'browser', 'race-page.js')
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    throw new Error(`race page: ${file} not found (npm run build compiles it)`)
+  }
+}
+
+const DEFAULT_LATENCY = formatInjection(DEFAULT_INJECTION).latency ?? ''
+
 export function buildRaceApp ({ codes = expandCodes({ kind: 'pop20' }, [], null) }: RaceAppOptions = {}): FastifyInstance {
   // An open event stream is never idle: without forcing, close() would wait for every page to go.
   const app = Fastify({ forceCloseConnections: true })
   const page = racePage({ codes, latency: DEFAULT_LATENCY })
+  const script = pageScript()
   const listeners = new Set<ServerResponse>()
   /** The latest race's events, sent to each page that connects: a late or reloaded page catches up. */
   let history: string[] = []
@@ -52,38 +73,46 @@ export function buildRaceApp ({ codes = expandCodes({ kind: 'pop20' }, [], null)
    * (or not). Returns the last event, sent once the embedded server is stopped and another race
    * may start, so that whoever sees it can start the next one at once.
    */
-  async function race ({ site, latency }: StartBody, interrupt: AbortSignal, answer: (answer: Answer) => void): Promise<RaceEvent | null> {
-    let options: HarnessOptions
+  async function race ({ site, latency }: StartBody, signal: AbortSignal, answer: (answer: Answer) => void): Promise<RaceEvent | null> {
+    const book = bookSiteByLabel(site)
+    let injection: InjectionPatch = {}
     try {
-      // The harness's own rules for every value, so a bad latency reads as it would on its command line.
-      options = parseHarnessArgs(site === 'embedded' ? ['--latency', latency ?? DEFAULT_LATENCY] : ['--server', site])
+      // The harness's own rules, so a bad latency reads as it would on its command line.
+      if (book === undefined) injection = parseInjectionPatch({ latency: latency ?? DEFAULT_LATENCY }, name => `--${name}`)
     } catch (error) {
       if (!(error instanceof FlagsError)) throw error
       answer({ status: 400, body: { error: error.message } })
       return null
     }
-    let target
+    const server: ServerChoice = book === undefined ? { kind: 'embedded' } : { kind: 'url', baseUrl: book.url, label: book.label }
+    let started = false
     try {
-      target = await openTarget(options)
+      return await runRace({
+        server,
+        injection,
+        codes,
+        signal,
+        opened: target => {
+          started = true
+          answer({ status: 202, body: { baseUrl: target.baseUrl } })
+          return book === undefined ? `the harness's own server (latency ${formatInjection(injection).latency ?? DEFAULT_LATENCY})` : `${site} (${target.baseUrl})`
+        },
+        emit
+      })
     } catch (error) {
-      if (!(error instanceof TargetError)) throw error
-      answer({ status: 502, body: { error: error.message } })
-      return null
-    }
-    try {
-      answer({ status: 202, body: { baseUrl: target.baseUrl } })
-      const label = site === 'embedded' ? `the harness's own server (latency ${options.injection.latency ?? DEFAULT_LATENCY})` : `${site} (${target.baseUrl})`
-      return await runRace({ options, target, codes, site: label, interrupt, emit })
-    } catch (error) {
+      if (!started && error instanceof TargetError) {
+        answer({ status: 502, body: { error: error.message } })
+        return null
+      }
       return { type: 'failed', message: `the race stopped: ${describe(error)}` }
-    } finally {
-      await target.stop()
     }
   }
 
   app.get('/', async (_request, reply) => await reply.redirect('/race'))
 
   app.get('/race', async (_request, reply) => await reply.type('text/html; charset=utf-8').send(page))
+
+  app.get('/race/page.js', async (_request, reply) => await reply.type('text/javascript; charset=utf-8').send(script))
 
   app.post<{ Body: StartBody }>('/race/start', { schema: START_SCHEMA }, async (request, reply) => {
     if (current !== null) return await reply.code(409).send({ error: 'a race is already running: wait for it to finish' })

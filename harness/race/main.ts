@@ -1,8 +1,8 @@
 // npm run race: serve the live race page, print its URL, close (and stop any embedded server) on Ctrl-C.
 
 import { parseArgs } from 'node:util'
-import { parsePort } from '../../server/cli.js'
-import { parseArgsError, parsedOrExit } from '../../server/errors.js'
+import { EXIT, onInterrupt, parseArgsError, parsedOrExit } from '../../server/contract/errors.js'
+import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
 
 const HELP = `Usage: npm run race -- [--port N] [--host ADDRESS]
@@ -36,26 +36,18 @@ async function main (): Promise<void> {
     return
   }
   const app = buildRaceApp()
-  let closing = false
-  const close = (): void => {
-    // A second Ctrl-C quits at once; the embedded server's exit hook still kills it.
-    if (closing) process.exit(130)
-    closing = true
-    app.close().then(() => process.exit(0), () => process.exit(1))
-  }
-  process.on('SIGINT', close)
-  process.on('SIGTERM', close)
+  // A second Ctrl-C quits at once; the embedded server's exit hook still kills it.
+  onInterrupt(() => { app.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.failed)) })
   try {
     await app.listen({ port: options.port, host: options.host })
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException
     process.stderr.write(`flag-race: cannot listen on ${options.host}:${options.port} (${code ?? message})\n`)
-    process.exit(1)
+    process.exit(EXIT.failed)
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.port
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host
-  process.stdout.write(`Race page: http://${host}:${port}/race (Ctrl-C to stop)\n`)
+  process.stdout.write(`Race page: http://${urlHost(options.host)}:${port}/race (Ctrl-C to stop)\n`)
 }
 
 await main()

@@ -11,9 +11,7 @@ import {
   assertGif89a,
   buildFlagSet,
   countryName,
-  findRepoRoot,
   flagMetadata,
-  flagsDir,
   gecCode,
   main,
   metadataJson,
@@ -21,9 +19,10 @@ import {
   sha256Manifest,
   writeFlagSet
 } from '../../scripts/make-flags.js'
+import { defaultFlagsDir, projectRoot } from '../../server/contract/project.js'
 
-const root = findRepoRoot()
-const flags = flagsDir()
+const root = projectRoot()
+const flags = defaultFlagsDir()
 const script = fileURLToPath(new URL('../../scripts/make-flags.ts', import.meta.url))
 
 // Real ccTLDs, written out here rather than taken from the script under test.
@@ -150,14 +149,14 @@ t.test('sha256Manifest writes sha256sum lines sorted by path', async t => {
     'two files, sorted, two spaces between hash and path')
 })
 
-t.test('findRepoRoot walks up to the folder holding package.json', async t => {
+t.test('projectRoot walks up to the folder holding package.json', async t => {
   const fromDist = pathToFileURL(join(root, 'dist', 'scripts', 'make-flags.js')).href
-  t.equal(findRepoRoot(fromDist), root, 'from dist/scripts/ it finds the repo root')
+  t.equal(projectRoot(fromDist), root, 'from dist/scripts/ it finds the repo root')
   t.ok(existsSync(join(root, 'package.json')), 'the root holds package.json')
   const lonely = mkdtempSync(join(tmpdir(), 'make-flags-root-'))
   t.teardown(() => rmSync(lonely, { recursive: true, force: true }))
   if (!existsSync(join(tmpdir(), 'package.json')) && !existsSync('/package.json')) {
-    t.throws(() => findRepoRoot(pathToFileURL(join(lonely, 'x.js')).href), { message: /no package.json above/ }, 'without package.json above it says so')
+    t.throws(() => projectRoot(pathToFileURL(join(lonely, 'x.js')).href), { message: /no package.json above/ }, 'without package.json above it says so')
   }
 })
 

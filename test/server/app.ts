@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
-import { formatInjection, NO_INJECTION, PROFILES } from '../../server/config.js'
+import { formatInjection, NO_INJECTION } from '../../server/contract/injection.js'
+import { BOOK_SITES } from '../../server/contract/sites.js'
 import { fate } from '../../server/fate.js'
-import { defaultFlagsDir } from '../../server/flags.js'
+import { defaultFlagsDir } from '../../server/contract/project.js'
 import { injectionOf, projectFlags, startSite } from '../fixtures/site.js'
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, body: Buffer }> {
@@ -216,9 +217,9 @@ t.test('per-request overrides', async t => {
 })
 
 t.test('admin API', async t => {
-  const base = await startSite(t, { injection: PROFILES.error.injection })
+  const base = await startSite(t, { injection: BOOK_SITES.error.injection })
   const url = `${base}/admin/config`
-  t.same((await json(url)).body, formatInjection(PROFILES.error.injection), 'GET shows the config in force')
+  t.same((await json(url)).body, formatInjection(BOOK_SITES.error.injection), 'GET shows the config in force')
 
   const patched = await json(url, { method: 'PATCH', body: { latency: '100ms' } })
   t.equal(patched.status, 200)

@@ -1,11 +1,12 @@
 import t from 'tap'
 import { parseServerArgs } from '../../server/cli.js'
-import { formatInjection, PROFILES } from '../../server/config.js'
+import { formatInjection } from '../../server/contract/injection.js'
+import { BOOK_SITES } from '../../server/contract/sites.js'
 
 t.test('no options: the book\'s three sites', async t => {
   const plan = parseServerArgs([], {})
   t.same(plan.sites.map(s => [s.config.name, s.port]), [['LOCAL', 8000], ['DELAY', 8001], ['ERROR', 8002]])
-  t.same(plan.sites.map(s => formatInjection(s.config.injection)), [PROFILES.local, PROFILES.delay, PROFILES.error].map(p => formatInjection(p.injection)))
+  t.same(plan.sites.map(s => formatInjection(s.config.injection)), [BOOK_SITES.local, BOOK_SITES.delay, BOOK_SITES.error].map(p => formatInjection(p.injection)))
   t.equal(new Set(plan.sites.map(s => s.config.seed)).size, 1, 'one seed for all three')
   t.equal(plan.host, 'localhost')
   t.ok(plan.sites.every(s => s.config.overrides && s.config.admin.enabled), 'loopback: overrides and admin on')

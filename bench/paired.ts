@@ -1,0 +1,356 @@
+// What every bench shares: its options (flag, environment variable or default, one rule each,
+// and the --help made from the same table), the alternating round plan and the median of paired
+// ratios, the targets (each printed beside its figure; a miss makes the exit code 1, as a k6
+// threshold does), progress on a terminal, and Ctrl-C.
+
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { request } from 'undici'
+import { median } from '../harness/core/figures.js'
+import { DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
+import { table } from '../harness/reports/format.js'
+import { EXIT, FlagsError, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
+import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
+import { wholeNumber } from '../server/contract/values.js'
+
+// ---- options -----------------------------------------------------------------------------
+
+interface OptionBase { env: string, help: string }
+export type OptionSpec = OptionBase & (
+  | { kind: 'seconds', default: number, min: number, max: number }
+  | { kind: 'whole', default: number, min: number, max: number }
+  | { kind: 'wholeList', default: readonly number[], min: number, max: number }
+  | { kind: 'choice', default: string, choices: readonly string[] }
+)
+export type OptionSpecs = Record<string, OptionSpec>
+
+type OptionValue<O extends OptionSpec> = O extends { kind: 'wholeList' } ? number[] : O extends { kind: 'choice' } ? string : number
+export type BenchOptions<S extends OptionSpecs> = { [K in keyof S]: OptionValue<S[K]> } & { json: boolean }
+
+/** latencyMs → --latency-ms */
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
+
+const METAVAR: Record<OptionSpec['kind'], string> = { seconds: 'S', whole: 'N', wholeList: 'N,N', choice: 'NAME' }
+
+/** The text of one option, from its flag, else its environment variable, else its default. */
+function optionText (key: string, spec: OptionSpec, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): [string, string] | undefined {
+  const flag = flags[key]
+  if (typeof flag === 'string') return [flag, flagName(key)]
+  const fromEnv = env[spec.env]
+  return fromEnv === undefined || fromEnv === '' ? undefined : [fromEnv, spec.env]
+}
+
+/** Parse one option's text by its kind; errors name the option as it was spelt. */
+function parseOption (spec: OptionSpec, text: string, spelt: string): number | number[] | string {
+  switch (spec.kind) {
+    case 'seconds':
+      if (!/^\d+(\.\d+)?$/.test(text) || Number(text) < spec.min || Number(text) > spec.max) throw invalidOption(spelt, text, `a number of seconds from ${spec.min} to ${spec.max}`)
+      return Number(text)
+    case 'whole':
+      return wholeNumber(text, spelt, spec.min, spec.max)
+    case 'wholeList': {
+      const parts = text.split(',').map(part => part.trim())
+      if (parts.some(part => !/^\d+$/.test(part) || Number(part) < spec.min || Number(part) > spec.max)) {
+        throw invalidOption(spelt, text, `whole numbers from ${spec.min} to ${spec.max}, comma-separated`)
+      }
+      return parts.map(Number)
+    }
+    case 'choice':
+      if (!spec.choices.includes(text)) throw invalidOption(spelt, text, spec.choices.join(', '))
+      return text
+  }
+}
+
+/** The options of a bench, or a FlagsError naming the bad one. `help` is true for --help. */
+export function readOptions<S extends OptionSpecs> (specs: S, argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions<S> & { help: boolean } {
+  const declared = Object.fromEntries(Object.keys(specs).map(key => [flagName(key).slice(2), { type: 'string' as const }]))
+  let values: Record<string, unknown>
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { ...declared, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }))
+  } catch (error) {
+    throw parseArgsError(error, [...Object.keys(specs).map(flagName), '--json', '--help'])
+  }
+  const flags = Object.fromEntries(Object.keys(specs).map(key => [key, values[flagName(key).slice(2)]]))
+  const options: Record<string, unknown> = { json: values.json === true, help: values.help === true }
+  for (const [key, spec] of Object.entries(specs)) {
+    const given = optionText(key, spec, flags, env)
+    options[key] = given === undefined ? spec.default : parseOption(spec, ...given)
+  }
+  return options as BenchOptions<S> & { help: boolean }
+}
+
+function helpText (program: string, about: string, specs: OptionSpecs): string {
+  const rows = Object.entries(specs).map(([key, spec]) => {
+    const fallback = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)
+    const choices = spec.kind === 'choice' ? `: ${spec.choices.join(', ')}` : ''
+    return [`${flagName(key)} ${METAVAR[spec.kind]}`, `${spec.help}${choices} (${spec.env}, default ${fallback})`]
+  })
+  rows.push(['--json', 'one JSON document on stdout instead of the tables'], ['-h, --help', 'this help'])
+  const width = Math.max(...rows.map(([flag]) => (flag ?? '').length))
+  return `Usage: npm run ${program} -- [options]
+
+${about}
+
+Options (or environment variables; an option given wins):
+${rows.map(([flag, text]) => `  ${(flag ?? '').padEnd(width)}  ${text ?? ''}`).join('\n')}
+
+Exit codes: 0 every target met, 1 a target missed or not measured (or the run failed),
+2 a bad option, 130 interrupted (Ctrl-C; what was measured is printed).
+Progress goes to stderr when it is a terminal; the results to stdout.
+`
+}
+
+/** duration, warmup and rounds: every bench that drives a server in alternating rounds. */
+export const ROUND_OPTIONS = {
+  duration: { kind: 'seconds', env: 'BENCH_DURATION', default: 10, min: 1, max: 3600, help: 'seconds per measured run' },
+  warmup: { kind: 'seconds', env: 'BENCH_WARMUP', default: 3, min: 0, max: 600, help: 'seconds of warm-up before each run, on its connections' },
+  rounds: { kind: 'whole', env: 'BENCH_ROUNDS', default: 2, min: 1, max: 100, help: 'measured runs per server, the order alternating' }
+} as const satisfies OptionSpecs
+
+/** Which load generator, and how to drive it: the benches built on ServerRig. */
+export const GENERATOR_OPTIONS = {
+  generator: { kind: 'choice', env: 'BENCH_GENERATOR', default: 'autocannon', choices: GENERATOR_NAMES, help: 'load generator' },
+  workers: { kind: 'whole', env: 'BENCH_WORKERS', default: 0, min: 0, max: 64, help: 'autocannon worker threads, 0 for none' },
+  retries: { kind: 'whole', env: 'BENCH_RETRIES', default: 1, min: 0, max: 10, help: 'runs again a run during which other processes took over 25% of a core' }
+} as const satisfies OptionSpecs
+
+// ---- paired rounds -----------------------------------------------------------------------
+
+export type Side = 'a' | 'b'
+
+/** Round r runs a then b when r is odd, b then a when even: a linear drift then cancels in the median. */
+export function alternatingPlan (rounds: number): Array<{ side: Side, round: number }> {
+  const plan: Array<{ side: Side, round: number }> = []
+  for (let round = 1; round <= rounds; round++) {
+    for (const side of round % 2 === 1 ? ['a', 'b'] as const : ['b', 'a'] as const) plan.push({ side, round })
+  }
+  return plan
+}
+
+/**
+ * Runs the plan (until `signal` aborts): each round, `a` and `b` back to back, in alternating
+ * order; a[i] and b[i] are round i + 1's. `step` says where the run is: "[3/4] round 2".
+ */
+export async function runPaired<A, B> (rounds: number, signal: AbortSignal, sides: { a: (step: string) => Promise<A>, b: (step: string) => Promise<B> }): Promise<{ a: A[], b: B[] }> {
+  const results: { a: A[], b: B[] } = { a: [], b: [] }
+  const plan = alternatingPlan(rounds)
+  for (const [i, { side, round }] of plan.entries()) {
+    if (signal.aborted) break
+    const step = `[${i + 1}/${plan.length}] round ${round}`
+    // Each side runs once a round, in round order: a[i] and b[i] stay round i + 1's.
+    if (side === 'a') results.a.push(await sides.a(step))
+    else results.b.push(await sides.b(step))
+  }
+  return results
+}
+
+/** The median, NaN for no values (a case cut short): never a figure made up. */
+export function medianOf (values: readonly number[]): number {
+  return values.length === 0 ? NaN : median(values)
+}
+
+/** "per round: 0.981, 0.975", for the measured column. */
+export function perRoundText (ratios: readonly number[]): string {
+  return ratios.length === 0 ? 'no complete round' : `per round: ${ratios.map(r => fixed(r, 3)).join(', ')}`
+}
+
+/** The median of a[i] / b[i] over the rounds both sides ran: each pair ran back to back, so drift mostly cancels. */
+export function pairedRatio (a: readonly number[], b: readonly number[]): { ratio: number, perRound: number[] } {
+  const perRound = a.slice(0, b.length).map((top, i) => top / (b[i] ?? NaN))
+  return { ratio: medianOf(perRound), perRound }
+}
+
+// ---- targets -----------------------------------------------------------------------------
+
+export interface Check {
+  name: string
+  /** What was measured, in words and numbers, for a person. */
+  measured: string
+  /** The number the target is about; null for a line without one. */
+  figure: number | null
+  /** The figure as the table writes it: 0.982, 41.5 ms, 2.1%. */
+  figureText: string
+  /** ≥ 0.95 and the like; null for a line given for information. */
+  target: string | null
+  /** null: no target. A target that could not be measured is missed. */
+  met: boolean | null
+}
+
+/** How a figure and its target are written (digits for the figure, targetDigits for the target): a ratio, ms, a share in %. */
+export interface Unit { digits: number, targetDigits: number, suffix: string, scale: number }
+export const RATIO: Unit = { digits: 3, targetDigits: 2, suffix: '', scale: 1 }
+export const MS: Unit = { digits: 1, targetDigits: 0, suffix: ' ms', scale: 1 }
+export const PERCENT: Unit = { digits: 1, targetDigits: 0, suffix: '%', scale: 100 }
+export const COUNT: Unit = { digits: 0, targetDigits: 0, suffix: '', scale: 1 }
+
+const written = (n: number, unit: Unit, digits = unit.digits): string =>
+  `${(n * unit.scale).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit.suffix}`
+
+function judged (name: string, figure: number, measured: string, target: string, passes: boolean, unit: Unit): Check {
+  const known = Number.isFinite(figure)
+  return { name, measured, figure: known ? figure : null, target, met: known && passes, figureText: known ? written(figure, unit) : 'not measured' }
+}
+
+/** Met when figure ≥ wanted; a figure that is not a number misses. */
+export function atLeast (name: string, figure: number, wanted: number, measured = '', unit = RATIO): Check {
+  return judged(name, figure, measured, `≥ ${written(wanted, unit, unit.targetDigits)}`, figure >= wanted, unit)
+}
+
+/** Met when figure ≤ wanted; a figure that is not a number misses. */
+export function atMost (name: string, figure: number, wanted: number, measured = '', unit = RATIO): Check {
+  return judged(name, figure, measured, `≤ ${written(wanted, unit, unit.targetDigits)}`, figure <= wanted, unit)
+}
+
+/** A line for information: printed with the targets, never judged. */
+export function info (name: string, measured: string, figure: number | null = null, unit = RATIO): Check {
+  const known = figure !== null && Number.isFinite(figure) ? figure : null
+  return { name, measured, figure: known, figureText: known === null ? '-' : written(known, unit), target: null, met: null }
+}
+
+/** A target that was not measured (a skipped case): it counts as missed. */
+export function unmeasured (name: string, why: string, target: string): Check {
+  return { name, measured: why, figure: null, figureText: 'not measured', target, met: false }
+}
+
+/** 1 when a target was missed (or not measured), else 0. */
+export function exitCode (checks: readonly Check[]): number {
+  return checks.some(check => check.met === false) ? EXIT.failed : EXIT.ok
+}
+
+export function checksTable (checks: readonly Check[]): string {
+  const verdict = (met: boolean | null): string => met === null ? '' : met ? 'met' : 'MISSED'
+  return table(['check', 'figure', 'target', 'result', 'measured'],
+    checks.map(check => [check.name, check.figureText, check.target ?? '', verdict(check.met), check.measured]))
+}
+
+// ---- running a bench ---------------------------------------------------------------------
+
+export interface BenchRun {
+  /** Aborts on Ctrl-C (or SIGTERM): stop starting things, cut what runs, return what was measured. */
+  signal: AbortSignal
+  /** A line on stderr for a person watching; nothing when stderr is not a terminal. */
+  progress: (line: string) => void
+  /** Run before a second Ctrl-C quits at once: stop the servers. */
+  onQuit: (cleanup: () => Promise<void>) => void
+}
+
+export interface BenchOutcome {
+  /** The details for a person, above the targets (no trailing newline). */
+  text: string
+  /** The same details for --json. */
+  details: Record<string, unknown>
+  checks: Check[]
+}
+
+export interface Bench<S extends OptionSpecs> {
+  /** The npm script: bench:server. */
+  program: string
+  /** What it compares and against which targets, for --help. */
+  about: string
+  options: S
+}
+
+function readOrExit<S extends OptionSpecs> (bench: Bench<S>): BenchOptions<S> & { help: boolean } {
+  try {
+    return readOptions(bench.options, process.argv.slice(2), process.env)
+  } catch (error) {
+    if (!(error instanceof FlagsError)) throw error
+    process.stderr.write(`${bench.program}: ${error.message}\n`)
+    process.exit(EXIT.usage)
+  }
+}
+
+function print (program: string, options: Record<string, unknown>, outcome: BenchOutcome, elapsedS: number, code: number): void {
+  if (options.json === true) {
+    const { help, json, ...given } = options
+    const machine = { node: process.version, cores: availableParallelism(), platform: `${process.platform}-${process.arch}` }
+    const checks = outcome.checks.map(({ name, measured, figure, target, met }) => ({ name, measured, figure, target, met }))
+    process.stdout.write(`${JSON.stringify({ bench: program, elapsedS, machine, options: given, ...outcome.details, checks, exitCode: code }, null, 2)}\n`)
+    return
+  }
+  const head = outcome.text === '' ? '' : `${outcome.text}\n\n`
+  process.stdout.write(`${head}Targets (${program}, ${Math.round(elapsedS)} s in all)\n${checksTable(outcome.checks)}\n`)
+}
+
+/**
+ * Read the options (--help, or one line and exit 2 on a bad one), run `body`, print its details
+ * and targets, exit 0 when every target is met and 1 otherwise; 130 after Ctrl-C, with what was
+ * measured; a failure is one line and 1, never a stack trace.
+ */
+export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (options: BenchOptions<S>, run: BenchRun) => Promise<BenchOutcome>): Promise<void> {
+  const options = readOrExit(bench)
+  if (options.help) {
+    process.stdout.write(helpText(bench.program, bench.about, bench.options))
+    return
+  }
+  const interrupt = new AbortController()
+  const cleanups: Array<() => Promise<void>> = []
+  const progress = (line: string): void => { if (process.stderr.isTTY) process.stderr.write(`${bench.program}: ${line}\n`) }
+  onInterrupt(signal => {
+    process.stderr.write(`${bench.program}: ${signal}, stopping; again to quit at once\n`)
+    interrupt.abort()
+  }, async () => { await Promise.all(cleanups.map(async cleanup => await cleanup())) })
+  const began = performance.now()
+  let outcome: BenchOutcome
+  try {
+    outcome = await body(options, { signal: interrupt.signal, progress, onQuit: cleanup => { cleanups.push(cleanup) } })
+  } catch (error) {
+    process.stderr.write(`${bench.program}: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = interrupt.signal.aborted ? EXIT.interrupted : EXIT.failed
+    return
+  }
+  const code = interrupt.signal.aborted ? EXIT.interrupted : exitCode(outcome.checks)
+  print(bench.program, options, outcome, (performance.now() - began) / 1000, code)
+  process.exitCode = code
+}
+
+// ---- servers under load -----------------------------------------------------------------
+
+/** The yardstick: bare Fastify serving the same bytes (with --delay-ms, the naive delayed server). */
+export const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url))
+
+/**
+ * A ServerRig driving with the chosen generator, and the path of every flag `lister` (a flag
+ * server) serves; the rig's servers are stopped after `body`, or before a second Ctrl-C quits.
+ */
+export async function withRig<T> (options: BenchOptions<typeof GENERATOR_OPTIONS>, run: BenchRun, lister: ServerSpec, body: (rig: ServerRig, paths: string[]) => Promise<T>): Promise<T> {
+  const generator = loadGenerator(options.generator, { workers: options.workers })
+  const rig = new ServerRig({ generator, retries: options.retries, signal: run.signal, progress: run.progress })
+  run.onQuit(async () => await rig.stop())
+  try {
+    const codes = await servedCodes(await rig.origin(lister))
+    return await body(rig, codes.map(cc => flagUrl(FLAGS_PATH, cc)))
+  } finally {
+    await rig.stop()
+  }
+}
+
+/** The codes a running server lists (GET /flags), as a client sees them. */
+export async function servedCodes (origin: string): Promise<string[]> {
+  const { statusCode, body } = await request(`${origin}${FLAGS_PATH}`)
+  const codes = (await body.json() as { codes?: unknown }).codes
+  if (statusCode !== 200 || !Array.isArray(codes)) throw new Error(`GET ${origin}${FLAGS_PATH} answered ${statusCode} without a list of codes`)
+  return codes as string[]
+}
+
+// ---- figures as text ---------------------------------------------------------------------
+
+export const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
+export const fixed = (n: number | null, digits: number): string => n !== null && Number.isFinite(n) ? n.toFixed(digits) : '-'
+export const pct = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : `${Math.round(n)}%`
+
+/** The columns both server benches show for a server, after their own. */
+export const LOAD_HEADER = ['req/s', 'raw req/s', 'server CPU', 'µs/answer', 'generator CPU', 'other CPU', 'errors']
+
+export function loadCells (s: DriveSummary): string[] {
+  return [int(s.rps), int(s.rawRps), pct(s.serverCpu), fixed(s.serverUsPerAnswer, 1), pct(s.generatorCpu), pct(s.otherCpu), String(s.errors)]
+}
+
+/** A warning when other processes took a share of the machine during some runs; '' when none did. */
+export function disturbedNote (runs: readonly DriveFigures[]): string {
+  const disturbed = runs.filter(run => (run.otherCpu ?? 0) > DISTURBED_CPU)
+  if (disturbed.length === 0) return ''
+  const worst = Math.max(...disturbed.map(run => run.otherCpu ?? 0))
+  return `Disturbed: other processes used more than ${DISTURBED_CPU}% of a core during ${disturbed.length} of ${runs.length} runs (up to ${pct(worst)}); rerun on a quiet machine.`
+}

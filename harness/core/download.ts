@@ -1,0 +1,76 @@
+// downloadOne: the body of the book's download loop, shared by every mode. Only the way the
+// modes schedule it differs, which is the lesson (the book refactors its loop the same way).
+
+import { writeFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { errors, type Dispatcher } from 'undici'
+import { flagUrl, parseServerTiming } from '../../server/contract/protocol.js'
+import { burnCpu } from './cpu-work.js'
+import { wallClockMs, type RequestRecord } from './record.js'
+
+export interface DownloadOptions {
+  /** The whole request, headers and body, must be done by then (the book's 3.1 s). */
+  timeoutMs: number
+  /** Per-request overrides (x-flags-*) sent to a server the harness did not start. */
+  headers: Record<string, string>
+  /** Where to write XX.gif, as the book's downloaded/. */
+  saveDir: string | null
+  /** Write with writeFileSync, blocking the loop on purpose (--sync-save). */
+  syncSave: boolean
+  /** Synchronous CPU work after each download, on the thread that did it (--cpu-work). */
+  cpuWorkMs: number
+}
+
+/** A short, stable reason for a failed request, for the error counts. */
+export function failureReason (error: unknown, headersArrived: boolean, interrupted: boolean): string {
+  if (interrupted) return 'interrupted'
+  const { name, code } = error as { name?: string, code?: string }
+  if (name === 'TimeoutError' || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout'
+  if (headersArrived) return 'truncated'
+  if (code === 'ECONNREFUSED') return 'refused'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset'
+  // llhttp's parse errors: what came back was not HTTP.
+  if (name === 'HTTPParserError' || code?.startsWith('HPE_') === true) return 'bad-response'
+  return code ?? name ?? 'unknown'
+}
+
+/**
+ * Download one flag and say what happened. It never throws: a failure is a record with its
+ * reason, so no request is ever lost from the counts. `interrupt` is the run's Ctrl-C.
+ */
+export async function downloadOne (client: Dispatcher, baseUrl: string, cc: string, options: DownloadOptions, interrupt?: AbortSignal): Promise<RequestRecord> {
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = interrupt === undefined ? timeout : AbortSignal.any([timeout, interrupt])
+  const startMs = wallClockMs()
+  let status: number | null = null
+  let timing: ReturnType<typeof parseServerTiming> = { delayMs: null, fault: null }
+  let body: Buffer
+  const record = (outcome: RequestRecord['outcome'], reason: string | null, bytes = 0): RequestRecord =>
+    ({ cc, outcome, status, reason, startMs, endMs: wallClockMs(), injectedDelayMs: timing.delayMs, fault: timing.fault, bytes })
+  try {
+    const url = new URL(flagUrl(baseUrl, cc))
+    const res = await client.request({ origin: url.origin, path: url.pathname, method: 'GET', headers: options.headers, signal })
+    status = res.statusCode
+    timing = parseServerTiming(res.headers['server-timing'])
+    if (status !== 200) {
+      // Read, not dump: a truncated error body is still a truncation.
+      await res.body.arrayBuffer()
+      return status === 404 ? record('not-found', null) : record('error', `http-${status}`)
+    }
+    body = Buffer.from(await res.body.arrayBuffer())
+  } catch (error) {
+    return record('error', failureReason(error, status !== null, interrupt?.aborted === true))
+  }
+  if (options.saveDir !== null) {
+    const file = join(options.saveDir, `${cc}.gif`)
+    try {
+      if (options.syncSave) writeFileSync(file, body)
+      else await writeFile(file, body)
+    } catch (error) {
+      return record('error', `save-${(error as NodeJS.ErrnoException).code ?? 'failed'}`)
+    }
+  }
+  burnCpu(options.cpuWorkMs)
+  return record('ok', null, body.length)
+}

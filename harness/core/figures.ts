@@ -1,0 +1,152 @@
+// From the runs of a mode to the figures the report shows: elapsed over the repeats, the ideal
+// bound, counts by outcome, latency percentiles (perf_hooks' HDR histogram) and rates.
+
+import { createHistogram } from 'node:perf_hooks'
+import { idealMakespan } from './ideal.js'
+import type { LoopFigures, LoopSample, MemoryFigures } from './loop-monitor.js'
+import type { ModeName, ModeRun } from './modes/mode.js'
+import type { RequestRecord } from './record.js'
+
+export interface RequestFigure {
+  cc: string
+  outcome: RequestRecord['outcome']
+  status: number | null
+  reason: string | null
+  /** From the start of the mode's run, ms. */
+  startMs: number
+  endMs: number
+  injectedDelayMs: number | null
+}
+
+export interface ModeFigures {
+  mode: ModeName
+  concurrency: number
+  /** Median over the measured runs. */
+  elapsedMs: number
+  runsMs: number[]
+  startupMs: number | null
+  /** The larger of the two bounds below. */
+  idealMs: number
+  /** Which bound binds: the injected delays (io) or the CPU work over the lanes that can run it (cpu). */
+  bound: 'io' | 'cpu'
+  /** Delays plus CPU work, scheduled at this concurrency in dispatch order. */
+  ioIdealMs: number
+  /** The CPU work over the threads that can run it at once: one loop, or min(workers, cores). */
+  cpuBoundMs: number
+  /** Over sequential's median, when sequential ran. */
+  speedup: number | null
+  /** ideal / elapsed: 1 is perfect. */
+  efficiency: number
+  ok: number
+  notFound: number
+  errors: number
+  errorReasons: Record<string, number>
+  requestsPerSecond: number
+  latencyMs: { p50: number, p90: number, p99: number, max: number }
+  /** Codes never dispatched because the run was cut (Ctrl-C, or the server died). */
+  notRun: number
+  complete: boolean
+  /** The harness's main thread during the median run. */
+  eventLoop: LoopFigures
+  /** Peaks over every measured run. */
+  memory: MemoryFigures
+  /** Threads running JavaScript: the main one, plus the workers of pooled. */
+  threads: number
+  /** Each worker's event-loop utilization during the median run (pooled). */
+  workerUtilization: number[] | null
+  /** The main thread's loop delay over the median run, for the HTML report. */
+  loopSamples: LoopSample[]
+  /** The median run's requests, in dispatch order. */
+  requests: RequestFigure[]
+}
+
+/** What the ideal bound needs to know of CPU work: how much per request, and how many threads can do it at once. */
+export interface CpuWork {
+  workMs: number
+  lanes: number
+}
+
+export function median (values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+/**
+ * How long a request would take on an ideal client: the delay the server injected. Without a
+ * Server-Timing header (a reset, a hang, a refused connection) the client's own wait stands in:
+ * the timeout for a timeout, the measured time otherwise.
+ */
+function idealDuration (record: RequestRecord, timeoutMs: number, cpuWorkMs: number): number {
+  if (record.injectedDelayMs !== null) return record.injectedDelayMs + (record.outcome === 'ok' ? cpuWorkMs : 0)
+  return record.reason === 'timeout' ? timeoutMs : record.endMs - record.startMs
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000
+
+export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, cpu: CpuWork): ModeFigures {
+  const elapsed = runs.map(run => run.endMs - run.startMs)
+  const elapsedMs = median(elapsed)
+  // The run whose elapsed time is the median one stands for the mode in counts and requests.
+  const byElapsed = [...runs].sort((a, b) => (a.endMs - a.startMs) - (b.endMs - b.startMs))
+  const chosen = byElapsed[Math.floor((byElapsed.length - 1) / 2)]
+  const records = chosen?.records ?? []
+  const byCode = new Map(records.map(record => [record.cc, record]))
+  const dispatched = codes.filter(cc => byCode.has(cc)).map(cc => byCode.get(cc) as RequestRecord)
+
+  const histogram = createHistogram()
+  for (const run of runs) for (const record of run.records) histogram.record(Math.max(1, Math.round((record.endMs - record.startMs) * 1000)))
+  const percentile = (p: number): number => records.length === 0 ? 0 : round(histogram.percentile(p) / 1000)
+
+  const errorReasons: Record<string, number> = {}
+  for (const record of records) if (record.reason !== null) errorReasons[record.reason] = (errorReasons[record.reason] ?? 0) + 1
+  const startMs = chosen?.startMs ?? 0
+  const ioIdealMs = idealMakespan(dispatched.map(record => idealDuration(record, timeoutMs, cpu.workMs)), concurrency)
+  // Only a download that succeeded goes on to the CPU work.
+  const cpuBoundMs = records.filter(r => r.outcome === 'ok').length * cpu.workMs / cpu.lanes
+  const idealMs = Math.max(ioIdealMs, cpuBoundMs)
+  return {
+    mode,
+    concurrency,
+    elapsedMs: round(elapsedMs),
+    runsMs: elapsed.map(round),
+    startupMs: chosen?.startupMs === null || chosen === undefined ? null : round(chosen.startupMs),
+    idealMs: round(idealMs),
+    bound: cpuBoundMs > ioIdealMs ? 'cpu' : 'io',
+    ioIdealMs: round(ioIdealMs),
+    cpuBoundMs: round(cpuBoundMs),
+    speedup: null,
+    efficiency: elapsedMs > 0 ? round(idealMs / elapsedMs) : 1,
+    ok: records.filter(r => r.outcome === 'ok').length,
+    notFound: records.filter(r => r.outcome === 'not-found').length,
+    errors: records.filter(r => r.outcome === 'error').length,
+    errorReasons,
+    requestsPerSecond: elapsedMs > 0 ? round(records.length / (elapsedMs / 1000)) : 0,
+    latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: records.length === 0 ? 0 : round(histogram.max / 1000) },
+    notRun: codes.length - records.length,
+    complete: codes.length === records.length && records.every(r => r.reason !== 'interrupted'),
+    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
+    memory: {
+      rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),
+      heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb))
+    },
+    threads: 1 + (chosen?.workerUtilization?.length ?? 0),
+    workerUtilization: chosen?.workerUtilization ?? null,
+    loopSamples: chosen?.loopSamples ?? [],
+    requests: dispatched.map(r => ({
+      cc: r.cc,
+      outcome: r.outcome,
+      status: r.status,
+      reason: r.reason,
+      startMs: round(r.startMs - startMs),
+      endMs: round(r.endMs - startMs),
+      injectedDelayMs: r.injectedDelayMs
+    }))
+  }
+}
+
+/** Fill in each mode's speedup over sequential, when sequential ran. */
+export function withSpeedups (modes: ModeFigures[]): ModeFigures[] {
+  const sequential = modes.find(m => m.mode === 'sequential')
+  return modes.map(m => ({ ...m, speedup: sequential === undefined || m.elapsedMs === 0 ? null : round(sequential.elapsedMs / m.elapsedMs) }))
+}

@@ -1,0 +1,150 @@
+// autocannon as drive()'s load generator, on this thread (or its worker threads): the warm-up
+// and the measured window are one autocannon run on the same connections, cut in two here.
+
+import type autocannon from 'autocannon'
+import type { GeneratorFigures, LoadGenerator, LoadWindow } from './drive.js'
+import { requestsFor } from './flag-requests.js'
+import { runCannon } from './run-cannon.js'
+
+/** A warm-up counted in requests ends by then whatever happens; the window still gets its length. */
+const WARMUP_BOUND_S = 600
+
+function percentile (sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+}
+
+function cpuSecondsSince (start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1e6
+}
+
+/** What autocannon's events say of the window, from the cut on. */
+class Tally {
+  /** Infinity until the cut: everything before it is warm-up. */
+  cut = Infinity
+  private readonly perClient = new Map<autocannon.Client, { first: number, last: number, count: number }>()
+  private readonly latencies: number[] = []
+  private readonly errorKinds: Record<string, number> = {}
+  private warmupErrors = 0
+
+  response (client: autocannon.Client, status: number, ms: number): void {
+    const now = performance.now()
+    if (now < this.cut || status < 200 || status > 299) return
+    // Only requests sent after the cut: one sent before may have waited for its connection.
+    if (now - ms >= this.cut) this.latencies.push(ms)
+    const seen = this.perClient.get(client)
+    if (seen === undefined) this.perClient.set(client, { first: now, last: now, count: 1 })
+    else {
+      seen.last = now
+      seen.count++
+    }
+  }
+
+  error (error: Error & { code?: string }): void {
+    if (performance.now() < this.cut) {
+      this.warmupErrors++
+      return
+    }
+    const kind = error.code ?? error.message
+    this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1
+  }
+
+  figures (non2xx: number, cpuS: number | null): GeneratorFigures {
+    let rps = 0
+    let answered = 0
+    for (const { first, last, count } of this.perClient.values()) {
+      answered += count
+      if (count > 1 && last > first) rps += (count - 1) * 1000 / (last - first)
+    }
+    const sorted = Float64Array.from(this.latencies).sort()
+    return { rps, answered, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), errorKinds: this.errorKinds, warmupErrors: this.warmupErrors, non2xx, cpuS }
+  }
+}
+
+function asRequests (paths: readonly string[]): autocannon.Request[] {
+  return paths.map(path => ({ method: 'GET', path }))
+}
+
+/** Stop `instance` when `signal` aborts (at once if it has); returns the undo. */
+function stopOnAbort (instance: autocannon.Instance, signal: AbortSignal): () => void {
+  const stop = (): void => instance.stop()
+  if (signal.aborted) setImmediate(stop)
+  signal.addEventListener('abort', stop, { once: true })
+  return () => signal.removeEventListener('abort', stop)
+}
+
+/**
+ * Warm-up + measurement in one run on the same connections: the measurement then starts with
+ * every connection open and the server's JIT warm. Opening thousands of connections at once
+ * overflows the listen backlog (511 by default) and some SYNs are only retried 1 s or 3 s
+ * later, which a separate warm-up run would bring back into the measurement.
+ */
+async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSignal): Promise<GeneratorFigures> {
+  const tally = new Tally()
+  const timers: NodeJS.Timeout[] = []
+  let cpuStart: NodeJS.CpuUsage | undefined
+  const { warmup } = window
+  const duration = ('seconds' in warmup ? warmup.seconds : WARMUP_BOUND_S) + window.durationS
+  const options = { url: window.url, connections: window.connections, ...requestsFor(asRequests(window.paths), window.connections) }
+  const { result } = await runCannon({ ...options, duration }, null, instance => {
+    const startCut = (): void => {
+      tally.cut = performance.now()
+      cpuStart = process.cpuUsage()
+      cut()
+      // A time warm-up ends with autocannon's own duration; a counted one, durationS after the cut.
+      if ('requests' in warmup) timers.push(setTimeout(() => instance.stop(), window.durationS * 1000))
+    }
+    // From 'start': autocannon times the run from there, once its connections are set up.
+    if ('seconds' in warmup) instance.on('start', () => timers.push(setTimeout(startCut, warmup.seconds * 1000)))
+    else countWarmup(instance, warmup.requests, startCut)
+    instance.on('response', (client, status, _bytes, ms) => tally.response(client, status, ms))
+    instance.on('reqError', (error: Error & { code?: string }) => tally.error(error))
+    instance.on('done', stopOnAbort(instance, signal))
+  })
+  for (const timer of timers) clearTimeout(timer)
+  return tally.figures(result.non2xx, cpuStart === undefined ? null : cpuSecondsSince(cpuStart))
+}
+
+/** Calls `done` once `requests` requests have ended, answered or not (at 'start' for none). */
+function countWarmup (instance: autocannon.Instance, requests: number, done: () => void): void {
+  if (requests === 0) {
+    instance.on('start', done)
+    return
+  }
+  let ended = 0
+  const count = (): void => { if (++ended === requests) done() }
+  instance.on('response', count)
+  instance.on('reqError', count)
+}
+
+/**
+ * With worker threads, answers are not reported to this thread: a separate warm-up run, then
+ * autocannon's own figures (whole-run counts, latencies in whole milliseconds).
+ */
+async function runWithWorkers (window: LoadWindow, workers: number, cut: () => void, signal: AbortSignal): Promise<GeneratorFigures> {
+  // Plain requests: a setupClient function (requestsFor's, past its limit) cannot go to a worker.
+  const options = { url: window.url, connections: window.connections, requests: asRequests(window.paths), workers }
+  const { warmup } = window
+  const warm = 'seconds' in warmup ? { duration: warmup.seconds } : { amount: warmup.requests }
+  if (('seconds' in warmup ? warmup.seconds : warmup.requests) > 0) {
+    await runCannon({ ...options, ...warm }, null, instance => instance.on('done', stopOnAbort(instance, signal)))
+  }
+  cut()
+  const cpuStart = process.cpuUsage()
+  const { result } = await runCannon({ ...options, duration: window.durationS }, null, instance => instance.on('done', stopOnAbort(instance, signal)))
+  const cpuS = cpuSecondsSince(cpuStart)
+  // autocannon counts a timeout as an error too.
+  const errorKinds = Object.fromEntries(Object.entries({ timeout: result.timeouts, other: result.errors - result.timeouts }).filter(([, n]) => n > 0))
+  return { rps: null, answered: result['2xx'], p50Ms: result.latency.p50, p99Ms: result.latency.p99, errorKinds, warmupErrors: 0, non2xx: result.non2xx, cpuS }
+}
+
+/** autocannon in this process: its CPU is this process's. */
+export function autocannonGenerator (workers = 0): LoadGenerator {
+  return {
+    name: 'autocannon',
+    run: async (window, cut, signal) => workers > 0
+      ? await runWithWorkers(window, workers, cut, signal)
+      : await runInThread(window, cut, signal)
+  }
+}

@@ -1,0 +1,167 @@
+// measure(options, listeners): a whole harness job in one call, as autocannon's run. It opens
+// the target, expands the codes, opens each mode, warms it up, runs it K times, turns the runs
+// into figures and returns the report object. Whoever calls it (the harness command, the race
+// page, a bench) shows progress through the listeners; nothing here prints.
+
+import { availableParallelism } from 'node:os'
+import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
+import { openAsync } from './modes/async.js'
+import type { ModeContext, ModeName, ModeRun, ModeSession } from './modes/mode.js'
+import { openPooled } from './modes/pooled.js'
+import { openSequential } from './modes/sequential.js'
+import { expandCodes, type MeasureOptions } from './options.js'
+import type { RequestRecord } from './record.js'
+import type { HarnessReport } from './result.js'
+import { sweepPoint, type Sweep } from './sweep.js'
+import { openTarget, reproduceCommand, type Target } from './target.js'
+
+const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
+  sequential: openSequential,
+  pooled: openPooled,
+  async: openAsync
+}
+
+/** A mode at a concurrency: what one line of the report, or one lane of the race, measures. */
+export interface Lane {
+  mode: ModeName
+  concurrency: number
+}
+
+/** What happens during measure(), in order; every listener is optional. */
+export interface MeasureListeners {
+  /** The target is open and the codes are known; `lanes` are the modes to run (a sweep adds more). */
+  start?: (plan: { target: Target, codes: readonly string[], lanes: Lane[] }) => void
+  /** A mode is being opened: pooled starts its worker threads, which takes a visible while. */
+  opening?: (lane: Lane) => void
+  /** With `together`: every mode is open, and their clocks start now. */
+  go?: () => void
+  /** A measured run of a lane begins: `index` from 0 to `repeat` - 1. Warm-up runs are not announced. */
+  runStart?: (lane: Lane, index: number, repeat: number) => void
+  /** A request of a measured run is over, in completion order. */
+  record?: (lane: Lane, record: RequestRecord) => void
+  runEnd?: (lane: Lane, run: ModeRun) => void
+}
+
+interface Job {
+  options: MeasureOptions
+  target: Target
+  codes: string[]
+  listeners: MeasureListeners
+}
+
+function laneOf ({ options, codes }: Job, mode: ModeName, concurrency = options.maxReq): Lane {
+  // More workers or connections than codes would only sit idle.
+  return { mode, concurrency: mode === 'sequential' ? 1 : Math.min(concurrency, codes.length) }
+}
+
+async function openLane ({ options, target, codes, listeners }: Job, lane: Lane): Promise<ModeSession> {
+  listeners.opening?.(lane)
+  const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuWorkMs: options.cpuWorkMs }
+  return await OPENERS[lane.mode]({ baseUrl: target.baseUrl, codes, concurrency: lane.concurrency, download, interrupt: options.signal })
+}
+
+async function runLane ({ listeners }: Job, lane: Lane, session: ModeSession, index: number, repeat: number): Promise<ModeRun> {
+  listeners.runStart?.(lane, index, repeat)
+  const run = await session.run(record => listeners.record?.(lane, record))
+  listeners.runEnd?.(lane, run)
+  return run
+}
+
+function figuresOf ({ options, codes }: Job, lane: Lane, runs: readonly ModeRun[]): ModeFigures | null {
+  // One event loop runs all the CPU work of sequential and async; pooled spreads it over its workers, as far as the cores go.
+  const lanes = lane.mode === 'pooled' ? Math.min(lane.concurrency, availableParallelism()) : 1
+  return runs.length === 0 ? null : modeFigures(lane.mode, lane.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes })
+}
+
+/** Open a lane, warm it up, run it K times, close it. */
+async function measureLane (job: Job, lane: Lane): Promise<ModeFigures | null> {
+  const { warmup, repeat, signal } = job.options
+  const session = await openLane(job, lane)
+  const runs: ModeRun[] = []
+  try {
+    for (let w = 0; w < warmup && !signal.aborted; w++) await session.run(() => {})
+    for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runLane(job, lane, session, k, repeat))
+  } finally {
+    await session.close()
+  }
+  return figuresOf(job, lane, runs)
+}
+
+/** Each mode, one after the other. */
+async function measureModes (job: Job, lanes: readonly Lane[]): Promise<ModeFigures[]> {
+  const figures: ModeFigures[] = []
+  for (const lane of lanes) {
+    if (job.options.signal.aborted) break
+    const measured = await measureLane(job, lane)
+    if (measured !== null) figures.push(measured)
+  }
+  return withSpeedups(figures)
+}
+
+/**
+ * The modes at the same time, once each (the race). All are opened first, so that pooled's
+ * start-up (worker threads, a second or so) is no handicap: the lanes leave the line together.
+ */
+async function measureTogether (job: Job, lanes: readonly Lane[]): Promise<ModeFigures[]> {
+  const opened = await Promise.allSettled(lanes.map(async lane => await openLane(job, lane)))
+  const sessions = opened.flatMap(o => o.status === 'fulfilled' ? [o.value] : [])
+  try {
+    const failure = opened.find(o => o.status === 'rejected')
+    if (failure !== undefined) throw failure.reason
+    job.listeners.go?.()
+    const runs = await Promise.all(lanes.map(async (lane, i) => await runLane(job, lane, sessions[i] as ModeSession, 0, 1)))
+    return withSpeedups(lanes.flatMap((lane, i) => figuresOf(job, lane, [runs[i] as ModeRun]) ?? []))
+  } finally {
+    await Promise.all(sessions.map(async s => await s.close()))
+  }
+}
+
+/** --sweep: sequential once as the baseline, then pooled and async at each concurrency. */
+async function measureSweep (job: Job, concurrencies: readonly number[]): Promise<{ modes: ModeFigures[], sweep: Sweep | null }> {
+  const sequential = await measureLane(job, laneOf(job, 'sequential'))
+  if (sequential === null) return { modes: [], sweep: null }
+  const points: Sweep['points'] = []
+  for (const concurrency of concurrencies) {
+    for (const mode of ['pooled', 'async'] as const) {
+      if (job.options.signal.aborted) break
+      const measured = await measureLane(job, laneOf(job, mode, concurrency))
+      if (measured !== null) points.push(sweepPoint(mode, concurrency, measured, sequential))
+    }
+  }
+  return { modes: withSpeedups([sequential]), sweep: { concurrencies: [...concurrencies], sequentialMs: sequential.elapsedMs, points } }
+}
+
+/**
+ * The whole job. Rejects with a TargetError when the server cannot be used; otherwise resolves
+ * with the report, marked incomplete when the signal cut it or the server was lost on the way.
+ */
+export async function measure (options: MeasureOptions, listeners: MeasureListeners = {}): Promise<HarnessReport> {
+  const target = await openTarget(options)
+  try {
+    const served = options.codes.kind === 'all' ? await target.listCodes() : []
+    const codes = expandCodes(options.codes, served, options.limit)
+    const job: Job = { options, target, codes, listeners }
+    const lanes = options.sweep === null ? options.modes.map(mode => laneOf(job, mode)) : [laneOf(job, 'sequential')]
+    listeners.start?.({ target, codes, lanes })
+    const { modes, sweep } = options.sweep !== null
+      ? await measureSweep(job, options.sweep)
+      : { modes: await (options.together ? measureTogether : measureModes)(job, lanes), sweep: null }
+    const serverLost = await target.lost()
+    return {
+      seed: target.seed,
+      server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
+      machine: { node: process.version, cpus: availableParallelism(), platform: `${process.platform}-${process.arch}` },
+      command: reproduceCommand(options.reproduce.script, options.reproduce.argv, options.seed !== null, target),
+      codes,
+      cpuWorkMs: options.cpuWorkMs,
+      syncSave: options.syncSave,
+      serverLost,
+      incomplete: options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
+        (sweep === null ? modes.length < lanes.length : sweep.points.length < sweep.concurrencies.length * 2),
+      modes,
+      sweep
+    }
+  } finally {
+    await target.stop()
+  }
+}

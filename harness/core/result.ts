@@ -1,0 +1,35 @@
+// The whole result of a harness run, as measure() returns it: one plain object that --json
+// prints as it is and every report reads from.
+
+import type { ModeFigures } from './figures.js'
+import type { Sweep } from './sweep.js'
+
+export interface HarnessReport {
+  /** The server's seed: every delay and fault follows from it. */
+  seed: number | null
+  server: {
+    /** The flags' base URL. */
+    url: string
+    /** Started by the harness in a child process. */
+    embedded: boolean
+    /** The injection in force (GET /admin/config), when the server shows it. */
+    config: Record<string, string> | null
+    /** Why this latency, when the harness chose it. */
+    note: string | null
+  }
+  machine: { node: string, cpus: number, platform: string }
+  /** The command that reproduces this run. */
+  command: string
+  codes: string[]
+  /** Synchronous CPU work after each download (--cpu-work), ms. */
+  cpuWorkMs: number
+  /** Saved with writeFileSync (--sync-save). */
+  syncSave: boolean
+  /** A mode was cut short: Ctrl-C, or the server stopped answering. */
+  incomplete: boolean
+  /** What became of a server that died or stopped answering during the run; null if it did not. */
+  serverLost: string | null
+  modes: ModeFigures[]
+  /** --sweep: pooled and async at each concurrency; null without it. */
+  sweep: Sweep | null
+}

@@ -1,0 +1,97 @@
+// npm run load's command line: how hard to drive the server, which server, what injection.
+// Pure: main.ts acts on the result. The server's own rules check every injection value.
+
+import { parseArgs } from 'node:util'
+import { DURATION_ACCEPTED, parseDuration } from '../../server/contract/duration.js'
+import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
+import { INJECTION_ARGS } from '../../server/contract/injection.js'
+import { wholeNumber } from '../../server/contract/values.js'
+import { targetOptions, type TargetOptions } from '../core/options.js'
+
+export const LOAD_HELP = `Usage: npm run load -- [options]
+
+Drives the flag server with autocannon: C connections, each sending one request after another
+for the flag GIFs, round-robin over every flag the server lists. Reports the throughput and
+the latency percentiles next to Little's law: a closed loop of C connections whose requests
+take W on average completes C/W requests per second; with a fixed injected latency L, at most
+C/L. With no server given it starts its own, in a child process.
+
+Load:
+  -c, --connections N     connections, each with one request in flight (1 to 10000, default 100)
+  -d, --duration DURATION how long to run (e.g. 10s, at most 10m; default 10s)
+  -a, --amount N          stop after N requests instead (1 to 100000000)
+
+Server (as npm run harness -- --help describes them):
+  -s, --server LABEL|URL  LOCAL, DELAY, ERROR or a URL; default: a server of its own on 127.0.0.1
+  --seed N                that server's seed (default: random, printed)
+  --latency SPEC ... --truncate-rate
+                          the server's injection options: they configure the load tool's own
+                          server (a fixed 100ms latency when none is given), or go to another
+                          as x-flags-* headers. With a fixed --latency L, C/L is the bound.
+
+Report:
+  --json                  one JSON document on stdout instead of the table
+  -h, --help
+
+Exit: 0 when the run completed (failed requests are counted), 1 when the server cannot be
+reached, 2 for bad options, 130 when interrupted (what was measured is printed, marked incomplete).
+`
+
+export const MAX_CONNECTIONS = 10_000
+export const MAX_DURATION_MS = 600_000
+const MAX_AMOUNT = 100_000_000
+const DEFAULT_CONNECTIONS = 100
+const DEFAULT_DURATION_MS = 10_000
+
+export interface LoadOptions extends TargetOptions {
+  help: boolean
+  connections: number
+  /** How long to run; null with --amount, which stops after a number of requests instead. */
+  durationMs: number | null
+  amount: number | null
+  json: boolean
+}
+
+function parseRunDuration (value: string): number {
+  const ms = parseDuration(value)
+  if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) throw invalidOption('--duration', value, `${DURATION_ACCEPTED}, above 0 and at most 10m`)
+  return ms
+}
+
+export function parseLoadArgs (argv: readonly string[]): LoadOptions {
+  const options = {
+    connections: { type: 'string', short: 'c' },
+    duration: { type: 'string', short: 'd' },
+    amount: { type: 'string', short: 'a' },
+    server: { type: 'string', short: 's' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...INJECTION_ARGS
+  } as const
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true }).values
+  } catch (error) {
+    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
+  }
+  const text = (name: string): string | undefined => values[name] as string | undefined
+
+  const { server, seed, injection } = targetOptions(text, 'load tool')
+
+  const amount = text('amount') === undefined ? null : wholeNumber(text('amount') as string, '--amount', 1, MAX_AMOUNT)
+  if (amount !== null && text('duration') !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')
+  const connections = text('connections') === undefined ? DEFAULT_CONNECTIONS : wholeNumber(text('connections') as string, '--connections', 1, MAX_CONNECTIONS)
+  // autocannon shares the amount out between the connections: each needs one request at least.
+  if (amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
+  return {
+    help: values.help === true,
+    connections,
+    durationMs: amount !== null ? null : text('duration') === undefined ? DEFAULT_DURATION_MS : parseRunDuration(text('duration') as string),
+    amount,
+    server,
+    seed,
+    injection,
+    json: values.json === true
+  }
+}

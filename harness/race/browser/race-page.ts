@@ -1,0 +1,169 @@
+// The race page's script, run by the browser (served as /race/page.js from its compiled form).
+// It only draws what the harness reports over Server-Sent Events (/race/events): the clocks tick
+// here between two events, but every flag, every lane's end and its final time come from the
+// real run. Every change of state goes through an attribute (data-done, data-elapsed-ms) so
+// that a person sees it and a test can wait on it.
+
+import type { RaceEvent } from '../race.js'
+
+type Of<T extends RaceEvent['type']> = Extract<RaceEvent, { type: T }>
+
+function required<T extends Element> (found: T | null, what: string): T {
+  if (found === null) throw new Error(`race page: no ${what}`)
+  return found
+}
+
+const lanes = new Map([...document.querySelectorAll<HTMLElement>('.lane')].map(el => [el.dataset.mode ?? '', el]))
+const form = required(document.querySelector('form'), 'form')
+const button = required(form.querySelector('button'), 'button')
+const siteField = form.elements.namedItem('site') as HTMLSelectElement
+const latencyField = form.elements.namedItem('latency') as HTMLInputElement
+const status = required(document.getElementById('status'), '#status')
+const summary = required(document.getElementById('summary'), '#summary')
+let race: Of<'race'> | null = null
+let goAt = 0
+let ticking: ReturnType<typeof setInterval> | null = null
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+
+function say (text: string, failed = false): void {
+  status.textContent = text
+  status.classList.toggle('failed', failed)
+}
+
+function lane (mode: string): HTMLElement {
+  return required(lanes.get(mode) ?? null, `lane ${mode}`)
+}
+
+function part (of: HTMLElement, name: string): HTMLElement {
+  return required(of.querySelector<HTMLElement>(`.${name}`), `.${name}`)
+}
+
+function trackBar (of: HTMLElement): HTMLElement {
+  return required(part(of, 'track').firstElementChild as HTMLElement | null, 'track bar')
+}
+
+function stopTicking (): void {
+  if (ticking !== null) clearInterval(ticking)
+  ticking = null
+}
+
+function tick (): void {
+  const now = performance.now()
+  let running = 0
+  for (const each of lanes.values()) {
+    if (each.hasAttribute('data-done')) continue
+    running++
+    part(each, 'clock').textContent = seconds(now - goAt)
+  }
+  if (running === 0) stopTicking()
+}
+
+function onRace (event: Of<'race'>): void {
+  race = event
+  summary.textContent = ''
+  document.body.removeAttribute('data-done')
+  button.disabled = true
+  for (const { mode, concurrency } of event.modes) {
+    const each = lane(mode)
+    each.removeAttribute('data-done')
+    each.removeAttribute('data-elapsed-ms')
+    each.dataset.count = '0'
+    part(each, 'flags').replaceChildren()
+    part(each, 'clock').textContent = seconds(0)
+    part(each, 'count').textContent = `0/${event.codes.length}`
+    part(each, 'speedup').textContent = ''
+    part(each, 'concurrency').textContent = `${concurrency} at a time`
+    trackBar(each).style.width = '0'
+  }
+  say(`Starting ${event.codes.length} flags from ${event.site} (pooled starts its worker threads first)...`)
+}
+
+function onGo (): void {
+  goAt = performance.now()
+  ticking ??= setInterval(tick, 31)
+  if (race !== null) say(`Racing: ${race.codes.length} flags from ${race.site}.`)
+}
+
+function onFlag (event: Of<'flag'>): void {
+  if (race === null) return
+  const each = lane(event.mode)
+  const count = Number(each.dataset.count) + 1
+  each.dataset.count = String(count)
+  const item = document.createElement('li')
+  item.className = `flag ${event.outcome}`
+  item.dataset.cc = event.cc
+  item.title = `${event.cc}: ${event.reason ?? event.outcome} at ${seconds(event.atMs)}`
+  if (event.outcome === 'ok') {
+    const image = document.createElement('img')
+    const cc = event.cc.toLowerCase()
+    // No latency or fault of its own: the picture is decoration, the race is the harness's.
+    image.src = `${race.baseUrl}/${cc}/${cc}.gif?latency=0ms&jitter=0ms&error-rate=0&reset-rate=0&hang-rate=0&slow-rate=0&truncate-rate=0`
+    image.alt = ''
+    image.onerror = () => image.remove()
+    item.append(image)
+  }
+  const label = document.createElement('span')
+  label.className = 'cc'
+  label.textContent = event.cc
+  item.append(label)
+  part(each, 'flags').append(item)
+  part(each, 'count').textContent = `${count}/${race.codes.length}`
+  trackBar(each).style.width = `${100 * count / race.codes.length}%`
+}
+
+function onLane (event: Of<'lane'>): void {
+  const each = lane(event.mode)
+  part(each, 'clock').textContent = seconds(event.elapsedMs)
+  each.dataset.elapsedMs = String(event.elapsedMs)
+  each.setAttribute('data-done', '')
+}
+
+function onResult (event: Of<'result'>): void {
+  const sequential = event.modes.find(m => m.mode === 'sequential')
+  const speedup = (m: Of<'result'>['modes'][number]): string => `${(m.speedup ?? 0).toFixed(1)}×`
+  for (const m of event.modes) {
+    const each = lane(m.mode)
+    part(each, 'clock').textContent = seconds(m.elapsedMs)
+    const failed = m.errors + m.notFound > 0 ? ` (${m.ok} ok)` : ''
+    part(each, 'speedup').textContent = (m.mode === 'sequential' ? 'baseline' : `${speedup(m)} sequential`) + failed
+  }
+  summary.textContent = event.modes.filter(m => m.mode !== 'sequential')
+    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}).`
+  say('Done. Run it again, or npm run harness for the clean figures.')
+  document.body.setAttribute('data-done', '')
+  button.disabled = false
+}
+
+function onFailed (event: Of<'failed'>): void {
+  say(event.message, true)
+  stopTicking()
+  button.disabled = false
+}
+
+const events = new EventSource('/race/events')
+const listen = <T extends RaceEvent['type']>(type: T, handle: (event: Of<T>) => void): void => {
+  events.addEventListener(type, message => handle(JSON.parse((message as MessageEvent<string>).data) as Of<T>))
+}
+listen('race', onRace)
+listen('go', onGo)
+listen('flag', onFlag)
+listen('lane', onLane)
+listen('result', onResult)
+listen('failed', onFailed)
+
+form.addEventListener('submit', event => {
+  event.preventDefault()
+  button.disabled = true
+  say('Starting the server...')
+  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value })
+  fetch('/race/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async answer => {
+    if (answer.ok) return
+    say(((await answer.json()) as { error: string }).error, true)
+    if (answer.status !== 409) button.disabled = false
+  }, (error: Error) => {
+    say(`The race server does not answer: ${error.message}`, true)
+    button.disabled = false
+  })
+})
+siteField.addEventListener('change', () => { latencyField.disabled = siteField.value !== 'embedded' })

@@ -1,0 +1,107 @@
+// What the reports say, defined once: the columns of each table, the notes under a mode, the
+// legends. The terminal and the HTML page render the same definitions, so they cannot drift.
+
+import type { ModeFigures } from '../core/figures.js'
+import type { SweepPoint } from '../core/sweep.js'
+import { millis, ratio, seconds } from './format.js'
+
+/** A column: its heading and how a row fills its cell, side by side so the two cannot part. */
+export interface Column<T> {
+  header: string
+  cell: (row: T) => string
+}
+
+const column = <T>(header: string, cell: (row: T) => string): Column<T> => ({ header, cell })
+
+function elapsedCell (m: ModeFigures): string {
+  if (m.runsMs.length === 1) return seconds(m.elapsedMs)
+  return `${seconds(m.elapsedMs)} (${seconds(Math.min(...m.runsMs))}-${seconds(Math.max(...m.runsMs))})`
+}
+
+function workersBusy (m: ModeFigures): string {
+  return m.workerUtilization === null || m.workerUtilization.length === 0
+    ? '-'
+    : `${ratio(Math.min(...m.workerUtilization))}-${ratio(Math.max(...m.workerUtilization))}`
+}
+
+/** Each mode's timing and counts. */
+export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
+  column('mode', m => m.mode),
+  column('conc', m => String(m.concurrency)),
+  column('elapsed', elapsedCell),
+  column('ideal', m => seconds(m.idealMs)),
+  column('effic', m => ratio(m.efficiency)),
+  column('speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`),
+  column('ok', m => String(m.ok)),
+  column('404', m => String(m.notFound)),
+  column('err', m => String(m.errors)),
+  column('req/s', m => m.requestsPerSecond.toFixed(1)),
+  column('p50', m => millis(m.latencyMs.p50)),
+  column('p90', m => millis(m.latencyMs.p90)),
+  column('p99', m => millis(m.latencyMs.p99)),
+  column('max', m => millis(m.latencyMs.max))
+]
+
+/** What each mode's main thread went through, and what it held. */
+export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
+  column('event loop', m => m.mode),
+  column('bound', m => m.bound),
+  column('delay p50', m => millis(m.eventLoop.delayP50Ms)),
+  column('p99', m => millis(m.eventLoop.delayP99Ms)),
+  column('max', m => millis(m.eventLoop.delayMaxMs)),
+  column('busy', m => ratio(m.eventLoop.utilization)),
+  column('workers busy', workersBusy),
+  column('threads', m => String(m.threads)),
+  column('rss peak', m => `${m.memory.rssPeakMb.toFixed(0)}MB`),
+  column('heap peak', m => `${m.memory.heapPeakMb.toFixed(0)}MB`)
+]
+
+/** --sweep: one row per mode and concurrency. */
+export const SWEEP_COLUMNS: ReadonlyArray<Column<SweepPoint>> = [
+  column('mode conc', p => `${p.mode} ${p.concurrency}`),
+  column('elapsed', p => seconds(p.elapsedMs)),
+  column('ideal', p => seconds(p.idealMs)),
+  column('speedup', p => `${p.speedup.toFixed(1)}x`),
+  column('little', p => `${p.idealSpeedup.toFixed(1)}x`),
+  column('effic', p => ratio(p.efficiency)),
+  column('err', p => String(p.errors))
+]
+
+/** The header row and the cells of a table, for any renderer. */
+export function cells<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): { header: string[], rows: string[][] } {
+  return { header: columns.map(c => c.header), rows: rows.map(row => columns.map(c => c.cell(row))) }
+}
+
+/** What a mode's figures need said: its pool start-up, its errors by reason, whether it was cut. */
+export function modeNotes (m: ModeFigures, codes: number): string[] {
+  const notes: string[] = []
+  if (m.startupMs !== null) notes.push(`pool start-up ${seconds(m.startupMs)}, not in elapsed`)
+  const reasons = Object.entries(m.errorReasons).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`)
+  if (reasons.length > 0) notes.push(`errors: ${reasons.join(', ')}`)
+  if (!m.complete) notes.push(`INCOMPLETE: ${m.notRun} of ${codes} codes not run`)
+  return notes
+}
+
+/** Under the tables: what the figures mean. */
+export const LEGENDS: readonly string[] = [
+  'ideal: the shortest elapsed time possible at that concurrency with the delays the server injected; effic = ideal / elapsed',
+  'bound: what sets the ideal, the injected delays (io) or the CPU work over the threads that can run it (cpu)',
+  'event loop: how late the main thread\'s timers fired, and the share of the run it was busy (0-1)'
+]
+
+export function sweepTitle (sequentialMs: number): string {
+  return `Sweep: speedup over sequential (${seconds(sequentialMs)}) against Little's law (the ideal speedup at that concurrency)`
+}
+
+/** The banner of a run that was cut: Ctrl-C, or the server lost on the way. */
+export function incompleteRun (serverLost: string | null): string {
+  return `INCOMPLETE RUN${serverLost === null ? '' : ` (${serverLost})`}: the figures cover only what was measured before it was cut.`
+}
+
+/** The client-side knobs of a run, when any was turned. */
+export function clientKnobs (report: { cpuWorkMs: number, syncSave: boolean }): string[] {
+  return [
+    report.cpuWorkMs > 0 ? `${millis(report.cpuWorkMs)} of CPU work after each download` : null,
+    report.syncSave ? 'saved with writeFileSync' : null
+  ].filter(knob => knob !== null)
+}

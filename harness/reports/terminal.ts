@@ -1,0 +1,56 @@
+// The report for people: a header that says what was measured, the tables of figures, then the
+// book's own closing lines for each mode (flags2_common.final_report).
+
+import type { ModeFigures } from '../core/figures.js'
+import type { HarnessReport } from '../core/result.js'
+import { describeInjectionText } from '../../server/contract/injection.js'
+import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
+import { table } from './format.js'
+import { timeline } from './timeline.js'
+
+function codesLine (codes: readonly string[]): string {
+  const plural = codes.length === 1 ? '' : 's'
+  return codes.length <= 10 ? `${codes.length} flag${plural}: ${codes.join(', ')}` : `${codes.length} flags, from ${codes[0]} to ${codes.at(-1)}`
+}
+
+/** flags2_common.final_report, word for word. */
+export function bookClosingLines (figures: ModeFigures): string {
+  const lines = ['-'.repeat(20), `${String(figures.ok).padStart(3)} flag${figures.ok === 1 ? '' : 's'} downloaded.`]
+  if (figures.notFound > 0) lines.push(`${String(figures.notFound).padStart(3)} not found.`)
+  if (figures.errors > 0) lines.push(`${String(figures.errors).padStart(3)} error${figures.errors === 1 ? '' : 's'}.`)
+  lines.push(`Elapsed time: ${(figures.elapsedMs / 1000).toFixed(2)}s`)
+  return lines.join('\n')
+}
+
+/** "latency 500ms..5s, error-rate 418:0.25": what differs from no injection, as the server prints it. */
+export function describeConfig (config: Readonly<Record<string, string>> | null): string | null {
+  return config === null ? null : describeInjectionText(config)
+}
+
+function textTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
+  const { header, rows: body } = cells(columns, rows)
+  return table(header, body)
+}
+
+export function terminalReport (report: HarnessReport, options: { timeline: boolean } = { timeline: false }): string {
+  const out: string[] = []
+  const { server, machine } = report
+  out.push(`Flag harness: ${codesLine(report.codes)}`)
+  out.push(`Seed ${report.seed ?? 'unknown'}, Node ${machine.node} on ${machine.cpus} CPUs (${machine.platform})`)
+  out.push(`Server: ${server.url}${server.embedded ? ', started by the harness' : ''}`)
+  const injection = [describeConfig(server.config), server.note].filter(part => part !== null)
+  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  const knobs = clientKnobs(report)
+  if (knobs.length > 0) out.push(`Client: ${knobs.join(', ')}`)
+  out.push('', textTable(MODE_COLUMNS, report.modes), '', textTable(LOOP_COLUMNS, report.modes), '')
+  for (const m of report.modes) {
+    const notes = modeNotes(m, report.codes.length)
+    if (notes.length > 0) out.push(`${m.mode}: ${notes.join('; ')}`)
+  }
+  out.push(...LEGENDS)
+  if (report.sweep !== null) out.push('', sweepTitle(report.sweep.sequentialMs), textTable(SWEEP_COLUMNS, report.sweep.points))
+  if (options.timeline) for (const m of report.modes) out.push('', timeline(m))
+  for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
+  if (report.incomplete) out.push('', incompleteRun(report.serverLost))
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,175 @@
+import { createConnection, createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import type { HarnessReport } from '../../harness/core/result.js'
+import { runCompiled, spawnCompiled } from '../fixtures/run.js'
+
+const harness = async (args: string[]): ReturnType<typeof runCompiled> => await runCompiled('harness/cli/main.js', args)
+
+/** Resolves true when nothing listens on the port any more. */
+async function refused (url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return await new Promise(resolve => {
+    const socket = createConnection({ host: hostname, port: Number(port) })
+    socket.once('connect', () => { socket.destroy(); resolve(false) })
+    socket.once('error', () => resolve(true))
+  })
+}
+
+t.test('--json: the documented fields, and the embedded server is gone after the run', async t => {
+  const run = await harness(['--json', '--latency', '20ms', '--seed', '11', '-m', '4', '-l', '6'])
+  t.equal(run.code, 0, 'exit 0')
+  t.equal(run.stderr, '', 'nothing on stderr when piped')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { seed: 11, server: { embedded: true, config: { latency: '20ms' } }, incomplete: false, codes: ['BD', 'BR', 'CD', 'CN', 'DE', 'EG'] })
+  t.match(report.command, /^npm run harness -- --json --latency 20ms --seed 11 -m 4 -l 6$/)
+  t.same(report.modes.map(m => m.mode), ['sequential', 'pooled', 'async'])
+  for (const m of report.modes) {
+    for (const field of ['mode', 'concurrency', 'elapsedMs', 'runsMs', 'idealMs', 'speedup', 'efficiency', 'ok', 'notFound', 'errors', 'errorReasons', 'latencyMs', 'requests']) {
+      t.ok(field in m, `${m.mode} has ${field}`)
+    }
+    t.equal(m.ok + m.notFound + m.errors, 6, `${m.mode}: the counts add up to the codes`)
+    t.equal(m.requests.length, 6)
+    t.match(m.requests[0], { cc: 'BD', outcome: 'ok', status: 200, injectedDelayMs: 20 })
+    t.ok(m.requests.every(r => r.endMs >= r.startMs + 20), `${m.mode}: every request took at least its delay`)
+    t.ok(m.elapsedMs >= m.idealMs, `${m.mode}: no faster than ideal`)
+  }
+  t.same(report.modes.map(m => m.concurrency), [1, 4, 4])
+  t.equal(report.modes[0]?.idealMs, 120, 'sequential ideal: 6 × 20 ms')
+  t.equal(report.modes[2]?.idealMs, 40, 'async ideal: 6 requests over 4 slots, 2 rounds of 20 ms')
+  t.ok(await refused(report.server.url), 'the embedded server no longer listens')
+})
+
+t.test('the terminal report has the table and the book\'s closing lines', async t => {
+  const run = await harness(['--latency', '0ms', '--mode', 'async', 'B', '-m', '30'])
+  t.equal(run.code, 0)
+  t.match(run.stdout, /^Flag harness: 26 flags, from BA to BZ$/m)
+  t.match(run.stdout, /^mode\s+conc\s+elapsed\s+ideal\s+effic\s+speedup\s+ok\s+404\s+err/m)
+  t.match(run.stdout, /^async\s+26\s/m, '-m is capped by the number of codes')
+  t.match(run.stdout, /^-{20}\n 17 flags downloaded\.\n {2}9 not found\.\nElapsed time: \d+\.\d\ds$/m, 'flags2_common.final_report, as the book prints it for B')
+})
+
+t.test('usage errors: one line, exit 2; nothing started', async t => {
+  for (const args of [['-m', '0'], ['--mode', 'fast'], ['--latency', 'x'], ['BRA'], ['--nope'], ['--report', '/nonexistent/dir/r.html']]) {
+    const run = await harness(args)
+    t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
+    t.match(run.stderr, /^flag-harness: \S/)
+    t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
+  }
+  const help = await harness(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /^Usage: npm run harness -- \[options\] \[CC \.\.\.\]/)
+})
+
+t.test('an unreachable server: one line, exit 1', async t => {
+  const closed = createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const { port } = closed.address() as AddressInfo
+  await new Promise(resolve => closed.close(resolve))
+  const run = await harness(['-s', `http://127.0.0.1:${port}/flags`])
+  t.equal(run.code, 1)
+  t.match(run.stderr, new RegExp(`^flag-harness: server http://127.0.0.1:${port}/flags: unreachable \\(ECONNREFUSED\\); start it with npm run server`))
+  t.equal(run.stderr.trim().split('\n').length, 1)
+})
+
+t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left', async t => {
+  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--latency', '300ms', '--mode', 'sequential', '-a'])
+  // -v prints a line per completed code: once two are done, the run is well under way.
+  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+  running.child.kill('SIGINT')
+  const run = await running.finished
+  t.equal(run.code, 130, 'exit 130')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.equal(report.incomplete, true, 'marked incomplete')
+  const [sequential] = report.modes
+  t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
+  t.equal(sequential?.complete, false)
+  t.equal((sequential?.ok ?? 0) + (sequential?.errors ?? 0) + (sequential?.notRun ?? 0) + (sequential?.notFound ?? 0), 194, 'ok + not found + errors + not run = codes')
+  t.ok(await refused(report.server.url), 'the embedded server is stopped')
+})
+
+t.test('--sweep: one row per concurrency and mode, against Little\'s law', async t => {
+  const run = await harness(['--json', '--sweep', '1,2,4', '--latency', '20ms', '-l', '4', '--seed', '3'])
+  t.equal(run.code, 0)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.same(report.modes.map(m => m.mode), ['sequential'], 'sequential once, as the baseline')
+  t.same(report.sweep?.points.map(p => `${p.mode} ${p.concurrency}`), ['pooled 1', 'async 1', 'pooled 2', 'async 2', 'pooled 4', 'async 4'])
+  t.same(report.sweep?.points.map(p => p.idealSpeedup), [1, 1, 2, 2, 4, 4], 'equal delays: the ideal speedup is min(C, N)')
+  t.ok(report.sweep?.points.every(p => p.speedup > 0 && p.elapsedMs >= p.idealMs), 'no point beats its ideal')
+})
+
+t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async t => {
+  const dir = t.testdir({})
+  const run = await harness(['--json', '--latency', '10ms', '-l', '6', '-m', '6', '--cpu-work', '30ms', '--save', dir, '--sync-save', '--mode', 'async,pooled'])
+  t.equal(run.code, 0)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { cpuWorkMs: 30, syncSave: true })
+  const [async, pooled] = report.modes
+  t.equal(async?.bound, 'cpu', 'one loop: 6 × 30 ms of CPU work binds, not the 10 ms delays')
+  t.equal(async?.cpuBoundMs, 180)
+  t.ok((async?.elapsedMs ?? 0) >= 180, `async cannot beat 6 × 30 ms (${async?.elapsedMs} ms)`)
+  t.ok((async?.eventLoop.delayMaxMs ?? 0) >= 25, `the async loop was blocked by the work (max delay ${async?.eventLoop.delayMaxMs} ms)`)
+  t.equal(pooled?.threads, 7, 'pooled: the main thread and 6 workers')
+  t.equal(pooled?.workerUtilization?.length, 6, 'one utilization per worker')
+  t.ok(pooled?.workerUtilization?.every(u => u >= 0 && u <= 1), 'each in [0, 1]')
+})
+
+t.test('--timeline draws one bar per request, a staircase for sequential', async t => {
+  const run = await harness(['--timeline', '--latency', '30ms', '-l', '4', '--mode', 'sequential,async'])
+  t.equal(run.code, 0)
+  const bars = (mode: string): string[] => (run.stdout.split(`\n${mode} (0 to `)[1] ?? '').split('\n').slice(1, 5)
+  const starts = (lines: string[]): number[] => lines.map(line => line.indexOf('-', 3))
+  t.same(bars('sequential').map(line => line.slice(0, 3)), ['BD ', 'BR ', 'CD ', 'CN '], 'a row per code')
+  const sequential = starts(bars('sequential'))
+  t.ok(sequential.every((start, i) => i === 0 || start > (sequential[i - 1] ?? 0)), 'sequential: each starts after the one before')
+  const async = bars('async')
+  const firstEnds = (async[0] ?? '').trimEnd().length
+  t.ok(starts(async).every(start => start < firstEnds), 'async: every request starts before the first one ends')
+})
+
+t.test('--report writes the HTML report next to the terminal one', async t => {
+  const file = `${t.testdir({})}/report.html`
+  const run = await harness(['--report', file, '--latency', '5ms', '-l', '3', '--mode', 'async'])
+  t.equal(run.code, 0)
+  const { readFile } = await import('node:fs/promises')
+  const html = await readFile(file, 'utf8')
+  t.match(html, /^<!DOCTYPE html>/i)
+  t.equal(html.match(/<svg[^>]* data-mode="async"/g)?.length, 1, 'a timeline for the mode')
+  t.equal(html.match(/class="bar\b/g)?.length, 3, 'a bar per request')
+})
+
+t.test('the server dies mid-run: every code accounted for, the report marked incomplete, exit 1', async t => {
+  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--latency', '100ms', '--mode', 'sequential,async', '-a'])
+  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+  // The harness's one child is its embedded server.
+  const { execFileSync } = await import('node:child_process')
+  const server = Number(execFileSync('pgrep', ['-P', String(running.child.pid)]).toString().trim().split('\n')[0])
+  process.kill(server, 'SIGKILL')
+  const run = await running.finished
+  t.equal(run.code, 1, 'exit 1: the server died')
+  t.match(run.stderr, /^flag-harness: the server was killed by SIGKILL during the run; the report covers what was measured$/m)
+  const report = JSON.parse(run.stdout) as HarnessReport
+  t.match(report, { incomplete: true, serverLost: 'the server was killed by SIGKILL' })
+  for (const m of report.modes) {
+    t.equal(m.ok + m.notFound + m.errors, 194, `${m.mode}: ok + not found + errors = codes`)
+    t.ok(m.requests.every(r => r.outcome !== 'error' || (r.reason !== null && r.reason !== 'unknown')), `${m.mode}: each error has its reason`)
+  }
+  t.ok((report.modes[1]?.errorReasons.refused ?? 0) === 194, 'async, after the death: every request refused')
+})
+
+t.test('a server that answers garbage: counted as bad responses', async t => {
+  // /healthz answers as HTTP does, so the harness starts; the flags come back as noise.
+  const garbage = createServer(socket => {
+    socket.once('data', (head: Buffer) => {
+      if (head.toString().startsWith('GET /healthz')) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')
+      else socket.end('this is not HTTP at all\r\n\r\n')
+    })
+  })
+  await new Promise<void>(resolve => garbage.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => garbage.close())
+  const { port } = garbage.address() as AddressInfo
+  const run = await harness(['--json', '-s', `http://127.0.0.1:${port}/flags`, '-l', '5', '--mode', 'sequential,async'])
+  t.equal(run.code, 0, 'the run completes: failed requests are counted, not fatal')
+  const report = JSON.parse(run.stdout) as HarnessReport
+  for (const m of report.modes) t.same(m.errorReasons, { 'bad-response': 5 }, `${m.mode}: 5 bad responses`)
+})

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import t from 'tap'
+import { refused, start, startApp } from '../fixtures/race.js'
+import { spawnCompiled } from '../fixtures/run.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+// As test/harness/html.ts: what STYLE.md found to run Debian's chromium headless here.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic']
+// Generous: chromium's start and pooled's worker threads take seconds on a busy machine.
+t.setTimeout(240000)
+
+t.test('npm run race: prints its URL; Ctrl-C stops the race and its server', async t => {
+  t.setTimeout(60000)
+  const bad = spawnCompiled('harness/race/main.js', ['--port', '70000'])
+  const failed = await bad.finished
+  t.equal(failed.code, 2)
+  t.match(failed.stderr, /^flag-race: --port: invalid value "70000"/)
+  const unknown = await spawnCompiled('harness/race/main.js', ['--nope']).finished
+  t.match(unknown, { code: 2, stderr: /^flag-race: --nope: unknown option/ })
+  const help = await spawnCompiled('harness/race/main.js', ['--help']).finished
+  t.match(help, { code: 0, stdout: /^Usage: npm run race -- \[--port N\]/ })
+
+  const running = spawnCompiled('harness/race/main.js', ['--port', '0'])
+  const printed = await running.printed('stdout', /\/race \(/)
+  const url = /http:\/\/127\.0\.0\.1:\d+\/race/.exec(printed)?.[0] as string
+  t.ok(url, `the URL is printed: ${printed.trim()}`)
+  const base = url.replace(/\/race$/, '')
+  const started = await start(base, { site: 'embedded', latency: '2s' })
+  t.equal(started.status, 202)
+  running.child.kill('SIGINT')
+  const run = await running.finished
+  t.equal(run.code, 0, 'a clean exit')
+  t.ok(await refused(started.body.baseUrl as string), 'the embedded server is gone')
+})
+
+t.test('in a real browser: three lanes, side by side', async t => {
+  t.setTimeout(120000)
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Debian's chromium is missing at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (CI installs it)`)
+    return
+  }
+  const base = await startApp(t)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  t.teardown(async () => await browser.close())
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } })
+  const problems: string[] = []
+  page.on('console', message => { if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`) })
+  page.on('pageerror', error => problems.push(`page error: ${error.message}`))
+  await page.goto(`${base}/race`, { waitUntil: 'load' })
+
+  await page.fill('input[name="latency"]', '50ms')
+  await page.click('button[type="submit"]')
+  for (const mode of ['sequential', 'pooled', 'async']) {
+    await page.waitForSelector(`.lane[data-mode="${mode}"][data-done]`, { timeout: 60000 })
+  }
+  // The result comes after the last lane: the speedups are written, then the body is marked.
+  await page.waitForSelector('body[data-done]', { timeout: 60000 })
+  // Every image loaded (or given up), so the screenshot shows the flags.
+  await page.waitForFunction(() => [...document.images].every(image => image.complete), undefined, { timeout: 30000 })
+
+  const clocks: Record<string, number> = {}
+  for (const mode of ['sequential', 'pooled', 'async']) {
+    const lane = page.locator(`.lane[data-mode="${mode}"]`)
+    t.equal(await lane.locator('li.flag.ok').count(), 20, `${mode}: 20 flags`)
+    clocks[mode] = Number(await lane.getAttribute('data-elapsed-ms'))
+    t.match(await lane.locator('.clock').textContent(), /^\d+\.\d\d s$/, `${mode}: its clock reads in seconds`)
+  }
+  t.ok((clocks.async as number) < (clocks.sequential as number), `async (${clocks.async} ms) before sequential (${clocks.sequential} ms)`)
+  t.ok((clocks.pooled as number) < (clocks.sequential as number), `pooled (${clocks.pooled} ms) before sequential`)
+  t.ok((clocks.sequential as number) >= 1000, 'sequential took at least 20 × 50 ms')
+  t.match(await page.locator('#summary').textContent(), /^pooled \d+\.\d×, async \d+\.\d× faster than sequential/)
+  t.match(await page.locator('.lane[data-mode="async"] .speedup').textContent(), /^\d+\.\d× sequential$/)
+  t.same(problems, [], 'no console error and no page error')
+
+  const png = join(t.testdir({}), 'race.png')
+  await page.screenshot({ path: png, fullPage: true })
+  const bytes = await readFile(png)
+  t.ok(bytes.length > 10000, `a screenshot with something in it (${bytes.length} bytes)`)
+  t.same([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG')
+  if (process.env.RACE_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.RACE_SCREENSHOT, fullPage: true })
+})

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import t from 'tap'
+import { Agent } from 'undici'
+import { downloadOne, type DownloadOptions } from '../../../harness/core/download.js'
+import { defaultFlagsDir } from '../../../server/contract/project.js'
+import { injectionOf, startSite } from '../../fixtures/site.js'
+
+const PLAIN: DownloadOptions = { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuWorkMs: 0 }
+const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => Object.assign({}, PLAIN, extra)
+
+t.test('outcomes and reasons, each from a real server', async t => {
+  const base = `${await startSite(t, { seed: 4, injection: injectionOf({ latency: '5ms', 'max-latency': '10s' }) })}/flags`
+  const client = new Agent()
+  t.teardown(async () => await client.destroy())
+
+  const ok = await downloadOne(client, base, 'BR', options())
+  t.match(ok, { cc: 'BR', outcome: 'ok', status: 200, reason: null, injectedDelayMs: 5, fault: 'none' })
+  t.equal(ok.bytes, (await readFile(join(defaultFlagsDir(), 'br', 'br.gif'))).length, 'every byte of the flag')
+  t.ok(ok.endMs - ok.startMs >= 5, 'the record spans the injected delay')
+
+  t.match(await downloadOne(client, base, 'ZZ', options()), { outcome: 'not-found', status: 404, reason: null }, '404 is not found, not an error')
+  t.match(await downloadOne(client, base, 'BR', options({ headers: { 'x-flags-error-rate': '503:1' } })), { outcome: 'error', status: 503, reason: 'http-503', fault: 'http-503' })
+  t.match(await downloadOne(client, base, 'BR', options({ headers: { 'x-flags-reset-rate': '1' } })), { outcome: 'error', status: null, reason: 'reset' })
+  t.match(await downloadOne(client, base, 'BR', options({ headers: { 'x-flags-truncate-rate': '1' } })), { outcome: 'error', status: 200, reason: 'truncated', fault: 'truncate' })
+  t.match(await downloadOne(client, base, 'BR', options({ timeoutMs: 200, headers: { 'x-flags-hang-rate': '1' } })), { outcome: 'error', status: null, reason: 'timeout' }, 'a hang ends in the client\'s timeout')
+  t.match(await downloadOne(client, base, 'BR', options({ timeoutMs: 200, headers: { 'x-flags-slow-rate': '1', 'x-flags-slow-bps': '100' } })), { outcome: 'error', status: 200, reason: 'timeout' }, 'a body too slow for the timeout is a timeout')
+  t.match(await downloadOne(client, base, 'BR', options({ headers: { 'x-flags-slow-rate': '1', 'x-flags-slow-bps': '100000' } })), { outcome: 'ok', fault: 'slow' }, 'a slow body within the timeout is fine')
+
+  const interrupt = new AbortController()
+  const pending = downloadOne(client, base, 'BR', options({ headers: { 'x-flags-latency': '5s' } }), interrupt.signal)
+  interrupt.abort()
+  t.match(await pending, { outcome: 'error', reason: 'interrupted' }, 'Ctrl-C is its own reason')
+})
+
+t.test('a refused connection', async t => {
+  const closed = createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const { port } = closed.address() as AddressInfo
+  await new Promise(resolve => closed.close(resolve))
+  const client = new Agent()
+  t.teardown(async () => await client.destroy())
+  t.match(await downloadOne(client, `http://127.0.0.1:${port}/flags`, 'BR', options()), { outcome: 'error', status: null, reason: 'refused', injectedDelayMs: null })
+})
+
+t.test('--save writes XX.gif, byte for byte', async t => {
+  const base = `${await startSite(t)}/flags`
+  const dir = t.testdir({})
+  const client = new Agent()
+  t.teardown(async () => await client.destroy())
+  t.match(await downloadOne(client, base, 'CN', options({ saveDir: dir })), { outcome: 'ok' })
+  t.same(await readFile(join(dir, 'CN.gif')), await readFile(join(defaultFlagsDir(), 'cn', 'cn.gif')))
+  t.match(await downloadOne(client, base, 'CN', options({ saveDir: join(dir, 'missing', 'deeper') })), { outcome: 'error', status: 200, reason: 'save-ENOENT' }, 'a failed save is an error with its reason, not a truncation')
+})
