@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
-import { EXIT, exitWith, parseArgsError, parsedOrExit } from '../server/contract/errors.js'
+import { EXIT, exitWith, onInterrupt, parseArgsError, parsedOrExit } from '../server/contract/errors.js'
 import { flagFile } from '../server/contract/protocol.js'
 import { defaultFlagsDir } from '../server/contract/project.js'
 import { announceReady } from '../server/contract/ready.js'
@@ -62,10 +62,6 @@ const origin = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).
 // For a person, in the flag server's form.
 process.stdout.write(`  ${'BARE'.padEnd(6)} ${origin}/flags  delay ${delayMs}ms\n`)
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.failed))
-  })
-}
+onInterrupt(() => { app.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.failed)) })
 // Last: a parent that stops the server as soon as it is ready finds the signals handled.
 announceReady([{ name: 'BARE', origin }])
