@@ -37,7 +37,7 @@ const imports = {
 }
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'flags/**', 'node_modules/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'flags/**', 'node_modules/**', '.tap/**', 'coverage/**'] }),
   {
     files: ['server/**/*.ts', 'harness/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     plugins: { layers: { rules: { imports } } },

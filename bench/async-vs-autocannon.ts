@@ -50,8 +50,10 @@ async function asyncRound (server: EmbeddedServer, options: Options, run: BenchR
     signal: run.signal,
     reproduce: { script: 'bench:client', argv: process.argv.slice(2) }
   }, {
-    runStart: () => { cpuStart = process.cpuUsage() },
-    runEnd: (_lane, measured) => {
+    // The measured runs only: the warm-up runs warm the client's JIT, as autocannon's warm-up does its own.
+    runStart: (_lane, info) => { if (!info.warmup) cpuStart = process.cpuUsage() },
+    runEnd: (_lane, measured, info) => {
+      if (info.warmup) return
       const used = process.cpuUsage(cpuStart)
       cpuUs += used.user + used.system
       requests += measured.records.length

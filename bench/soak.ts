@@ -1,15 +1,21 @@
 // npm run bench:soak: a million requests over 2,000 connections, with delays, errors and faults
 // mixed in, against the flag server in its own process. Reports the server's RSS at the start,
-// middle and end of the run (target: drift ≤ 10%), whether it survived (target: no crash) and
-// the throughput against Little's law. Loopback only, bounded by count and by time.
+// middle and end of the run (target: drift ≤ 10%), whether it survived (target: no crash), each
+// fault kind's count from the server's /metrics against rate × requests (target: within 4σ, and
+// seen at all), and the throughput against Little's law. Every request is salted, so the server
+// draws its fate per request, not per path. Loopback only, bounded by count and by time.
 
 import { request } from 'undici'
 import { startEmbeddedServer, type EmbeddedServer } from '../harness/core/embedded.js'
-import { flagRequests, requestsFor } from '../harness/core/load/flag-requests.js'
+import { compareFaults, readFaultTally, type FaultComparison, type FaultTally } from '../harness/core/load/fault-tally.js'
+import { flagRequests, requestsFor, SALT_FORM } from '../harness/core/load/flag-requests.js'
 import { loadFigures } from '../harness/core/load/little.js'
 import { rssBytes } from '../harness/core/load/proc-stats.js'
 import { runCannon } from '../harness/core/load/run-cannon.js'
-import { atMost, COUNT, info, int, PERCENT, runBench, servedCodes, type BenchOptions, type BenchRun, type Check } from './paired.js'
+import { table } from '../harness/reports/format.js'
+import { NO_INJECTION, parseInjection } from '../server/contract/injection.js'
+import { SALT_HEADER } from '../server/contract/protocol.js'
+import { atLeast, atMost, COUNT, info, int, PERCENT, runBench, servedCodes, unmeasured, type BenchOptions, type BenchRun, type Check } from './paired.js'
 
 const OPTIONS = {
   amount: { kind: 'whole', env: 'BENCH_SOAK_AMOUNT', default: 1_000_000, min: 1, max: 100_000_000, help: 'requests in all' },
@@ -19,6 +25,9 @@ const OPTIONS = {
 } as const
 type Options = BenchOptions<typeof OPTIONS>
 
+/** A fault count may stray this many standard deviations from rate × requests. */
+const SIGMAS = 4
+
 /** Short delays, so a million requests take minutes, not hours; every fault kind, rarely. */
 const MIX = [
   '--latency', 'lognormal:20ms,0.5', '--max-latency', '2s', '--error-rate', '500:0.02,503:0.01',
@@ -27,8 +36,15 @@ const MIX = [
 
 const ABOUT = `Many requests over many connections against the flag server started with
 ${MIX.join(' ')}.
-Targets: the server's RSS drifts ≤ 10% from start to end, and it does not crash. The throughput
-over Little's law (C / mean latency) is shown beside.`
+Each request carries ${SALT_HEADER}: ${SALT_FORM}, so the server draws every fate apart.
+Targets: the server's RSS drifts ≤ 10% from start to end, it does not crash, and each fault kind
+occurs (its count from the server's /metrics) within ${SIGMAS}σ of rate × the requests the server
+saw, σ = √(np(1 − p)). The throughput over Little's law (C / mean latency) is shown beside.`
+
+/** MIX read by the server's own rules: the rates each fault kind is checked against. */
+const MIX_INJECTION = parseInjection(
+  Object.fromEntries(Array.from({ length: MIX.length / 2 }, (_, i) => [(MIX[2 * i] ?? '').slice(2), MIX[2 * i + 1]])),
+  NO_INJECTION, name => `--${name}`)
 
 const SAMPLE_MS = 1000
 /** The server grows into its load for the first seconds: the start is the first sample after. */
@@ -61,7 +77,7 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
       connections: options.connections,
       amount: options.amount,
       timeout: 5,
-      ...requestsFor(flagRequests(codes), options.connections)
+      ...requestsFor(flagRequests(codes), options.connections, { salted: true })
     }, null, instance => {
       const stop = (): void => instance.stop()
       const guard = setTimeout(stop, options.maxSeconds * 1000)
@@ -78,6 +94,25 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
   }
 }
 
+/** A line per fault kind: its rate, rate × requests, the tolerance, and the count. */
+function faultTable (tally: FaultTally, faults: readonly FaultComparison[]): string {
+  const rows = faults.map(({ kind, rate, expected, tolerance, seen, seenAs }) => {
+    // A hang past --max-hung is answered 503 and counted as hang-refused: a hang all the same.
+    const others = Object.entries(seenAs).map(([other, n]) => `${int(n)} of them ${other}`)
+    return [kind, String(rate), int(expected), `± ${int(tolerance)}`, `${int(seen)}${others.length > 0 ? ` (${others.join(', ')})` : ''}`]
+  })
+  return `Faults, per request: the server saw ${int(tally.requests)} flag requests; expected = rate × that, ± ${SIGMAS}σ\n` +
+    table(['kind', 'rate', 'expected', 'tolerance', 'seen'], rows)
+}
+
+/** A check per fault kind: |seen − expected| within the tolerance, or, never seen, a miss of "seen ≥ 1". */
+function faultCheck ({ kind, rate, expected, tolerance, seen }: FaultComparison, requests: number): Check {
+  const measured = `${int(seen)} seen, ${int(expected)} expected (${rate} × ${int(requests)}), ± ${int(tolerance)} (${SIGMAS}σ)`
+  return seen >= 1
+    ? atMost(`fault ${kind}: |seen − expected|`, Math.abs(seen - expected), tolerance, measured, COUNT)
+    : atLeast(`fault ${kind}: seen`, seen, 1, measured, COUNT)
+}
+
 async function healthy (server: EmbeddedServer): Promise<boolean> {
   const status = await request(`${server.url}/healthz`).then(async res => { await res.body.dump(); return res.statusCode }, () => 0)
   return server.diedEarly() === null && status === 200
@@ -90,16 +125,24 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
   try {
     const { samples, figures, result } = await soak(server, options, run)
     const alive = await healthy(server)
+    const tally = alive ? await readFaultTally(server.url).catch(() => null) : null
+    const faults = tally === null ? null : compareFaults(tally, MIX_INJECTION, SIGMAS)
     const [start, middle, end] = [rssAt(samples, 0), rssAt(samples, 0.5), rssAt(samples, 1)]
     const drift = (end - start) / start
     const checks: Check[] = [
       info('requests', `${int(result.requests.total)} (${int(result.non2xx)} non-2xx, ${int(result.errors)} errors, ${int(result.timeouts)} timeouts) in ${(figures.elapsedMs / 1000).toFixed(1)} s`, result.requests.total, COUNT),
       atMost('server RSS drift, start to end (absolute)', Math.abs(drift), 0.10, `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB at start / middle / end`, PERCENT),
       atMost('crashes', alive ? 0 : 1, 0, alive ? 'healthz 200 after the run' : server.diedEarly() ?? 'healthz did not answer 200', COUNT),
+      ...(tally === null || faults === null
+        ? [unmeasured('fault kinds', 'no /metrics from the server after the run', `each within ${SIGMAS}σ of rate × requests`)]
+        : faults.map(fault => faultCheck(fault, tally.requests))),
       info('throughput / Little\'s law (C / mean latency)', `${int(figures.throughput)} / ${int(figures.littlesLawRps)} req/s`, figures.ratio)
     ]
-    const text = `Soak: ${int(options.amount)} requests, ${int(options.connections)} connections, server ${MIX.join(' ')}`
-    const details = { mix: MIX.join(' '), elapsedMs: figures.elapsedMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: figures.throughput, littlesLawRps: figures.littlesLawRps, ratio: figures.ratio }
+    const head = `Soak: ${int(options.amount)} requests, ${int(options.connections)} connections, server ${MIX.join(' ')}\n` +
+      `Fates: drawn per request, salted (${SALT_HEADER}: ${SALT_FORM})`
+    const text = tally === null || faults === null ? head : `${head}\n\n${faultTable(tally, faults)}`
+    const fates = { drawn: 'per request', saltHeader: SALT_HEADER, salt: SALT_FORM }
+    const details = { mix: MIX.join(' '), fates, serverRequests: tally?.requests ?? null, faults, elapsedMs: figures.elapsedMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: figures.throughput, littlesLawRps: figures.littlesLawRps, ratio: figures.ratio }
     return { text, details, checks }
   } finally {
     await server.stop()

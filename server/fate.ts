@@ -98,7 +98,7 @@ export function faultName (fault: Fault): string {
   return fault.kind === 'http' ? `http-${fault.status}` : fault.kind
 }
 
-/** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`. */
-export function serverTiming ({ delayMs, fault }: Fate, name = faultName(fault)): string {
-  return formatServerTiming({ delayMs, fault: name })
+/** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`; a slow body adds its time. */
+export function serverTiming ({ delayMs, fault }: Fate, name = faultName(fault), bodyMs?: number): string {
+  return formatServerTiming(bodyMs === undefined ? { delayMs, fault: name } : { delayMs, fault: name, bodyMs })
 }

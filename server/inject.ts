@@ -48,9 +48,16 @@ function takeOver (reply: FastifyReply, route: string, metrics: SiteMetrics): Se
   return res
 }
 
-function sendSlowly (res: ServerResponse, answer: Answer, bytesPerSecond: number): void {
+/** How a slow body goes out: `chunk` bytes a tick, the last one `ms` after the headers. */
+export function slowBodyPlan (bytes: number, slowBps: number, budgetMs: number): { chunk: number, ms: number } {
+  // Speed up rather than break the --max-latency promise with a large body or a tiny rate.
+  const floorBps = budgetMs > 0 ? bytes * 1000 / budgetMs : Infinity
+  const chunk = Math.max(1, Math.round(Math.max(slowBps, floorBps) * SLOW_TICK_MS / 1000))
+  return { chunk, ms: Math.max(1, Math.ceil(bytes / chunk)) * SLOW_TICK_MS }
+}
+
+function sendSlowly (res: ServerResponse, answer: Answer, chunk: number): void {
   res.writeHead(answer.status, answer.headers)
-  const chunk = Math.max(1, Math.round(bytesPerSecond * SLOW_TICK_MS / 1000))
   let sent = 0
   const ticker = setInterval(() => {
     const next = Math.min(sent + chunk, answer.body.length)
@@ -121,9 +128,9 @@ export async function deliver (
       return
     }
     case 'slow': {
-      // Speed up rather than break the --max-latency promise with a large body or a tiny rate.
-      const floorBps = budgetMs > 0 ? answer.body.length * 1000 / budgetMs : Infinity
-      sendSlowly(res, { ...answer, headers }, Math.max(limits.slowBps, floorBps))
+      // The body's time goes into Server-Timing too: a client's ideal must wait for it.
+      const plan = slowBodyPlan(answer.body.length, limits.slowBps, budgetMs)
+      sendSlowly(res, { ...answer, headers: { ...headers, 'server-timing': serverTiming(fate, faultName(fault), plan.ms) } }, plan.chunk)
       return
     }
     case 'truncate':

@@ -7,7 +7,7 @@ import { invalidOption, parseArgsError, usageError } from '../../server/contract
 import { formatInjection, INJECTION_ARGS } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { MODE_NAMES, type ModeName } from '../core/modes/mode.js'
-import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
+import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
 import { expandSweepRange } from '../core/sweep.js'
 
 export const HARNESS_HELP = `Usage: npm run harness -- [options] [CC ...]
@@ -29,9 +29,12 @@ How:
                           (1 to 1000, default 20, capped by the number of codes)
   --mode LIST             modes to run, in order (default sequential,pooled,async)
   --repeat K              K measured runs per mode (1 to 100, default 1)
-  --warmup N              runs per mode before the measured ones, not measured: they warm the
-                          connections, the pool and the JIT (0 to 100; default 1 when
-                          --repeat is above 1, else 0)
+  --warmup N              runs per mode before the measured ones, not measured: they open the
+                          connections, warm the JIT and give each worker a request; the first
+                          is timed apart, as the cold run (0 to 100, default 1)
+  --cold                  measure the first run, cold, as the book's scripts do (--warmup 0)
+  --fresh-fates           draw new delays and faults for each run (run k of every mode still
+                          meets the same ones); by default every run meets the same fates
   --timeout DURATION      per request, headers and body (default 3.1s, the book's)
   --save DIR              save each flag as DIR/XX.gif (the book's downloaded/)
 
@@ -115,6 +118,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     mode: { type: 'string' },
     repeat: { type: 'string' },
     warmup: { type: 'string' },
+    cold: { type: 'boolean' },
+    'fresh-fates': { type: 'boolean' },
     timeout: { type: 'string' },
     save: { type: 'string' },
     'sync-save': { type: 'boolean' },
@@ -147,6 +152,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
 
   const cpuWork = values['cpu-work'] === undefined ? 0 : parseDuration(values['cpu-work'])
   if (cpuWork === undefined || cpuWork > 10_000) throw invalidOption('--cpu-work', values['cpu-work'], `${DURATION_ACCEPTED}, at most 10s`)
+  if (values.cold === true && values.warmup !== undefined) throw usageError('--cold and --warmup: choose one; --cold is --warmup 0')
   if (values['sync-save'] === true && values.save === undefined) throw usageError('--sync-save: needs --save DIR, the folder to save to')
 
   const sweep = values.sweep === undefined ? null : parseSweep(values.sweep)
@@ -161,7 +167,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     server,
     modes: values.mode === undefined ? [...MODE_NAMES] : parseModes(values.mode),
     repeat,
-    warmup: values.warmup === undefined ? (repeat > 1 ? 1 : 0) : wholeNumber(values.warmup, '--warmup', 0, 100),
+    warmup: values.cold === true ? 0 : values.warmup === undefined ? MEASURE_DEFAULTS.warmup : wholeNumber(values.warmup, '--warmup', 0, 100),
+    freshFates: values['fresh-fates'] === true,
     timeoutMs: timeout,
     saveDir: values.save ?? null,
     syncSave: values['sync-save'] === true,

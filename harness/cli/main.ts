@@ -20,14 +20,17 @@ function fail (message: string, code: number): never {
 
 /** A bar per measured run on a terminal, a line per request with --verbose, nothing when piped. */
 function progressListeners (args: HarnessArgs, codes: () => number): MeasureListeners {
-  if (args.verbose) return { record: (_lane, record) => process.stderr.write(`${verboseLine(record)}\n`) }
+  if (args.verbose) return { record: (_lane, record, run) => process.stderr.write(`${run.warmup ? '(warm-up) ' : ''}${verboseLine(record)}\n`) }
   if (!process.stderr.isTTY || args.json) return {}
   const name = ({ mode, concurrency }: { mode: string, concurrency: number }): string => mode === 'sequential' ? mode : `${mode} ${concurrency}`
   let bar: Progress = silentProgress
   return {
     // Opening pooled starts its worker threads, which takes a visible while.
     opening: lane => process.stderr.write(`${name(lane).padEnd(12)} starting`),
-    runStart: (lane, index, repeat) => { bar = progressBar(process.stderr, repeat > 1 ? `${name(lane)} ${index + 1}/${repeat}` : name(lane), codes()) },
+    runStart: (lane, run) => {
+      const which = run.warmup ? ' warm-up' : run.of > 1 ? ` ${run.index + 1}/${run.of}` : ''
+      bar = progressBar(process.stderr, `${name(lane)}${which}`, codes())
+    },
     record: (_lane, record) => bar.tick(record),
     runEnd: () => bar.done()
   }

@@ -1,15 +1,25 @@
-// --cpu-work: synchronous CPU work after each download, the Node twin of the GIL lesson. It is
-// a fixed amount of work (a checksum over a buffer), calibrated once per thread, so that two
-// threads sharing one core each take longer, as real work would; a loop that only watched the
-// clock would hide that. A short top-up on the clock makes sure an idle thread never does less
-// than asked.
+// --cpu-work: synchronous CPU work after each download, the Node twin of the GIL lesson. It is a
+// fixed amount of work (a checksum over a buffer, in slices), the same in every mode and every
+// thread: how many slices make the D ms asked is measured once, before any worker starts, and
+// every thread then does exactly that many. So N downloads cost N × D of CPU whoever runs them,
+// and two threads sharing a core each take longer, as real work would. Nothing is topped up on
+// the clock: that would turn a fixed amount of work into a fixed time, and hide the sharing.
+//
+// The calibration keeps the fastest of many short rounds: another process taking the core, or
+// the sibling hyperthread, only ever slows a round down, so the fastest one is the thread's own
+// speed. (Measured on a shared two-core machine, calibrations in CPU time varied 2× and more
+// from run to run.) On a busier machine the same work then takes longer, as it would.
 
-/** Work in slices this big, so calibration and top-up see the clock often. */
+/** Work in slices this big, so the calibration reads the clock often enough. */
 const SLICE = 4096
+/** A round this short is often run without being interrupted, even beside a busy process. */
+const ROUND_MS = 2
+const ROUNDS = 30
+/** Rounds first run and thrown away: the JIT optimises slice() meanwhile. */
+const WARM_ROUNDS = 5
 const data = new Uint8Array(SLICE).map((_, i) => (i * 2654435761) >>> 24)
 
 let sink = 0
-let slicesPerMs: number | undefined
 
 function slice (): void {
   let sum = sink
@@ -17,33 +27,29 @@ function slice (): void {
   sink = sum
 }
 
-/** Slices per millisecond on this thread: the best of a few 20 ms tries, once JIT has settled. */
-function calibrate (): number {
-  let best = 0
-  for (let round = 0; round < 5; round++) {
-    let n = 0
+/**
+ * Slices per millisecond on this thread: the fastest of 30 rounds of 2 ms, after 5 more that
+ * warm the JIT. Call it on an idle thread (the harness's main thread, before it starts its
+ * workers): about 0.1 s.
+ */
+export function calibrateCpuWork (): number {
+  let fastest = 0
+  for (let round = 0; round < WARM_ROUNDS + ROUNDS; round++) {
+    let slices = 0
     const start = performance.now()
-    while (performance.now() - start < 20) {
+    let spent = 0
+    while (spent < ROUND_MS) {
       slice()
-      n++
+      slices++
+      spent = performance.now() - start
     }
-    best = Math.max(best, n / (performance.now() - start))
+    if (round >= WARM_ROUNDS) fastest = Math.max(fastest, slices / spent)
   }
-  return best
+  return fastest
 }
 
-/** Calibrates this thread once (about 0.1 s); call it before the clock starts. */
-export function prepareCpuWork (): void {
-  slicesPerMs ??= calibrate()
-}
-
-/** Blocks this thread for at least `ms` of CPU work. Returns the checksum, so it is not optimised away. */
-export function burnCpu (ms: number): number {
-  if (ms <= 0) return sink
-  slicesPerMs ??= calibrate()
-  const start = performance.now()
-  const slices = Math.ceil(slicesPerMs * ms)
+/** Blocks this thread for `slices` slices of work. Returns the checksum, so it is not optimised away. */
+export function burnCpu (slices: number): number {
   for (let i = 0; i < slices; i++) slice()
-  while (performance.now() - start < ms) slice()
   return sink
 }

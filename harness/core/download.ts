@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errors, type Dispatcher } from 'undici'
-import { flagUrl, parseServerTiming } from '../../server/contract/protocol.js'
+import { flagUrl, parseServerTiming, SALT_HEADER } from '../../server/contract/protocol.js'
 import { burnCpu } from './cpu-work.js'
 import { wallClockMs, type RequestRecord } from './record.js'
 
@@ -18,8 +18,13 @@ export interface DownloadOptions {
   saveDir: string | null
   /** Write with writeFileSync, blocking the loop on purpose (--sync-save). */
   syncSave: boolean
-  /** Synchronous CPU work after each download, on the thread that did it (--cpu-work). */
-  cpuWorkMs: number
+  /** Synchronous CPU work after each download, on the thread that did it (--cpu-work): slices of calibrateCpuWork's. */
+  cpuSlices: number
+}
+
+/** The same options, the requests salted (x-flags-salt) to draw other fates; as they are for null. */
+export function withSalt (options: DownloadOptions, salt: string | null): DownloadOptions {
+  return salt === null ? options : { ...options, headers: { ...options.headers, [SALT_HEADER]: salt } }
 }
 
 /** A short, stable reason for a failed request, for the error counts. */
@@ -44,10 +49,10 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
   const signal = interrupt === undefined ? timeout : AbortSignal.any([timeout, interrupt])
   const startMs = wallClockMs()
   let status: number | null = null
-  let timing: ReturnType<typeof parseServerTiming> = { delayMs: null, fault: null }
+  let timing: ReturnType<typeof parseServerTiming> = { delayMs: null, fault: null, bodyMs: null }
   let body: Buffer
   const record = (outcome: RequestRecord['outcome'], reason: string | null, bytes = 0): RequestRecord =>
-    ({ cc, outcome, status, reason, startMs, endMs: wallClockMs(), injectedDelayMs: timing.delayMs, fault: timing.fault, bytes })
+    ({ cc, outcome, status, reason, startMs, endMs: wallClockMs(), injectedDelayMs: timing.delayMs, injectedBodyMs: timing.bodyMs, fault: timing.fault, bytes })
   try {
     const url = new URL(flagUrl(baseUrl, cc))
     const res = await client.request({ origin: url.origin, path: url.pathname, method: 'GET', headers: options.headers, signal })
@@ -71,6 +76,6 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
       return record('error', `save-${(error as NodeJS.ErrnoException).code ?? 'failed'}`)
     }
   }
-  burnCpu(options.cpuWorkMs)
+  burnCpu(options.cpuSlices)
   return record('ok', null, body.length)
 }

@@ -30,8 +30,13 @@ export interface EmbeddedServer {
 export interface EmbeddedServerOptions {
   /** Script to run, relative to the project root or absolute (default dist/server/main.js). */
   script?: string
-  /** Upper bound on reaching a 200 from /healthz (default 10 s). */
-  timeoutMs?: number
+  /**
+   * Upper bound on start-up: from the spawn to the child's ready message (default 10 s). A
+   * busy machine can take long here: node itself has to start and load the server.
+   */
+  readyTimeoutMs?: number
+  /** Upper bound from the ready message to a 200 from /healthz (default 10 s). */
+  healthTimeoutMs?: number
 }
 
 const HOST = '127.0.0.1'
@@ -41,7 +46,8 @@ const HOST = '127.0.0.1'
  */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64']
 const DEFAULT_SCRIPT = 'dist/server/main.js'
-const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_READY_TIMEOUT_MS = 10_000
+const DEFAULT_HEALTH_TIMEOUT_MS = 10_000
 /** A bit more than a graceful close with nothing in flight needs; the server's own grace is 5 s. */
 const STOP_GRACE_MS = 3_000
 const HEALTH_RETRY_MS = 25
@@ -49,6 +55,8 @@ const HEALTH_RETRY_MS = 25
 const OUTPUT_KEPT = 4_096
 
 type Exit = { code: number | null, signal: NodeJS.Signals | null } | { error: Error }
+/** How one stage of the start ended: done, the child gone, or out of time. */
+type Stage<T> = { done: T } | { exit: Exit } | { timedOut: true }
 
 const running = new Set<ChildProcess>()
 let exitHookInstalled = false
@@ -90,7 +98,8 @@ function describeExit (exit: Exit): string {
  */
 export async function startEmbeddedServer (serverArgs: readonly string[] = [], options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
   const script = resolve(projectRoot(), options.script ?? DEFAULT_SCRIPT)
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+  const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
   // Node's own "Cannot find module" is a dozen lines of stack that never say to build.
   if (!existsSync(script)) throw new Error(`embedded server: ${script} not found (npm run build compiles it)`)
   // --host and --port first: the server keeps the last of a repeated option, so serverArgs may override them.
@@ -119,36 +128,27 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
   pipes.stderr.setEncoding('utf8')
   pipes.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-OUTPUT_KEPT) })
   pipes.stdout.resume()
-  let announced: string | undefined
+  // The first ready message counts (a promise settles once); anything else on the channel is ignored.
   const ready = new Promise<string>(resolve => {
     child.on('message', (message: unknown) => {
       const origin = isReadyMessage(message) ? message.sites[0]?.origin : undefined
-      if (announced !== undefined || origin === undefined) return
-      announced = origin
-      resolve(origin)
+      if (origin !== undefined) resolve(origin)
     })
   })
   // Unreferenced, a forgotten server does not keep the parent alive; the 'exit' listener then kills it.
   setReferenced(child, false)
 
-  const abort = new AbortController()
-  let outcome: { url: string } | { exit: Exit } | { timedOut: true }
-  try {
-    outcome = await Promise.race([
-      ready.then(async url => await waitUntilHealthy(url, abort.signal)).then(url => ({ url })),
-      exited.then(exit => ({ exit })),
-      sleep(timeoutMs, undefined, { signal: abort.signal }).then(() => ({ timedOut: true as const }))
-    ])
-  } finally {
-    abort.abort()
-  }
+  // Two stages, each with its own bound, so that a slow start-up (a busy machine) does not eat
+  // into the time allowed for /healthz, and each error names the bound it ran out of.
+  const started = await stage(async () => await ready, exited, readyTimeoutMs)
+  const outcome = 'done' in started ? await stage(async signal => await waitUntilHealthy(started.done, signal), exited, healthTimeoutMs) : started
 
-  if ('url' in outcome && child.pid !== undefined) {
+  if ('done' in outcome && child.pid !== undefined) {
     let stopping: Promise<void> | undefined
     let death: string | null = null
     exited.then(exit => { if (stopping === undefined) death = `the server ${describeExit(exit)}` }, () => {})
     return {
-      url: outcome.url,
+      url: outcome.done,
       pid: child.pid,
       stop: async () => {
         stopping ??= stopChild(child, exited)
@@ -161,13 +161,15 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
   setReferenced(child, true)
   child.kill('SIGKILL')
   const exit = await exited
-  const said = oneLine(stderr)
+  const output = oneLine(stderr)
+  const tail = output === '' ? '' : `: ${output}`
   if ('timedOut' in outcome) {
-    const waitingFor = announced === undefined ? 'say it is ready' : `answer 200 on ${announced}/healthz`
-    throw new Error(`embedded server (pid ${child.pid ?? 'none'}, ${script}) did not ${waitingFor} within ${timeoutMs} ms${said === '' ? '' : `: ${said}`}`)
+    // Which stage ran out, not whether the ready message came since: it may have, just too late.
+    const waitingFor = 'done' in started ? `answer 200 on ${started.done}/healthz within ${healthTimeoutMs} ms` : `say it is ready within ${readyTimeoutMs} ms`
+    throw new Error(`embedded server (pid ${child.pid ?? 'none'}, ${script}) did not ${waitingFor}${tail}`)
   }
   const how = 'exit' in outcome ? describeExit(outcome.exit) : describeExit(exit)
-  throw new Error(`embedded server ${how}${said === '' ? '' : `: ${said}`}`)
+  throw new Error(`embedded server ${how}${tail}`)
 }
 
 /**
@@ -179,6 +181,20 @@ function setReferenced (child: ChildProcess, referenced: boolean): void {
   for (const handle of [child, child.stdout as Socket, child.stderr as Socket, child.channel]) {
     if (referenced) handle?.ref()
     else handle?.unref()
+  }
+}
+
+/** The first of: work done, the child gone, `ms` elapsed. The work is aborted once it has lost. */
+async function stage<T> (work: (signal: AbortSignal) => Promise<T>, exited: Promise<Exit>, ms: number): Promise<Stage<T>> {
+  const abort = new AbortController()
+  try {
+    return await Promise.race([
+      work(abort.signal).then(done => ({ done })),
+      exited.then(exit => ({ exit })),
+      sleep(ms, undefined, { signal: abort.signal }).then(() => ({ timedOut: true as const }))
+    ])
+  } finally {
+    abort.abort()
   }
 }
 

@@ -2,7 +2,7 @@
 // bound, counts by outcome, latency percentiles (perf_hooks' HDR histogram) and rates.
 
 import { createHistogram } from 'node:perf_hooks'
-import { idealMakespan } from './ideal.js'
+import { idealMakespan, type IdealRequest, type Lanes } from './ideal.js'
 import type { LoopFigures, LoopSample, MemoryFigures } from './loop-monitor.js'
 import type { ModeName, ModeRun } from './modes/mode.js'
 import type { RequestRecord } from './record.js'
@@ -25,11 +25,13 @@ export interface ModeFigures {
   elapsedMs: number
   runsMs: number[]
   startupMs: number | null
-  /** The larger of the two bounds below. */
+  /** The first, unmeasured run: the cold one (connections, JIT, each worker's first request); null without a warm-up. */
+  coldMs: number | null
+  /** The makespan of this mode's schedule with nothing but the injected waits and the CPU work (ideal.ts). */
   idealMs: number
-  /** Which bound binds: the injected delays (io) or the CPU work over the lanes that can run it (cpu). */
+  /** What dominates it: the waits (io) or the CPU work over the lanes that can run it (cpu). */
   bound: 'io' | 'cpu'
-  /** Delays plus CPU work, scheduled at this concurrency in dispatch order. */
+  /** The same schedule without the CPU work: the waits alone. */
   ioIdealMs: number
   /** The CPU work over the threads that can run it at once: one loop, or min(workers, cores). */
   cpuBoundMs: number
@@ -60,10 +62,10 @@ export interface ModeFigures {
   requests: RequestFigure[]
 }
 
-/** What the ideal bound needs to know of CPU work: how much per request, and how many threads can do it at once. */
-export interface CpuWork {
+/** What the ideal needs to know of the mode: the CPU work per request, and its lanes. */
+export interface Schedule {
   workMs: number
-  lanes: number
+  lanes: Lanes
 }
 
 export function median (values: readonly number[]): number {
@@ -73,18 +75,21 @@ export function median (values: readonly number[]): number {
 }
 
 /**
- * How long a request would take on an ideal client: the delay the server injected. Without a
- * Server-Timing header (a reset, a hang, a refused connection) the client's own wait stands in:
- * the timeout for a timeout, the measured time otherwise.
+ * A request on an ideal client: it waits what the server injected (the delay, and a slow body's
+ * time), then does its CPU work if the download succeeded. Without a Server-Timing header (a
+ * reset, a hang, a refused connection) the client's own wait stands in: the timeout for a
+ * timeout, the measured time otherwise.
  */
-function idealDuration (record: RequestRecord, timeoutMs: number, cpuWorkMs: number): number {
-  if (record.injectedDelayMs !== null) return record.injectedDelayMs + (record.outcome === 'ok' ? cpuWorkMs : 0)
-  return record.reason === 'timeout' ? timeoutMs : record.endMs - record.startMs
+function idealRequest (record: RequestRecord, timeoutMs: number, workMs: number): IdealRequest {
+  const waitMs = record.injectedDelayMs !== null
+    ? record.injectedDelayMs + (record.injectedBodyMs ?? 0)
+    : record.reason === 'timeout' ? timeoutMs : record.endMs - record.startMs
+  return { waitMs, workMs: record.outcome === 'ok' ? workMs : 0 }
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
-export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, cpu: CpuWork): ModeFigures {
+export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, schedule: Schedule, coldMs: number | null = null): ModeFigures {
   const elapsed = runs.map(run => run.endMs - run.startMs)
   const elapsedMs = median(elapsed)
   // The run whose elapsed time is the median one stands for the mode in counts and requests.
@@ -101,16 +106,17 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
   const errorReasons: Record<string, number> = {}
   for (const record of records) if (record.reason !== null) errorReasons[record.reason] = (errorReasons[record.reason] ?? 0) + 1
   const startMs = chosen?.startMs ?? 0
-  const ioIdealMs = idealMakespan(dispatched.map(record => idealDuration(record, timeoutMs, cpu.workMs)), concurrency)
-  // Only a download that succeeded goes on to the CPU work.
-  const cpuBoundMs = records.filter(r => r.outcome === 'ok').length * cpu.workMs / cpu.lanes
-  const idealMs = Math.max(ioIdealMs, cpuBoundMs)
+  const ideal = dispatched.map(record => idealRequest(record, timeoutMs, schedule.workMs))
+  const idealMs = idealMakespan(ideal, schedule.lanes)
+  const ioIdealMs = idealMakespan(ideal.map(r => ({ ...r, workMs: 0 })), schedule.lanes)
+  const cpuBoundMs = ideal.reduce((sum, r) => sum + r.workMs, 0) / schedule.lanes.cpu
   return {
     mode,
     concurrency,
     elapsedMs: round(elapsedMs),
     runsMs: elapsed.map(round),
     startupMs: chosen?.startupMs === null || chosen === undefined ? null : round(chosen.startupMs),
+    coldMs: coldMs === null ? null : round(coldMs),
     idealMs: round(idealMs),
     bound: cpuBoundMs > ioIdealMs ? 'cpu' : 'io',
     ioIdealMs: round(ioIdealMs),

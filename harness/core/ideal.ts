@@ -1,15 +1,82 @@
-// The ideal bound: the shortest elapsed time a mode could reach with its concurrency, given
-// the delays the server actually injected. Requests are handed out in the mode's dispatch
-// order to whichever slot frees first (what a semaphore or a pool's queue does), and each one
-// takes exactly its injected delay: no network, no parsing, no scheduling cost.
+// The ideal bound: the shortest elapsed time a mode could reach with its concurrency, given what
+// the server actually injected, and nothing else (no network, no parsing, no scheduling cost).
+//
+// It is the makespan of the mode's own schedule, simulated: requests are handed out in dispatch
+// order, each to the first free slot (what a semaphore or a pool's queue does); a request's
+// response has fully arrived after its wait (the injected delay, plus the body's time for a slow
+// body); only then can its CPU work start, on the first free CPU lane (the one event loop for
+// sequential and async; a worker, as far as the cores go, for pooled), the ready ones in the
+// order they arrived; the slot is free again once the work is done. With equal work this greedy
+// schedule is the shortest possible one: no lane ever idles while work is ready.
 
-/** Makespan of list scheduling: durations in dispatch order over `concurrency` slots. */
-export function idealMakespan (durations: readonly number[], concurrency: number): number {
-  const slots = new Array<number>(Math.max(1, Math.min(concurrency, durations.length))).fill(0)
-  for (const duration of durations) {
-    let earliest = 0
-    for (let i = 1; i < slots.length; i++) if ((slots[i] ?? 0) < (slots[earliest] ?? 0)) earliest = i
-    slots[earliest] = (slots[earliest] ?? 0) + duration
+export interface IdealRequest {
+  /** From dispatch until the response has fully arrived. */
+  waitMs: number
+  /** CPU work once it has arrived (0 for none). */
+  workMs: number
+}
+
+export interface Lanes {
+  /** Requests at once: 1 sequential, C for async, W for pooled. */
+  io: number
+  /** CPU work at once: 1 on one event loop, min(W, cores) for pooled. */
+  cpu: number
+}
+
+interface Event { at: number, kind: 'arrived' | 'worked', index: number }
+
+/** A tiny priority queue by time, then completions before arrivals, then dispatch order: deterministic. */
+function pushEvent (events: Event[], event: Event): void {
+  const before = (a: Event, b: Event): boolean => a.at !== b.at ? a.at < b.at : a.kind !== b.kind ? a.kind === 'worked' : a.index < b.index
+  let i = events.length
+  events.push(event)
+  while (i > 0 && before(event, events[i - 1] as Event)) {
+    events[i] = events[i - 1] as Event
+    i--
   }
-  return Math.max(0, ...slots)
+  events[i] = event
+}
+
+export function idealMakespan (requests: readonly IdealRequest[], lanes: Lanes): number {
+  const io = Math.max(1, lanes.io)
+  const cpu = Math.max(1, lanes.cpu)
+  const events: Event[] = []
+  const ready: number[] = []
+  let next = 0
+  let inFlight = 0
+  let working = 0
+  let end = 0
+  const dispatch = (at: number): void => {
+    while (inFlight < io && next < requests.length) {
+      inFlight++
+      pushEvent(events, { at: at + (requests[next]?.waitMs ?? 0), kind: 'arrived', index: next })
+      next++
+    }
+  }
+  const work = (at: number): void => {
+    while (working < cpu && ready.length > 0) {
+      const index = ready.shift() as number
+      working++
+      pushEvent(events, { at: at + (requests[index]?.workMs ?? 0), kind: 'worked', index })
+    }
+  }
+  const finish = (at: number): void => {
+    inFlight--
+    end = Math.max(end, at)
+    dispatch(at)
+  }
+  dispatch(0)
+  while (events.length > 0) {
+    const { at, kind, index } = events.shift() as Event
+    if (kind === 'worked') {
+      working--
+      finish(at)
+    } else if ((requests[index]?.workMs ?? 0) > 0) {
+      ready.push(index)
+    } else {
+      finish(at)
+    }
+    work(at)
+  }
+  return end
 }

@@ -4,6 +4,7 @@
 // page, a bench) shows progress through the listeners; nothing here prints.
 
 import { availableParallelism } from 'node:os'
+import { calibrateCpuWork } from './cpu-work.js'
 import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
 import { openAsync } from './modes/async.js'
 import type { ModeContext, ModeName, ModeRun, ModeSession } from './modes/mode.js'
@@ -35,11 +36,18 @@ export interface MeasureListeners {
   opening?: (lane: Lane) => void
   /** With `together`: every mode is open, and their clocks start now. */
   go?: () => void
-  /** A measured run of a lane begins: `index` from 0 to `repeat` - 1. Warm-up runs are not announced. */
-  runStart?: (lane: Lane, index: number, repeat: number) => void
-  /** A request of a measured run is over, in completion order. */
-  record?: (lane: Lane, record: RequestRecord) => void
-  runEnd?: (lane: Lane, run: ModeRun) => void
+  /** A run of a lane begins: a warm-up (not measured) or the measured run `index` of `of`. */
+  runStart?: (lane: Lane, run: RunInfo) => void
+  /** A request of that run is over, in completion order. */
+  record?: (lane: Lane, record: RequestRecord, run: RunInfo) => void
+  runEnd?: (lane: Lane, run: ModeRun, info: RunInfo) => void
+}
+
+/** Which run of a lane: warm-ups count from 0 to the warm-up count, measured runs to --repeat. */
+export interface RunInfo {
+  warmup: boolean
+  index: number
+  of: number
 }
 
 interface Job {
@@ -47,6 +55,8 @@ interface Job {
   target: Target
   codes: string[]
   listeners: MeasureListeners
+  /** --cpu-work as slices of work, the same count in every mode and thread (cpu-work.ts). */
+  cpuSlices: number
 }
 
 function laneOf ({ options, codes }: Job, mode: ModeName, concurrency = options.maxReq): Lane {
@@ -54,37 +64,50 @@ function laneOf ({ options, codes }: Job, mode: ModeName, concurrency = options.
   return { mode, concurrency: mode === 'sequential' ? 1 : Math.min(concurrency, codes.length) }
 }
 
-async function openLane ({ options, target, codes, listeners }: Job, lane: Lane): Promise<ModeSession> {
+async function openLane ({ options, target, codes, listeners, cpuSlices }: Job, lane: Lane): Promise<ModeSession> {
   listeners.opening?.(lane)
-  const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuWorkMs: options.cpuWorkMs }
+  const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuSlices }
   return await OPENERS[lane.mode]({ baseUrl: target.baseUrl, codes, concurrency: lane.concurrency, download, interrupt: options.signal })
 }
 
-async function runLane ({ listeners }: Job, lane: Lane, session: ModeSession, index: number, repeat: number): Promise<ModeRun> {
-  listeners.runStart?.(lane, index, repeat)
-  const run = await session.run(record => listeners.record?.(lane, record))
-  listeners.runEnd?.(lane, run)
+/** Run k of every mode draws the same fates: a new salt per run with --fresh-fates, none otherwise. */
+function saltOf ({ options }: Job, run: string): string | null {
+  return options.freshFates ? run : null
+}
+
+async function runLane (job: Job, lane: Lane, session: ModeSession, info: RunInfo): Promise<ModeRun> {
+  const { listeners } = job
+  listeners.runStart?.(lane, info)
+  const run = await session.run(record => listeners.record?.(lane, record, info), saltOf(job, `${info.warmup ? 'warm' : 'run'}-${info.index + 1}`))
+  listeners.runEnd?.(lane, run, info)
   return run
 }
 
-function figuresOf ({ options, codes }: Job, lane: Lane, runs: readonly ModeRun[]): ModeFigures | null {
+function figuresOf ({ options, codes }: Job, lane: Lane, runs: readonly ModeRun[], coldMs: number | null): ModeFigures | null {
   // One event loop runs all the CPU work of sequential and async; pooled spreads it over its workers, as far as the cores go.
-  const lanes = lane.mode === 'pooled' ? Math.min(lane.concurrency, availableParallelism()) : 1
-  return runs.length === 0 ? null : modeFigures(lane.mode, lane.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes })
+  const cpu = lane.mode === 'pooled' ? Math.min(lane.concurrency, availableParallelism()) : 1
+  return runs.length === 0 ? null : modeFigures(lane.mode, lane.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes: { io: lane.concurrency, cpu } }, coldMs)
 }
 
-/** Open a lane, warm it up, run it K times, close it. */
+/**
+ * Open a lane, warm it up, run it K times, close it. The first warm-up run is the cold one
+ * (new connections, the JIT cold, each worker's first request): its time is kept apart.
+ */
 async function measureLane (job: Job, lane: Lane): Promise<ModeFigures | null> {
   const { warmup, repeat, signal } = job.options
   const session = await openLane(job, lane)
   const runs: ModeRun[] = []
+  let coldMs: number | null = null
   try {
-    for (let w = 0; w < warmup && !signal.aborted; w++) await session.run(() => {})
-    for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runLane(job, lane, session, k, repeat))
+    for (let w = 0; w < warmup && !signal.aborted; w++) {
+      const run = await runLane(job, lane, session, { warmup: true, index: w, of: warmup })
+      coldMs ??= run.endMs - run.startMs
+    }
+    for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runLane(job, lane, session, { warmup: false, index: k, of: repeat }))
   } finally {
     await session.close()
   }
-  return figuresOf(job, lane, runs)
+  return figuresOf(job, lane, runs, coldMs)
 }
 
 /** Each mode, one after the other. */
@@ -109,8 +132,8 @@ async function measureTogether (job: Job, lanes: readonly Lane[]): Promise<ModeF
     const failure = opened.find(o => o.status === 'rejected')
     if (failure !== undefined) throw failure.reason
     job.listeners.go?.()
-    const runs = await Promise.all(lanes.map(async (lane, i) => await runLane(job, lane, sessions[i] as ModeSession, 0, 1)))
-    return withSpeedups(lanes.flatMap((lane, i) => figuresOf(job, lane, [runs[i] as ModeRun]) ?? []))
+    const runs = await Promise.all(lanes.map(async (lane, i) => await runLane(job, lane, sessions[i] as ModeSession, { warmup: false, index: 0, of: 1 })))
+    return withSpeedups(lanes.flatMap((lane, i) => figuresOf(job, lane, [runs[i] as ModeRun], null) ?? []))
   } finally {
     await Promise.all(sessions.map(async s => await s.close()))
   }
@@ -140,7 +163,9 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
   try {
     const served = options.codes.kind === 'all' ? await target.listCodes() : []
     const codes = expandCodes(options.codes, served, options.limit)
-    const job: Job = { options, target, codes, listeners }
+    // Calibrated here, once, on this idle thread, before any mode starts a worker.
+    const cpuSlices = options.cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * options.cpuWorkMs) : 0
+    const job: Job = { options, target, codes, listeners, cpuSlices }
     const lanes = options.sweep === null ? options.modes.map(mode => laneOf(job, mode)) : [laneOf(job, 'sequential')]
     listeners.start?.({ target, codes, lanes })
     const { modes, sweep } = options.sweep !== null
@@ -155,6 +180,8 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       codes,
       cpuWorkMs: options.cpuWorkMs,
       syncSave: options.syncSave,
+      warmup: options.warmup,
+      freshFates: options.freshFates,
       serverLost,
       incomplete: options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
         (sweep === null ? modes.length < lanes.length : sweep.points.length < sweep.concurrencies.length * 2),

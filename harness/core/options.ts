@@ -43,8 +43,10 @@ export interface MeasureOptions extends TargetOptions {
   modes: ModeName[]
   /** Measured runs per mode. */
   repeat: number
-  /** Unmeasured runs per mode before them. */
+  /** Unmeasured runs per mode before them: connections open, JIT warm, each worker has done a request. The first is timed apart, as the cold cost. */
   warmup: number
+  /** Each run draws new fates (x-flags-salt run-1, run-2...; the same salt for run k of every mode), instead of the same fates every run. */
+  freshFates: boolean
   timeoutMs: number
   saveDir: string | null
   syncSave: boolean
@@ -69,7 +71,8 @@ const defaults: Omit<MeasureOptions, 'signal' | 'reproduce'> = {
   maxReq: DEFAULT_MAX_REQ,
   modes: [...MODE_NAMES],
   repeat: 1,
-  warmup: 0,
+  warmup: 1,
+  freshFates: false,
   timeoutMs: DEFAULT_TIMEOUT_MS,
   saveDir: null,
   syncSave: false,

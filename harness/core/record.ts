@@ -16,6 +16,8 @@ export interface RequestRecord {
   endMs: number
   /** The delay the server says it injected (Server-Timing), when it said so. */
   injectedDelayMs: number | null
+  /** For a slow body, how long the server says it takes to send it after the delay (Server-Timing). */
+  injectedBodyMs: number | null
   /** The fault the server says it injected (Server-Timing desc), when it said so. */
   fault: string | null
   bytes: number

@@ -23,6 +23,10 @@ export interface HarnessReport {
   codes: string[]
   /** Synchronous CPU work after each download (--cpu-work), ms. */
   cpuWorkMs: number
+  /** Unmeasured runs per mode before the measured ones (0 with --cold: the first run is measured). */
+  warmup: number
+  /** Each run drew new fates (--fresh-fates); otherwise every run of every mode met the same ones. */
+  freshFates: boolean
   /** Saved with writeFileSync (--sync-save). */
   syncSave: boolean
   /** A mode was cut short: Ctrl-C, or the server stopped answering. */

@@ -16,6 +16,10 @@ the latency percentiles next to Little's law: a closed loop of C connections who
 take W on average completes C/W requests per second; with a fixed injected latency L, at most
 C/L. With no server given it starts its own, in a child process.
 
+Each request carries x-flags-salt: <connection>.<request> (0.0, 0.1, ..., 1.0, ...), so the
+server draws a fate per request, not per path: --error-rate 0.25 fails about a quarter of the
+requests, every path alike, and one --seed with one --amount draws the same fates every run.
+
 Load:
   -c, --connections N     connections, each with one request in flight (1 to 10000, default 100)
   -d, --duration DURATION how long to run (e.g. 10s, at most 10m; default 10s)

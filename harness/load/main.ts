@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { EXIT, exitWith, invalidOption, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
 import { NO_INJECTION } from '../../server/contract/injection.js'
-import { flagRequests, requestsFor } from '../core/load/flag-requests.js'
+import { SALT_HEADER } from '../../server/contract/protocol.js'
+import { flagRequests, requestsFor, SALT_FORM } from '../core/load/flag-requests.js'
 import { loadFigures } from '../core/load/little.js'
 import { CLOCK_TICKS_PER_S, cpuTicks, openFileLimit } from '../core/load/proc-stats.js'
 import { runCannon } from '../core/load/run-cannon.js'
@@ -68,7 +69,8 @@ async function main (): Promise<void> {
       connections: options.connections,
       ...(options.amount === null ? { duration: (options.durationMs ?? 0) / 1000 } : { amount: options.amount }),
       headers: target.headers,
-      ...requestsFor(flagRequests(codes, pathname), options.connections)
+      // Salted: the server draws each request's fate apart, so a rate is a share of the requests.
+      ...requestsFor(flagRequests(codes, pathname), options.connections, { salted: true })
     }
     const pid = target.pid
     const ticksBefore = pid === null ? null : cpuTicks(pid)
@@ -89,6 +91,7 @@ async function main (): Promise<void> {
       flags: codes.length,
       seed: target.seed,
       fixedLatencyMs,
+      fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: SALT_FORM },
       server: {
         url: target.baseUrl,
         embedded: target.embedded,

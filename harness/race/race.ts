@@ -46,6 +46,8 @@ export async function runRace ({ server, injection, codes, opened, signal, emit 
     server,
     injection,
     codes: { kind: 'list', args: codes },
+    // The lanes leave the line together, once, cold: a race is watched, not measured.
+    warmup: 0,
     together: true,
     signal,
     reproduce: { script: 'race', argv: [] }

@@ -53,7 +53,8 @@ export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('workers busy', workersBusy),
   column('threads', m => String(m.threads)),
   column('rss peak', m => `${m.memory.rssPeakMb.toFixed(0)}MB`),
-  column('heap peak', m => `${m.memory.heapPeakMb.toFixed(0)}MB`)
+  // The main thread's heap only: worker threads have heaps of their own (rss counts them all).
+  column('main heap', m => `${m.memory.heapPeakMb.toFixed(0)}MB`)
 ]
 
 /** --sweep: one row per mode and concurrency. */
@@ -76,6 +77,7 @@ export function cells<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[])
 export function modeNotes (m: ModeFigures, codes: number): string[] {
   const notes: string[] = []
   if (m.startupMs !== null) notes.push(`pool start-up ${seconds(m.startupMs)}, not in elapsed`)
+  if (m.coldMs !== null) notes.push(`first run (cold, not measured) ${seconds(m.coldMs)}`)
   const reasons = Object.entries(m.errorReasons).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`)
   if (reasons.length > 0) notes.push(`errors: ${reasons.join(', ')}`)
   if (!m.complete) notes.push(`INCOMPLETE: ${m.notRun} of ${codes} codes not run`)
@@ -84,10 +86,21 @@ export function modeNotes (m: ModeFigures, codes: number): string[] {
 
 /** Under the tables: what the figures mean. */
 export const LEGENDS: readonly string[] = [
-  'ideal: the shortest elapsed time possible at that concurrency with the delays the server injected; effic = ideal / elapsed',
-  'bound: what sets the ideal, the injected delays (io) or the CPU work over the threads that can run it (cpu)',
-  'event loop: how late the main thread\'s timers fired, and the share of the run it was busy (0-1)'
+  'ideal: the shortest elapsed time possible: this mode\'s schedule with only what the server injected and the CPU work; effic = ideal / elapsed',
+  'bound: what dominates the ideal, the waits (io) or the CPU work over the threads that can run it (cpu)',
+  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)'
 ]
+
+/** How the runs were made: warmed up or cold, and which fates they met. */
+export function runsLine (report: { seed: number | null, warmup: number, freshFates: boolean }): string {
+  const warm = report.warmup === 0
+    ? 'the first run measured, cold (--cold), as the book\'s scripts do'
+    : `each mode warmed up first (${report.warmup} run${report.warmup === 1 ? '' : 's'}; the first, cold, timed apart)`
+  const fates = report.freshFates
+    ? 'new delays and faults for each run, run k the same for every mode (--fresh-fates)'
+    : `the same delays and faults for every run of every mode${report.seed === null ? '' : ` (seed ${report.seed})`}; --fresh-fates draws new ones each run`
+  return `Runs: ${warm}; ${fates}`
+}
 
 export function sweepTitle (sequentialMs: number): string {
   return `Sweep: speedup over sequential (${seconds(sequentialMs)}) against Little's law (the ideal speedup at that concurrency)`

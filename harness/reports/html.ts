@@ -7,7 +7,7 @@ import type { ModeFigures } from '../core/figures.js'
 import type { HarnessReport } from '../core/result.js'
 import type { Sweep } from '../core/sweep.js'
 import { elapsedChart, loopChart, loopScaleMs, modeSpanMs, sweepChart, timelineChart } from './charts.js'
-import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
+import { cells, clientKnobs, incompleteRun, LEGENDS, runsLine, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
 import { millis, ratio, seconds } from './format.js'
 import { escapeHtml as esc } from './svg.js'
 
@@ -61,6 +61,7 @@ function headerSection (report: HarnessReport): string {
     ['Injection', config],
     ...(server.note === null ? [] : [['Note', esc(server.note)] as [string, string]]),
     ...(knobs.length === 0 ? [] : [['Client', esc(knobs.join(', '))] as [string, string]]),
+    ['Runs', esc(runsLine(report).replace(/^Runs: /, ''))],
     ['Machine', esc(`Node ${machine.node}, ${machine.cpus} CPUs, ${machine.platform}`)],
     ['Codes', esc(`${report.codes.length}: ${report.codes.join(' ')}`)]
   ]

@@ -16,6 +16,12 @@ export interface LoadReport extends LoadFigures {
   seed: number | null
   /** The fixed injected latency L behind boundRps, or null when the latency is not fixed. */
   fixedLatencyMs: number | null
+  /**
+   * How the server drew the fates: per request, from its seed, the path and the salt header sent
+   * with each request (connection k's i-th request, both from 0, carries "k.i"), so a fault rate
+   * is a share of the requests, every path alike, and one seed with one --amount draws the same.
+   */
+  fates: { drawn: 'per request', saltHeader: string, salt: string }
   server: {
     url: string
     embedded: boolean
@@ -41,6 +47,8 @@ export function loadTerminalReport (report: LoadReport): string {
   out.push(`Server: ${report.server.url}${report.server.embedded ? ', started by the load tool' : ''}${report.server.cpuPercent === null ? '' : `; its CPU: ${Math.round(report.server.cpuPercent)}% of a core`}`)
   const injection = [describeConfig(report.server.config), report.server.note].filter(part => part !== null)
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  const { fates } = report
+  out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
   out.push(`Load generator (autocannon, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   out.push('')
   const l = report.latencyMs

@@ -4,7 +4,7 @@
 import type { ModeFigures } from '../core/figures.js'
 import type { HarnessReport } from '../core/result.js'
 import { describeInjectionText } from '../../server/contract/injection.js'
-import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
+import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, runsLine, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
 import { table } from './format.js'
 import { timeline } from './timeline.js'
 
@@ -42,6 +42,7 @@ export function terminalReport (report: HarnessReport, options: { timeline: bool
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
   const knobs = clientKnobs(report)
   if (knobs.length > 0) out.push(`Client: ${knobs.join(', ')}`)
+  out.push(runsLine(report))
   out.push('', textTable(MODE_COLUMNS, report.modes), '', textTable(LOOP_COLUMNS, report.modes), '')
   for (const m of report.modes) {
     const notes = modeNotes(m, report.codes.length)

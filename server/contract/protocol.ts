@@ -27,21 +27,27 @@ export function overrideHeaders (options: Readonly<Record<string, string>>): Rec
   return Object.fromEntries(Object.entries(options).map(([name, value]) => [`${OVERRIDE_HEADER_PREFIX}${name}`, value]))
 }
 
-/** What the server says it did to a request: the delay it injected and the fault's name (none, http-418, slow...). */
+/**
+ * What the server says it did to a request: the delay it injected, the fault's name (none,
+ * http-418, slow...) and, for a slow body, how long it takes to send the body after the delay.
+ */
 export interface InjectedTiming {
   delayMs: number
   fault: string
+  bodyMs?: number
 }
 
-/** `delay;dur=812.5, fault;desc="http-418"`: the Server-Timing value a client reads the fate back from. */
-export function formatServerTiming ({ delayMs, fault }: InjectedTiming): string {
-  return `delay;dur=${Number(delayMs.toFixed(3))}, fault;desc="${fault}"`
+const ms = (value: number): number => Number(value.toFixed(3))
+
+/** `delay;dur=812.5, fault;desc="slow", body;dur=2000`: the Server-Timing value a client reads the fate back from. */
+export function formatServerTiming ({ delayMs, fault, bodyMs }: InjectedTiming): string {
+  return `delay;dur=${ms(delayMs)}, fault;desc="${fault}"${bodyMs === undefined ? '' : `, body;dur=${ms(bodyMs)}`}`
 }
 
-const SERVER_TIMING = /delay;dur=([\d.]+)(?:.*?fault;desc="([^"]*)")?/
+const SERVER_TIMING = /delay;dur=([\d.]+)(?:.*?fault;desc="([^"]*)")?(?:.*?body;dur=([\d.]+))?/
 
 /** The other way: null for what the header does not say (a server of another kind, or no header). */
-export function parseServerTiming (header: string | string[] | undefined): { delayMs: number | null, fault: string | null } {
+export function parseServerTiming (header: string | string[] | undefined): { delayMs: number | null, fault: string | null, bodyMs: number | null } {
   const match = SERVER_TIMING.exec(Array.isArray(header) ? header.join(', ') : header ?? '')
-  return { delayMs: match?.[1] === undefined ? null : Number(match[1]), fault: match?.[2] ?? null }
+  return { delayMs: match?.[1] === undefined ? null : Number(match[1]), fault: match?.[2] ?? null, bodyMs: match?.[3] === undefined ? null : Number(match[3]) }
 }

@@ -1,7 +1,7 @@
 import { createConnection, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import type { HarnessReport } from '../../harness/core/result.js'
+import { parseReport } from '../fixtures/report.js'
 import { runCompiled, spawnCompiled } from '../fixtures/run.js'
 
 const harness = async (args: string[]): ReturnType<typeof runCompiled> => await runCompiled('harness/cli/main.js', args)
@@ -20,7 +20,7 @@ t.test('--json: the documented fields, and the embedded server is gone after the
   const run = await harness(['--json', '--latency', '20ms', '--seed', '11', '-m', '4', '-l', '6'])
   t.equal(run.code, 0, 'exit 0')
   t.equal(run.stderr, '', 'nothing on stderr when piped')
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   t.match(report, { seed: 11, server: { embedded: true, config: { latency: '20ms' } }, incomplete: false, codes: ['BD', 'BR', 'CD', 'CN', 'DE', 'EG'] })
   t.match(report.command, /^npm run harness -- --json --latency 20ms --seed 11 -m 4 -l 6$/)
   t.same(report.modes.map(m => m.mode), ['sequential', 'pooled', 'async'])
@@ -73,13 +73,14 @@ t.test('an unreachable server: one line, exit 1', async t => {
 })
 
 t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left', async t => {
-  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--latency', '300ms', '--mode', 'sequential', '-a'])
+  // --cold: the first run is the measured one, so two codes in, the run is being measured.
+  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '300ms', '--mode', 'sequential', '-a'])
   // -v prints a line per completed code: once two are done, the run is well under way.
   await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
   running.child.kill('SIGINT')
   const run = await running.finished
   t.equal(run.code, 130, 'exit 130')
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   t.equal(report.incomplete, true, 'marked incomplete')
   const [sequential] = report.modes
   t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
@@ -91,7 +92,7 @@ t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left'
 t.test('--sweep: one row per concurrency and mode, against Little\'s law', async t => {
   const run = await harness(['--json', '--sweep', '1,2,4', '--latency', '20ms', '-l', '4', '--seed', '3'])
   t.equal(run.code, 0)
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   t.same(report.modes.map(m => m.mode), ['sequential'], 'sequential once, as the baseline')
   t.same(report.sweep?.points.map(p => `${p.mode} ${p.concurrency}`), ['pooled 1', 'async 1', 'pooled 2', 'async 2', 'pooled 4', 'async 4'])
   t.same(report.sweep?.points.map(p => p.idealSpeedup), [1, 1, 2, 2, 4, 4], 'equal delays: the ideal speedup is min(C, N)')
@@ -102,11 +103,15 @@ t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async 
   const dir = t.testdir({})
   const run = await harness(['--json', '--latency', '10ms', '-l', '6', '-m', '6', '--cpu-work', '30ms', '--save', dir, '--sync-save', '--mode', 'async,pooled'])
   t.equal(run.code, 0)
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   t.match(report, { cpuWorkMs: 30, syncSave: true })
   const [async, pooled] = report.modes
   t.equal(async?.bound, 'cpu', 'one loop: 6 × 30 ms of CPU work binds, not the 10 ms delays')
   t.equal(async?.cpuBoundMs, 180)
+  // Worked out by hand: one loop, all 6 in flight: L + N × c = 10 + 6 × 30 = 190 ms; pooled, 6
+  // workers on this machine's cores k: L + ⌈6 / k⌉ × 30.
+  t.equal(async?.idealMs, 190, 'async ideal: the responses at 10 ms, then 6 × 30 ms on one loop')
+  t.equal(pooled?.idealMs, 10 + Math.ceil(6 / Math.min(6, report.machine.cpus)) * 30, 'pooled ideal: the work spread over the cores')
   t.ok((async?.elapsedMs ?? 0) >= 180, `async cannot beat 6 × 30 ms (${async?.elapsedMs} ms)`)
   t.ok((async?.eventLoop.delayMaxMs ?? 0) >= 25, `the async loop was blocked by the work (max delay ${async?.eventLoop.delayMaxMs} ms)`)
   t.equal(pooled?.threads, 7, 'pooled: the main thread and 6 workers')
@@ -139,7 +144,7 @@ t.test('--report writes the HTML report next to the terminal one', async t => {
 })
 
 t.test('the server dies mid-run: every code accounted for, the report marked incomplete, exit 1', async t => {
-  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--latency', '100ms', '--mode', 'sequential,async', '-a'])
+  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '100ms', '--mode', 'sequential,async', '-a'])
   await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
   // The harness's one child is its embedded server.
   const { execFileSync } = await import('node:child_process')
@@ -148,7 +153,7 @@ t.test('the server dies mid-run: every code accounted for, the report marked inc
   const run = await running.finished
   t.equal(run.code, 1, 'exit 1: the server died')
   t.match(run.stderr, /^flag-harness: the server was killed by SIGKILL during the run; the report covers what was measured$/m)
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   t.match(report, { incomplete: true, serverLost: 'the server was killed by SIGKILL' })
   for (const m of report.modes) {
     t.equal(m.ok + m.notFound + m.errors, 194, `${m.mode}: ok + not found + errors = codes`)
@@ -170,6 +175,6 @@ t.test('a server that answers garbage: counted as bad responses', async t => {
   const { port } = garbage.address() as AddressInfo
   const run = await harness(['--json', '-s', `http://127.0.0.1:${port}/flags`, '-l', '5', '--mode', 'sequential,async'])
   t.equal(run.code, 0, 'the run completes: failed requests are counted, not fatal')
-  const report = JSON.parse(run.stdout) as HarnessReport
+  const report = parseReport(t, run.stdout)
   for (const m of report.modes) t.same(m.errorReasons, { 'bad-response': 5 }, `${m.mode}: 5 bad responses`)
 })

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { LOAD_HELP } from '../../harness/load/args.js'
 import type { LoadReport } from '../../harness/reports/load.js'
+import { buildServer } from '../../server/app.js'
 import { projectRoot } from '../../server/contract/project.js'
 import { runCompiled, spawnCompiled } from '../fixtures/run.js'
-import { startSite } from '../fixtures/site.js'
+import { injectionOf, projectFlags, startSite } from '../fixtures/site.js'
 
 const load = async (args: string[]): ReturnType<typeof runCompiled> => await runCompiled('harness/load/main.js', args)
 
@@ -28,6 +29,7 @@ t.test('a short real run: --json has the documented fields, and the embedded ser
     ok: 200,
     non2xx: 0,
     errors: 0,
+    fates: { drawn: 'per request', saltHeader: 'x-flags-salt', salt: '<connection>.<request>' },
     server: { embedded: true, config: { latency: '20ms' } }
   })
   for (const field of ['throughput', 'littlesLawRps', 'ratio', 'boundRatio', 'elapsedMs', 'bytesPerSecond', 'loadCpuPercent']) {
@@ -51,8 +53,60 @@ t.test('another server: the injection goes as x-flags-* headers', async t => {
   const text = await load(['-s', site, '--amount', '20', '-c', '2'])
   t.equal(text.code, 0)
   t.match(text.stdout, /^Load: 2 connections, 20 requests, round-robin over 194 flags$/m)
+  t.match(text.stdout, /^Fates: drawn per request, salted \(x-flags-salt: <connection>\.<request>\), so a rate is a share of the requests, every path alike$/m)
   t.match(text.stdout, /^Little's law: C \/ mean latency = 2 \/ /m)
   t.notMatch(text.stdout, /The bound/, 'no fixed latency, no C/L')
+})
+
+// Fates per request. N = 4,000 requests at p = 0.25: the count of faults is binomial with mean
+// Np = 1,000 and σ = √(Np(1 − p)) = √750 ≈ 27.4, so 4σ ≈ 110 requests, a share of 0.25 ± 0.0274
+// (a fair draw strays that far with probability about 6e-5). The fates are a pure function of
+// the seed, the path and the salt, and the salts of the place of each request in its
+// connection, so a seed gives one outcome: the tolerance shows the seed was not picked for it.
+const N = 4000
+const P = 0.25
+const TOLERANCE = 4 * Math.sqrt(N * P * (1 - P)) / N
+
+t.test('--error-rate 0.25: a quarter of the requests fail, every path alike, the same on every run', async t => {
+  const own = await load(['--error-rate', String(P), '--latency', '0ms', '--amount', String(N), '-c', '20', '--seed', '11', '--json'])
+  t.equal(own.code, 0, own.stderr)
+  const first = JSON.parse(own.stdout) as LoadReport
+  t.match(first, { requests: N, errors: 0, seed: 11, fates: { drawn: 'per request' } })
+  t.ok(Math.abs(first.non2xx / N - P) <= TOLERANCE, `its own server: non-2xx share ${first.non2xx / N} within ${P} ± ${TOLERANCE.toFixed(4)}`)
+
+  // Again, against the flag server with the same seed and rate in this process, with a hook
+  // that counts each path's answers and failures.
+  const app = buildServer({ name: 'TEST', seed: 11, injection: injectionOf({ 'error-rate': String(P) }), overrides: true, maxHung: 1000, admin: { enabled: true, token: undefined } }, await projectFlags())
+  const byPath = new Map<string, { answers: number, failed: number }>()
+  app.addHook('onResponse', (request, reply, done) => {
+    const path = request.raw.url ?? ''
+    if (path.endsWith('.gif')) {
+      const seen = byPath.get(path) ?? { answers: 0, failed: 0 }
+      seen.answers++
+      if (reply.statusCode >= 300) seen.failed++
+      byPath.set(path, seen)
+    }
+    done()
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => {
+    const closing = app.close()
+    app.server.closeAllConnections()
+    await closing
+  })
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/flags`
+  const run = await load(['-s', url, '--amount', String(N), '-c', '20', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as LoadReport
+  const counts = [...byPath.values()]
+  t.equal(counts.reduce((sum, c) => sum + c.answers, 0), N, 'the server answered every request')
+  t.equal(counts.reduce((sum, c) => sum + c.failed, 0), report.non2xx, 'its failures are the report\'s non-2xx')
+  t.equal(report.non2xx, first.non2xx, 'one seed, one --amount: the same fates, so the same count')
+  // 20 or 40 requests a path: a path never fails with probability 0.75^20 ≈ 0.003, so about 0.6
+  // of the 194 are expected clean; with one fate per path, about 48 would always fail, the rest never.
+  const mixed = counts.filter(c => c.failed > 0 && c.failed < c.answers).length
+  t.equal(byPath.size, 194, 'every path asked for')
+  t.ok(mixed > 150, `${mixed} of 194 paths failed at least once and not always`)
 })
 
 t.test('bad option: exit 2, one line; unreachable server: exit 1, one line; --help: exit 0', async t => {

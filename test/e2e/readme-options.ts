@@ -41,6 +41,8 @@ const COMMANDS: Record<string, Command> = {
       '--mode': ['threads'],
       '--repeat': ['0'],
       '--warmup': ['x'],
+      '--cold': ['--cold=yes'],
+      '--fresh-fates': ['--fresh-fates=yes'],
       '--timeout': ['3'],
       '--save': ['/dev/null/x'],
       '--server': ['REMOTE'],

@@ -2,21 +2,20 @@
 // semaphore, over a pool of C keep-alive connections; results taken as they complete.
 
 import { Pool } from 'undici'
-import { prepareCpuWork } from '../cpu-work.js'
-import { downloadOne } from '../download.js'
+import { downloadOne, withSalt } from '../download.js'
 import { asCompleted } from '../executor.js'
 import { Semaphore } from '../semaphore.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openAsync (context: ModeContext): Promise<ModeSession> {
   const pool = new Pool(new URL(context.baseUrl).origin, { connections: context.concurrency })
-  if (context.download.cpuWorkMs > 0) prepareCpuWork()
   return {
-    run: async onRecord => {
+    run: async (onRecord, salt) => {
+      const download = withSalt(context.download, salt)
       const run = recorder(onRecord)
       const semaphore = new Semaphore(context.concurrency)
       const toDo = context.codes.map(async cc => await semaphore.run(async () =>
-        context.interrupt.aborted ? null : await downloadOne(pool, context.baseUrl, cc, context.download, context.interrupt)))
+        context.interrupt.aborted ? null : await downloadOne(pool, context.baseUrl, cc, download, context.interrupt)))
       for await (const { promise } of asCompleted(toDo)) {
         const record = await promise
         if (record !== null) run.add(record)

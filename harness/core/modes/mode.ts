@@ -25,7 +25,8 @@ export interface ModeContext {
 export type OnRecord = (record: RequestRecord) => void
 
 export interface ModeSession {
-  run: (onRecord: OnRecord) => Promise<ModeRun>
+  /** One run over every code; `salt` (x-flags-salt) draws fates other than the path's own, null for those. */
+  run: (onRecord: OnRecord, salt: string | null) => Promise<ModeRun>
   close: () => Promise<void>
 }
 

@@ -3,8 +3,7 @@
 
 import { workerData } from 'node:worker_threads'
 import { Client } from 'undici'
-import { prepareCpuWork } from '../cpu-work.js'
-import { downloadOne, type DownloadOptions } from '../download.js'
+import { downloadOne, withSalt, type DownloadOptions } from '../download.js'
 import type { RequestRecord } from '../record.js'
 
 export interface PooledWorkerData {
@@ -14,9 +13,7 @@ export interface PooledWorkerData {
 
 const { baseUrl, download: options } = workerData as PooledWorkerData
 const client = new Client(new URL(baseUrl).origin)
-// Calibrated while the pool starts, so that the start-up, not the first download, pays for it.
-if (options.cpuWorkMs > 0) prepareCpuWork()
 
-export async function download (cc: string): Promise<RequestRecord> {
-  return await downloadOne(client, baseUrl, cc, options)
+export async function download (cc: string, salt: string | null): Promise<RequestRecord> {
+  return await downloadOne(client, baseUrl, cc, withSalt(options, salt))
 }

@@ -13,10 +13,10 @@ export async function openPooled (context: ModeContext): Promise<ModeSession> {
   const stop = (): void => { pool.terminate().catch(() => {}) }
   context.interrupt.addEventListener('abort', stop, { once: true })
   return {
-    run: async onRecord => {
+    run: async (onRecord, salt) => {
       const before = pool.utilization()
       const run = recorder(onRecord)
-      const futures = context.codes.map(cc => pool.submit('download', cc))
+      const futures = context.codes.map(cc => pool.submit('download', cc, salt))
       for await (const { promise } of asCompleted(futures)) {
         const record = await promise.catch(() => null)
         if (record !== null) run.add(record)

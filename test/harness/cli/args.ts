@@ -5,7 +5,7 @@ import { BOOK_SITES } from '../../../server/contract/sites.js'
 
 t.test('defaults', async t => {
   const options = parseHarnessArgs([])
-  t.match(options, { help: false, codes: { kind: 'pop20' }, limit: null, maxReq: 20, server: { kind: 'embedded' }, modes: ['sequential', 'pooled', 'async'], repeat: 1, warmup: 0, timeoutMs: 3100, saveDir: null, seed: null, injection: {}, verbose: false, json: false })
+  t.match(options, { help: false, codes: { kind: 'pop20' }, limit: null, maxReq: 20, server: { kind: 'embedded' }, modes: ['sequential', 'pooled', 'async'], repeat: 1, warmup: 1, freshFates: false, timeoutMs: 3100, saveDir: null, seed: null, injection: {}, verbose: false, json: false })
   t.same(expandCodes(options.codes, [], null), [...POP20].sort(), 'the book\'s 20 most populous, sorted')
 })
 
@@ -26,6 +26,8 @@ t.test('options', async t => {
   t.same(parseHarnessArgs(['--server', 'http://127.0.0.1:9000']).server, { kind: 'url', baseUrl: 'http://127.0.0.1:9000/flags', label: null }, 'an origin means its /flags')
   t.same(parseHarnessArgs(['--server', 'http://127.0.0.1:9000/data/flags/']).server, { kind: 'url', baseUrl: 'http://127.0.0.1:9000/data/flags', label: null }, 'a path is kept')
   t.equal(parseHarnessArgs(['--repeat', '2', '--warmup', '0']).warmup, 0, 'no warm-up, if asked')
+  t.equal(parseHarnessArgs(['--cold']).warmup, 0, '--cold: the first run is measured')
+  t.equal(parseHarnessArgs(['--fresh-fates']).freshFates, true)
   t.equal(parseHarnessArgs(['-h']).help, true)
 })
 
@@ -50,6 +52,7 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['BRA'], /^CC "BRA": each CC argument must be a letter A to Z or a code AA to ZZ$/],
     [['1'], /^CC "1": /],
     [['-a', '-e'], /^--all and --every: choose one$/],
+    [['--cold', '--warmup', '2'], /^--cold and --warmup: choose one; --cold is --warmup 0$/],
     [['-a', 'BR'], /^CC BR: no country codes with --all or --every$/],
     [['-s', 'DELAY', '--seed', '3'], /^--seed: only for the harness's own server/],
     [['-s', 'DELAY', '--max-latency', '3s'], /^--max-latency: only for the harness's own server/],

@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import t from 'tap'
 import { Agent } from 'undici'
 import { downloadOne, type DownloadOptions } from '../../../harness/core/download.js'
+import { modeFigures } from '../../../harness/core/figures.js'
 import { defaultFlagsDir } from '../../../server/contract/project.js'
 import { injectionOf, startSite } from '../../fixtures/site.js'
 
-const PLAIN: DownloadOptions = { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuWorkMs: 0 }
+const PLAIN: DownloadOptions = { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuSlices: 0 }
 const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => Object.assign({}, PLAIN, extra)
 
 t.test('outcomes and reasons, each from a real server', async t => {
@@ -53,4 +54,19 @@ t.test('--save writes XX.gif, byte for byte', async t => {
   t.match(await downloadOne(client, base, 'CN', options({ saveDir: dir })), { outcome: 'ok' })
   t.same(await readFile(join(dir, 'CN.gif')), await readFile(join(defaultFlagsDir(), 'cn', 'cn.gif')))
   t.match(await downloadOne(client, base, 'CN', options({ saveDir: join(dir, 'missing', 'deeper') })), { outcome: 'error', status: 200, reason: 'save-ENOENT' }, 'a failed save is an error with its reason, not a truncation')
+})
+
+t.test('a slow body: the server says how long the body takes, and the ideal waits for it', async t => {
+  const base = `${await startSite(t, { seed: 4, injection: injectionOf({ latency: '50ms', 'slow-rate': '1', 'slow-bps': '10000' }) })}/flags`
+  const client = new Agent()
+  t.teardown(async () => await client.destroy())
+  const bytes = (await readFile(join(defaultFlagsDir(), 'br', 'br.gif'))).length
+  // 10,000 B/s in ticks of 100 ms is 1,000 bytes a tick, the last one after ⌈bytes / 1000⌉ ticks.
+  const bodyMs = Math.ceil(bytes / 1000) * 100
+  const record = await downloadOne(client, base, 'BR', options())
+  t.match(record, { outcome: 'ok', fault: 'slow', injectedDelayMs: 50, injectedBodyMs: bodyMs, bytes }, `${bytes} bytes: ${bodyMs} ms of body after the delay`)
+  t.ok(record.endMs - record.startMs >= 50 + bodyMs - 1, `the download took the delay and the body (${(record.endMs - record.startMs).toFixed(1)} ms)`)
+  const run = { records: [record], startMs: record.startMs, endMs: record.endMs, startupMs: null, eventLoop: { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 }, memory: { rssPeakMb: 0, heapPeakMb: 0 }, loopSamples: [], workerUtilization: null }
+  const figures = modeFigures('sequential', 1, ['BR'], [run], 3100, { workMs: 0, lanes: { io: 1, cpu: 1 } })
+  t.equal(figures.idealMs, 50 + bodyMs, 'the ideal is the delay and the body, not the delay alone')
 })

@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +15,9 @@ const compiledHarness = new URL('../../../dist/harness/core/embedded.js', import
 if (!existsSync(fileURLToPath(compiledHarness)) || !existsSync(fileURLToPath(new URL('../../../dist/server/main.js', import.meta.url)))) {
   throw new Error('test/embedded.ts runs the compiled server and harness: npm run build first')
 }
+
+/** A bound no machine, however busy, should reach: where a test is about the other bound. */
+const GENEROUS_MS = 25_000
 
 // The smallest valid GIF (1x1): the server serves bytes, it does not decode them.
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
@@ -104,10 +107,14 @@ t.test('a missing script is named, with the fix', async t => {
   await t.rejects(startEmbeddedServer([], { script: join(t.testdir(), 'absent.js') }), /absent\.js not found \(npm run build/, 'says to build')
 })
 
-t.test('a script that never says it is ready is killed at the timeout', async t => {
+t.test('a script that never says it is ready is killed at the ready bound', async t => {
   const dir = t.testdir({ 'silent.mjs': 'setInterval(() => {}, 1000)\n' })
-  const started = startEmbeddedServer([], { script: join(dir, 'silent.mjs'), timeoutMs: 300 })
+  // A shorter health bound, which must not be the one that applies.
+  const began = performance.now()
+  const started = startEmbeddedServer([], { script: join(dir, 'silent.mjs'), readyTimeoutMs: 300, healthTimeoutMs: 100 })
   await t.rejects(started, /did not say it is ready within 300 ms/, 'says what it waited for and how long')
+  // 299: timers count whole milliseconds, so a 300 ms timer may end a fraction of one early.
+  t.ok(performance.now() - began >= 299, 'and gave up no sooner than the ready bound')
   const message = await started.then(() => '', (error: Error) => error.message)
   const pid = Number(/pid (\d+)/.exec(message)?.[1])
   t.ok(pid > 0, `the message names the pid (${pid})`)
@@ -131,8 +138,48 @@ t.test('/healthz is polled until it answers 200, and only so long', async t => {
   t.teardown(() => server.stop())
   t.equal((await request(`${server.url}/healthz`)).statusCode, 200, 'ready after two 503s')
 
-  const never = startEmbeddedServer(['1000000'], { script, timeoutMs: 300 })
+  // A generous ready bound: however slow the child is to start, the health bound is what runs out.
+  const never = startEmbeddedServer(['1000000'], { script, readyTimeoutMs: GENEROUS_MS, healthTimeoutMs: 300 })
   await t.rejects(never, /did not answer 200 on http:\/\/127\.0\.0\.1:\d+\/healthz within 300 ms/, 'names the URL it polled and the bound')
+})
+
+/**
+ * Waits until the file named by its last argument exists (the test's gate), then says it is
+ * ready like the flag server and cuts every request, /healthz included: the poll sees errors, not
+ * statuses. It writes <gate>.waiting once it runs.
+ */
+const GATED = `import { existsSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+const gate = process.argv.at(-1)
+writeFileSync(gate + '.waiting', '')
+const poll = setInterval(() => {
+  if (!existsSync(gate)) return
+  clearInterval(poll)
+  const server = createServer(req => { req.socket.destroy() })
+  server.listen(0, '127.0.0.1', () => process.send({ type: 'flag-server-ready', sites: [{ name: 'FAKE', origin: 'http://127.0.0.1:' + server.address().port }] }))
+}, 10)
+`
+
+t.test('the health bound runs from the ready message, not from the start', async t => {
+  const dir = t.testdir({ 'gated.mjs': GATED })
+  const gate = join(dir, 'gate')
+  const began = performance.now()
+  const started = startEmbeddedServer([gate], { script: join(dir, 'gated.mjs'), readyTimeoutMs: GENEROUS_MS, healthTimeoutMs: 300 })
+  let done = false
+  const settled = started.then(server => { t.teardown(() => server.stop()); return null }, (error: Error) => error).finally(() => { done = true })
+  // Once the child runs and waits at the gate (unless the start failed already), it is held there
+  // longer than the health bound.
+  while (!existsSync(`${gate}.waiting`)) {
+    if (done) break
+    await sleep(20)
+  }
+  await sleep(600)
+  const opened = performance.now()
+  writeFileSync(gate, '')
+  const error = await settled
+  t.match(error?.message, /did not answer 200 on http:\/\/127\.0\.0\.1:\d+\/healthz within 300 ms/, `the health bound ran out, not start-up (${Math.round(opened - began)} ms before the gate opened)`)
+  // 299: timers count whole milliseconds, so a 300 ms timer may end a fraction of one early.
+  t.ok(performance.now() - opened >= 299, 'and 300 ms after the gate opened, at the earliest: the bound began at the ready message')
 })
 
 t.test('stop() after the server died on its own resolves', async t => {

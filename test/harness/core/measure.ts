@@ -4,6 +4,7 @@ import t from 'tap'
 import { measure, type Lane } from '../../../harness/core/measure.js'
 import { MEASURE_DEFAULTS, type MeasureOptions } from '../../../harness/core/options.js'
 import { TargetError } from '../../../harness/core/target.js'
+import { checkEfficiency } from '../../fixtures/report.js'
 
 function options (overrides: Partial<MeasureOptions> = {}): MeasureOptions {
   return {
@@ -32,7 +33,7 @@ t.test('one call runs the whole job; listeners see it in order; nothing is print
     report = await measure(options(), {
       start: ({ codes, lanes }) => events.push(`start ${codes.join(',')} ${lanes.map(name).join(' ')}`),
       opening: lane => events.push(`opening ${name(lane)}`),
-      runStart: (lane, index, repeat) => events.push(`run ${name(lane)} ${index + 1}/${repeat}`),
+      runStart: (lane, run) => events.push(`${run.warmup ? 'warm-up' : 'run'} ${name(lane)} ${run.index + 1}/${run.of}`),
       record: lane => events.push(`record ${name(lane)}`),
       runEnd: lane => events.push(`end ${name(lane)}`)
     })
@@ -40,19 +41,16 @@ t.test('one call runs the whole job; listeners see it in order; nothing is print
     process.stderr.write = write
   }
   t.same(writes, [], 'the core writes nothing to stderr')
-  // Two modes, one warm-up (not announced) and two measured runs each, four codes a run.
+  // Two modes, one warm-up and two measured runs each, four codes a run.
   const records = (lane: string): string[] => Array<string>(4).fill(`record ${lane}`)
-  t.same(events, [
-    'start BR,CN,IN,US sequential/1 async/4',
-    'opening sequential/1', 'run sequential/1 1/2', ...records('sequential/1'), 'end sequential/1',
-    'run sequential/1 2/2', ...records('sequential/1'), 'end sequential/1',
-    'opening async/4', 'run async/4 1/2', ...records('async/4'), 'end async/4',
-    'run async/4 2/2', ...records('async/4'), 'end async/4'
-  ])
+  const runs = (lane: string): string[] => [`warm-up ${lane} 1/1`, ...records(lane), `end ${lane}`,
+    `run ${lane} 1/2`, ...records(lane), `end ${lane}`, `run ${lane} 2/2`, ...records(lane), `end ${lane}`]
+  t.same(events, ['start BR,CN,IN,US sequential/1 async/4', 'opening sequential/1', ...runs('sequential/1'), 'opening async/4', ...runs('async/4')])
   t.match(report, { seed: 3, incomplete: false, codes: ['BR', 'CN', 'IN', 'US'], command: 'npm run harness -- --latency 20ms' })
   t.same(report.modes.map(m => [m.mode, m.runsMs.length, m.ok]), [['sequential', 2, 4], ['async', 2, 4]])
   // Four requests of 20 ms: one after another 80 ms, all at once 20 ms.
   t.same(report.modes.map(m => m.idealMs), [80, 20])
+  checkEfficiency(t, report)
 })
 
 t.test('together: every lane is open before the clocks start', async t => {
@@ -82,4 +80,32 @@ t.test('an aborted signal: no mode runs, the report says incomplete', async t =>
   const report = await measure(options({ signal: interrupt.signal }))
   t.same(report.modes, [])
   t.equal(report.incomplete, true)
+})
+
+t.test('the cold run is timed apart; --cold measures it instead', async t => {
+  const warm = await measure(options({ modes: ['async'], repeat: 1 }))
+  t.ok((warm.modes[0]?.coldMs ?? 0) >= 20, `a warm-up run, timed: ${warm.modes[0]?.coldMs} ms, at least the 20 ms delay`)
+  t.equal(warm.warmup, 1)
+  const cold = await measure(options({ modes: ['async'], repeat: 1, warmup: 0 }))
+  t.equal(cold.modes[0]?.coldMs, null, 'no warm-up: the measured run is the cold one')
+})
+
+t.test('fates: the same for every run and mode, or new each run (--fresh-fates) but the same for run k of every mode', async t => {
+  const delays = async (freshFates: boolean): Promise<Map<string, string>> => {
+    const seen = new Map<string, string>()
+    await measure(options({ injection: { latency: { kind: 'uniform', minMs: 1, maxMs: 60 } }, freshFates }), {
+      record: (lane, record, run) => {
+        const key = `${run.warmup ? 'warm' : 'run'} ${run.index}`
+        seen.set(`${lane.mode} ${key}`, `${seen.get(`${lane.mode} ${key}`) ?? ''} ${record.cc}=${record.injectedDelayMs}`.split(' ').sort().join(' '))
+      }
+    })
+    return seen
+  }
+  const same = await delays(false)
+  t.equal(new Set(same.values()).size, 1, 'every run of every mode met the same delays')
+  const fresh = await delays(true)
+  t.equal(fresh.get('sequential run 0'), fresh.get('async run 0'), 'run 1: the same for both modes')
+  t.equal(fresh.get('sequential run 1'), fresh.get('async run 1'), 'run 2: the same for both modes')
+  t.not(fresh.get('sequential run 0'), fresh.get('sequential run 1'), 'but run 2 drew new ones')
+  t.not(fresh.get('sequential run 0'), same.get('sequential run 0'), 'and run 1 other than the unsalted ones')
 })

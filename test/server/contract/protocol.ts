@@ -4,23 +4,24 @@ import { flagFile, flagUrl, formatServerTiming, overrideHeaders, parseServerTimi
 t.test('Server-Timing: what the server writes, a client reads back', async t => {
   // Each pair: what the server injected, and the header text it sends (worked out by hand:
   // the delay to at most three decimals, the fault's name quoted).
-  const cases: Array<[{ delayMs: number, fault: string }, string]> = [
+  // A slow body adds how long its body takes to send after the delay.
+  const cases: Array<[{ delayMs: number, fault: string, bodyMs?: number }, string]> = [
     [{ delayMs: 0, fault: 'none' }, 'delay;dur=0, fault;desc="none"'],
     [{ delayMs: 812.5, fault: 'http-418' }, 'delay;dur=812.5, fault;desc="http-418"'],
-    [{ delayMs: 1819.02849, fault: 'slow' }, 'delay;dur=1819.028, fault;desc="slow"'],
+    [{ delayMs: 1819.02849, fault: 'slow', bodyMs: 2000 }, 'delay;dur=1819.028, fault;desc="slow", body;dur=2000'],
     [{ delayMs: 30000, fault: 'hang-refused' }, 'delay;dur=30000, fault;desc="hang-refused"']
   ]
   for (const [timing, header] of cases) {
     t.equal(formatServerTiming(timing), header, `written: ${header}`)
-    t.same(parseServerTiming(header), { delayMs: Number(timing.delayMs.toFixed(3)), fault: timing.fault }, `read back: ${header}`)
+    t.same(parseServerTiming(header), { delayMs: Number(timing.delayMs.toFixed(3)), fault: timing.fault, bodyMs: timing.bodyMs ?? null }, `read back: ${header}`)
   }
 })
 
 t.test('Server-Timing from elsewhere: what it does not say is null', async t => {
-  t.same(parseServerTiming(undefined), { delayMs: null, fault: null }, 'no header')
-  t.same(parseServerTiming('cache;dur=2.5'), { delayMs: null, fault: null }, 'another server\'s metrics')
-  t.same(parseServerTiming('delay;dur=15'), { delayMs: 15, fault: null }, 'a delay without a fault')
-  t.same(parseServerTiming(['db;dur=1', 'delay;dur=7.25, fault;desc="truncate"']), { delayMs: 7.25, fault: 'truncate' }, 'several header lines')
+  t.same(parseServerTiming(undefined), { delayMs: null, fault: null, bodyMs: null }, 'no header')
+  t.same(parseServerTiming('cache;dur=2.5'), { delayMs: null, fault: null, bodyMs: null }, 'another server\'s metrics')
+  t.same(parseServerTiming('delay;dur=15'), { delayMs: 15, fault: null, bodyMs: null }, 'a delay without a fault')
+  t.same(parseServerTiming(['db;dur=1', 'delay;dur=7.25, fault;desc="truncate"']), { delayMs: 7.25, fault: 'truncate', bodyMs: null }, 'several header lines')
 })
 
 t.test('flag paths, as the book\'s clients ask for them', async t => {
