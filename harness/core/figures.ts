@@ -118,7 +118,7 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     startupMs: chosen?.startupMs === null || chosen === undefined ? null : round(chosen.startupMs),
     coldMs: coldMs === null ? null : round(coldMs),
     idealMs: round(idealMs),
-    bound: cpuBoundMs > ioIdealMs ? 'cpu' : 'io',
+    bound: cpuBoundMs > 0 && cpuBoundMs >= ioIdealMs ? 'cpu' : 'io',
     ioIdealMs: round(ioIdealMs),
     cpuBoundMs: round(cpuBoundMs),
     speedup: null,
