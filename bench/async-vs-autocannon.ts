@@ -19,7 +19,7 @@ const OPTIONS = {
   duration: { ...ROUND_OPTIONS.duration, default: 5, help: 'seconds of autocannon\'s measured run' },
   rounds: { ...ROUND_OPTIONS.rounds, default: 3, help: 'rounds of one async measurement and one autocannon run, the order alternating' },
   repeat: { kind: 'whole', env: 'BENCH_REPEAT', default: 5, min: 1, max: 100, help: 'the async client\'s measured passes over every flag, per round' },
-  warmupRuns: { kind: 'whole', env: 'BENCH_WARMUP_RUNS', default: 10, min: 0, max: 1000, help: 'passes over every flag before measuring: runs for the client, as many requests for autocannon' },
+  warmupRuns: { kind: 'whole', env: 'BENCH_WARMUP_RUNS', default: 50, min: 0, max: 1000, help: 'passes over every flag before measuring (runs for the client, as many requests for autocannon): ten left the client JIT still settling, its rate rising round by round' },
   connections: { kind: 'whole', env: 'BENCH_CONNECTIONS', default: 20, min: 1, max: 194, help: 'the async client\'s requests at once, autocannon\'s connections' }
 } as const
 type Options = BenchOptions<typeof OPTIONS>

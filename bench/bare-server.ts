@@ -1,20 +1,21 @@
-// The benchmark's yardstick: Fastify with one route serving the same GIF bytes as the flag
-// server, and nothing else (no hooks, no fate, no injection). With --delay-ms it is the naive
+// The benchmark's yardstick: Fastify with one route sending the very bytes the flag server sends
+// for a flag (the same body and headers, Server-Timing included, from the server's own flag
+// loader), and nothing else: no hooks, no fate, no injection. With --delay-ms it is the naive
 // way to add latency, a plain timer before the reply, which the flag server must keep up with.
 // It says it is ready as the flag server does (the contract's ready message), so that
 // startEmbeddedServer runs it like the flag server.
 
-import { readdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
-import { EXIT, exitWith, onInterrupt, parseArgsError, parsedOrExit } from '../server/contract/errors.js'
-import { flagFile } from '../server/contract/protocol.js'
+import { EXIT, exitWith, FlagsError, onInterrupt, parseArgsError, parsedOrExit } from '../server/contract/errors.js'
+import { formatServerTiming } from '../server/contract/protocol.js'
 import { defaultFlagsDir } from '../server/contract/project.js'
 import { announceReady } from '../server/contract/ready.js'
 import { parsePort, urlHost, wholeNumber } from '../server/contract/values.js'
+// The one server module a tool may import (eslint.config.js says why): the same bytes.
+import { loadFlags } from '../server/flags.js'
 
 const PROGRAM = 'bare-server'
 const KNOWN = ['--host', '--port', '--delay-ms', '--flags-dir']
@@ -36,21 +37,17 @@ const { host, port, delayMs, flagsDir } = parsedOrExit(PROGRAM, () => {
     flagsDir: values['flags-dir'] ?? defaultFlagsDir()
   }
 })
-/** The same GIF bytes as the flag server, read the plain way: only what a bare server needs. */
-async function readGifs (dir: string): Promise<Map<string, Buffer>> {
-  const codes = (await readdir(dir)).filter(name => /^[a-z]{2}$/.test(name))
-  return new Map(await Promise.all(codes.map(async cc => [flagFile(cc), await readFile(join(dir, flagFile(cc)))] as const)))
-}
-const gifs = await readGifs(flagsDir).catch((error: NodeJS.ErrnoException) =>
-  exitWith(PROGRAM, `--flags-dir ${flagsDir}: cannot be read (${error.code ?? error.message})`, EXIT.usage))
+const flags = await loadFlags(flagsDir).catch((error: Error) => exitWith(PROGRAM, error.message, error instanceof FlagsError ? EXIT.usage : EXIT.failed))
+/** What the flag server says of a request it delayed by delayMs and did nothing else to. */
+const timing = formatServerTiming({ delayMs, fault: 'none' })
 
 const app = Fastify({ logger: false })
 app.get('/healthz', async () => ({ status: 'ok' }))
 app.get<{ Params: { cc: string, file: string } }>('/flags/:cc/:file', async (request, reply) => {
-  const found = gifs.get(`${request.params.cc}/${request.params.file}`)
+  const found = flags.files.get(`${request.params.cc}/${request.params.file}`)
   if (found === undefined) return await reply.code(404).send({ error: 'not found' })
   if (delayMs > 0) await sleep(delayMs)
-  return await reply.type('image/gif').send(found)
+  return await reply.headers(found.headers).header('server-timing', timing).send(found.body)
 })
 
 try {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { median } from '../harness/core/figures.js'
-import { DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
+import { defaultGenerator, DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
 import { EXIT, FlagsError, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
 import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
@@ -110,7 +110,7 @@ export const ROUND_OPTIONS = {
 
 /** Which load generator, and how to drive it: the benches built on ServerRig. */
 export const GENERATOR_OPTIONS = {
-  generator: { kind: 'choice', env: 'BENCH_GENERATOR', default: 'autocannon', choices: GENERATOR_NAMES, help: 'load generator' },
+  generator: { kind: 'choice', env: 'BENCH_GENERATOR', default: defaultGenerator().name, choices: GENERATOR_NAMES, help: `load generator (here: ${defaultGenerator().why})` },
   workers: { kind: 'whole', env: 'BENCH_WORKERS', default: 0, min: 0, max: 64, help: 'autocannon worker threads, 0 for none' },
   retries: { kind: 'whole', env: 'BENCH_RETRIES', default: 1, min: 0, max: 10, help: 'runs again a run during which other processes took over 25% of a core' }
 } as const satisfies OptionSpecs
@@ -345,6 +345,16 @@ export const LOAD_HEADER = ['req/s', 'raw req/s', 'server CPU', 'µs/answer', 'g
 
 export function loadCells (s: DriveSummary): string[] {
   return [int(s.rps), int(s.rawRps), pct(s.serverCpu), fixed(s.serverUsPerAnswer, 1), pct(s.generatorCpu), pct(s.otherCpu), String(s.errors)]
+}
+
+/** At or above this share of a core, the load generator, not the server, may have set the pace. */
+export const GENERATOR_CEILING = 90
+
+/** A warning for the runs whose generator was the ceiling (its core ≥ 90% busy); '' when none was. */
+export function ceilingNote (generator: string, runs: readonly DriveFigures[]): string {
+  const bound = runs.filter(run => (run.generatorCpu ?? 0) >= GENERATOR_CEILING)
+  if (bound.length === 0) return ''
+  return `Generator-bound: ${generator} used ${GENERATOR_CEILING}% of a core or more in ${bound.length} of ${runs.length} runs: there the generator, not the server, may have set the pace (the CPU per answer still holds).`
 }
 
 /** A warning when other processes took a share of the machine during some runs; '' when none did. */

@@ -1,29 +1,37 @@
 // npm run bench:server: the flag server's LOCAL site (no injection) against bare Fastify serving
-// the same bytes, each in its own process, driven alike in alternating rounds: the cost of the
-// flag server's machinery (hooks, fate, injection). Target: ≥ 0.95 × bare Fastify's throughput,
-// the median of the paired ratios.
+// the same bytes with the same Node flags, each in its own process, driven alike in alternating
+// rounds: the cost of the flag server's machinery (hooks, fate, injection). On two cores the
+// generator and the server share the machine, so throughput alone cannot say whose cost it is;
+// the server's CPU time per answer can. Targets, medians of the paired ratios: CPU per answer
+// ≤ 1.05 × bare Fastify's, throughput ≥ 0.95 × (with wrk, which is not the ceiling here).
 
 import { availableParallelism } from 'node:os'
 import { summarize, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
 import {
-  atLeast, BARE_SERVER, disturbedNote, fixed, GENERATOR_OPTIONS, info, LOAD_HEADER, loadCells, pairedRatio,
+  atLeast, atMost, BARE_SERVER, ceilingNote, disturbedNote, fixed, GENERATOR_OPTIONS, LOAD_HEADER, loadCells, pairedRatio,
   perRoundText, ROUND_OPTIONS, runBench, runPaired, withRig, type BenchOptions, type BenchOutcome
 } from './paired.js'
 
 const OPTIONS = {
   ...ROUND_OPTIONS,
-  connections: { kind: 'whole', env: 'BENCH_CONNECTIONS', default: 100, min: 1, max: 10_000, help: 'connections, kept open through warm-up and run' },
+  // One pair's ratio varies by ±10% on this shared machine: sixteen short pairs give a steady median.
+  duration: { ...ROUND_OPTIONS.duration, default: 2 },
+  warmup: { ...ROUND_OPTIONS.warmup, default: 1 },
+  rounds: { ...ROUND_OPTIONS.rounds, default: 16 },
+  connections: { kind: 'whole', env: 'BENCH_CONNECTIONS', default: 50, min: 1, max: 10_000, help: 'connections' },
   ...GENERATOR_OPTIONS
 } as const
 
-const ABOUT = `The flag server's LOCAL site against bare Fastify returning the same bytes, each in its own
-process, in alternating rounds (A B, B A, ...). Target: LOCAL ≥ 0.95 × bare Fastify's req/s,
-the median of the per-round ratios.`
+const ABOUT = `The flag server's LOCAL site against bare Fastify returning the same bytes (same Node
+flags), each in its own process, in alternating rounds (A B, B A, ...). Targets, the medians of
+the per-round ratios: the server's CPU per answer ≤ 1.05 × bare Fastify's (from /proc), its
+req/s ≥ 0.95 × bare Fastify's.`
 
 const LOCAL: ServerSpec = { label: 'flag server LOCAL', args: ['--profile', 'local', '--seed', '1'] }
 const BARE: ServerSpec = { label: 'bare Fastify', script: BARE_SERVER, args: [] }
-const TARGET = 0.95
+const THROUGHPUT = 0.95
+const COST = 1.05
 
 function serverRow (label: string, s: DriveSummary): string[] {
   return [label, fixed(s.p50Ms, 2), fixed(s.p99Ms, 2), ...loadCells(s)]
@@ -38,11 +46,12 @@ function outcome (options: BenchOptions<typeof OPTIONS>, runs: { a: DriveFigures
     'req/s: steady state, the sum over connections of answers per second between each one\'s first and last answer; raw: 2xx answers over the run.',
     '',
     table(['server', 'p50 ms', 'p99 ms', ...LOAD_HEADER], [serverRow(LOCAL.label, local), serverRow(BARE.label, bare)]),
+    ceilingNote(options.generator, [...runs.a, ...runs.b]),
     disturbedNote([...runs.a, ...runs.b])
   ].join('\n').trimEnd()
   const checks = [
-    atLeast(`LOCAL req/s ≥ ${TARGET} × bare Fastify's (${options.connections} connections)`, throughput.ratio, TARGET, perRoundText(throughput.perRound)),
-    info('server CPU per answer, LOCAL / bare Fastify', perRoundText(cost.perRound), cost.ratio)
+    atMost(`LOCAL CPU per answer ≤ ${COST} × bare Fastify's`, cost.ratio, COST, `${fixed(local.serverUsPerAnswer, 1)} / ${fixed(bare.serverUsPerAnswer, 1)} µs; ${perRoundText(cost.perRound)}`),
+    atLeast(`LOCAL req/s ≥ ${THROUGHPUT} × bare Fastify's (${options.connections} connections, ${options.generator})`, throughput.ratio, THROUGHPUT, perRoundText(throughput.perRound))
   ]
   return { text, details: { local, bare, ratio: throughput.ratio, ratioPerRound: throughput.perRound, runs: { local: runs.a, bare: runs.b } }, checks }
 }

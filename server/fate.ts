@@ -2,7 +2,7 @@
 // the client's salt and the config. Nothing depends on order, concurrency, time or restarts,
 // so a client can predict every fate, and two runs with one seed see the same server.
 
-import type { Injection, Latency } from './contract/injection.js'
+import { faultRateTotal, type Injection, type Latency } from './contract/injection.js'
 import { formatServerTiming } from './contract/protocol.js'
 
 export type Fault =
@@ -84,6 +84,17 @@ function drawFault (injection: Injection, u: number): Fault {
     if (u < edge) return { kind }
   }
   return NO_FAULT
+}
+
+/** No delay, no fault: what every request meets on a site that injects nothing. */
+export const NO_FATE: Fate = Object.freeze({ delayMs: 0, fault: NO_FAULT })
+
+/**
+ * True when no seed, path or salt can draw anything but NO_FATE: a fixed latency of 0, no
+ * jitter, no fault. The server then skips the hash; the fate is the same.
+ */
+export function injectsNothing (injection: Injection): boolean {
+  return injection.latency.kind === 'fixed' && injection.latency.ms === 0 && injection.jitter === 0 && faultRateTotal(injection) === 0
 }
 
 export function fate (seed: number, path: string, salt: string, injection: Injection): Fate {

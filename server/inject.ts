@@ -3,7 +3,7 @@
 
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
-import { faultName, serverTiming, type Fate } from './fate.js'
+import { faultName, NO_FATE, serverTiming, type Fate } from './fate.js'
 import type { Injection } from './contract/injection.js'
 import type { SiteMetrics } from './metrics.js'
 
@@ -13,6 +13,8 @@ export interface Answer {
   headers: Readonly<OutgoingHttpHeaders>
   body: Buffer
 }
+
+const NO_FATE_TIMING = serverTiming(NO_FATE)
 
 /** A slow body is sent in ticks of this length, so that even a 1 B/s rate shows progress. */
 const SLOW_TICK_MS = 100
@@ -77,7 +79,24 @@ export interface HangSlots {
   readonly max: number
 }
 
-export async function deliver (
+/**
+ * Answer as the fate says. Nothing injected (most requests on most sites) is answered at once,
+ * without the promises of deliverLater: at 60,000 requests a second they show.
+ */
+export function deliver (
+  reply: FastifyReply,
+  route: string,
+  answer: Answer,
+  fate: Fate,
+  limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
+  metrics: SiteMetrics,
+  hangs: HangSlots
+): FastifyReply | Promise<void> {
+  if (fate === NO_FATE) return reply.code(answer.status).headers(answer.headers).header('server-timing', NO_FATE_TIMING).send(answer.body)
+  return deliverLater(reply, route, answer, fate, limits, metrics, hangs)
+}
+
+async function deliverLater (
   reply: FastifyReply,
   route: string,
   answer: Answer,

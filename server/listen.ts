@@ -23,10 +23,10 @@ export interface Listening {
   cut: () => void
 }
 
-/** A ::1 listener on the same port, answering with the same request handler. */
+/** A ::1 listener on the same port, answering with the same request listeners (Fastify's and the metrics'). */
 async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server | undefined> {
-  const [handler] = app.server.listeners('request') as Array<(...args: unknown[]) => void>
-  const twin = createServer(handler)
+  const twin = createServer()
+  for (const listener of app.server.listeners('request') as Array<(...args: unknown[]) => void>) twin.on('request', listener)
   const bound = await new Promise<boolean>(resolve => {
     twin.once('error', () => resolve(false))
     twin.listen({ host: '::1', port, ipv6Only: true, backlog: BACKLOG }, () => resolve(true))

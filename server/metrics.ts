@@ -6,7 +6,8 @@ const DELAY_BUCKETS_S = [0, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30]
 
 export class SiteMetrics {
   inFlight = 0
-  private readonly responses = new Map<string, number>()
+  /** Answers by route, then by status: two lookups, no key string built per request. */
+  private readonly responses = new Map<string, Map<number | 'none', number>>()
   private readonly faults = new Map<string, number>()
   private readonly delayCounts = new Array<number>(DELAY_BUCKETS_S.length + 1).fill(0)
   private delaySumS = 0
@@ -18,8 +19,9 @@ export class SiteMetrics {
   /** A request is over: answered with a status, or 'none' when a fault or the client cut it first. */
   finish (route: string, status: number | 'none'): void {
     this.inFlight--
-    const key = `${route}\u0000${status}`
-    this.responses.set(key, (this.responses.get(key) ?? 0) + 1)
+    let byStatus = this.responses.get(route)
+    if (byStatus === undefined) this.responses.set(route, byStatus = new Map())
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
   }
 
   countFault (kind: string): void {
@@ -39,10 +41,9 @@ export class SiteMetrics {
       '# HELP flags_requests_total Requests answered, by route and status ("none" when a fault sent no status).',
       '# TYPE flags_requests_total counter'
     ]
-    for (const [key, count] of [...this.responses].sort()) {
-      const [route = '', status = ''] = key.split('\u0000')
-      lines.push(`flags_requests_total{route="${escapeLabel(route)}",status="${status}"} ${count}`)
-    }
+    const answered = [...this.responses].flatMap(([route, byStatus]) => [...byStatus].map(([status, count]) => ({ route, status: String(status), count })))
+    answered.sort((a, b) => a.route < b.route ? -1 : a.route > b.route ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
+    for (const { route, status, count } of answered) lines.push(`flags_requests_total{route="${escapeLabel(route)}",status="${status}"} ${count}`)
     lines.push('# HELP flags_faults_injected_total Injected faults, by kind.', '# TYPE flags_faults_injected_total counter')
     for (const [kind, count] of [...this.faults].sort()) lines.push(`flags_faults_injected_total{kind="${kind}"} ${count}`)
     lines.push('# HELP flags_injected_delay_seconds Injected delay before each answer.', '# TYPE flags_injected_delay_seconds histogram')

@@ -2,9 +2,9 @@
 // window on the same connections; steady-state req/s, latency percentiles, errors, and CPU from
 // /proc: the server's (% of a core and µs per answer), the generator's own, everyone else's.
 //
-// The generator is a parameter (autocannon today, in ./autocannon-generator.ts): another one
-// (Debian's wrk, say) is a file beside it and a line in GENERATORS below, and the comparisons
-// built on drive() and ServerRig do not change.
+// The generator is a parameter: Debian's wrk when it is installed (wrk-generator.ts), autocannon
+// otherwise (autocannon-generator.ts); the comparisons built on drive() and ServerRig do not
+// change with it.
 
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,6 +12,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../embedded.js'
 import { median } from '../figures.js'
 import { autocannonGenerator } from './autocannon-generator.js'
 import { CLOCK_TICKS_PER_S, cpuTicks } from './proc-stats.js'
+import { wrkGenerator, wrkPath } from './wrk-generator.js'
 
 export interface LoadWindow {
   /** The server's origin, e.g. http://127.0.0.1:41234. */
@@ -55,10 +56,23 @@ export interface GeneratorSettings {
 
 /** The load generators a bench may name (--generator). */
 export const GENERATORS: Readonly<Record<string, (settings: GeneratorSettings) => LoadGenerator>> = {
+  wrk: () => {
+    const wrk = wrkPath()
+    if (wrk === null) throw new Error('no wrk on PATH: install it (apt-get install wrk), or use --generator autocannon')
+    return wrkGenerator(wrk)
+  },
   autocannon: settings => autocannonGenerator(settings.workers)
 }
 
 export const GENERATOR_NAMES = Object.keys(GENERATORS)
+
+/** wrk when it is installed, else autocannon: the faster generator there is, with why. */
+export function defaultGenerator (): { name: string, why: string } {
+  const wrk = wrkPath()
+  return wrk === null
+    ? { name: 'autocannon', why: 'wrk not found: apt-get install wrk for a generator about three times faster, so that the server, not the generator, is the ceiling' }
+    : { name: 'wrk', why: `Debian's wrk, ${wrk}` }
+}
 
 export function loadGenerator (name: string, settings: GeneratorSettings): LoadGenerator {
   const make = GENERATORS[name]
