@@ -70,7 +70,7 @@ async function autocannonRound (server: EmbeddedServer, codes: readonly string[]
     warmup: { requests: options.warmupRuns * codes.length },
     durationS: options.duration
   }
-  return await drive(server.pid, loadGenerator('autocannon', { workers: 0 }), window, run.signal)
+  return await drive(server.pid, loadGenerator('autocannon', { workers: 0, core: null }), window, run.signal)
 }
 
 function text (options: Options, codes: number, client: ClientRound[], cannon: DriveFigures[], ratio: { perRound: number[] }): string {

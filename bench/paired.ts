@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { median } from '../harness/core/figures.js'
+import { placement } from '../harness/core/load/placement.js'
 import { defaultGenerator, DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
 import { EXIT, FlagsError, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
@@ -22,16 +23,17 @@ export type OptionSpec = OptionBase & (
   | { kind: 'whole', default: number, min: number, max: number }
   | { kind: 'wholeList', default: readonly number[], min: number, max: number }
   | { kind: 'choice', default: string, choices: readonly string[] }
+  | { kind: 'onOff', default: boolean }
 )
 export type OptionSpecs = Record<string, OptionSpec>
 
-type OptionValue<O extends OptionSpec> = O extends { kind: 'wholeList' } ? number[] : O extends { kind: 'choice' } ? string : number
+type OptionValue<O extends OptionSpec> = O extends { kind: 'wholeList' } ? number[] : O extends { kind: 'choice' } ? string : O extends { kind: 'onOff' } ? boolean : number
 export type BenchOptions<S extends OptionSpecs> = { [K in keyof S]: OptionValue<S[K]> } & { json: boolean }
 
 /** latencyMs → --latency-ms */
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
 
-const METAVAR: Record<OptionSpec['kind'], string> = { seconds: 'S', whole: 'N', wholeList: 'N,N', choice: 'NAME' }
+const METAVAR: Record<OptionSpec['kind'], string> = { seconds: 'S', whole: 'N', wholeList: 'N,N', choice: 'NAME', onOff: 'on|off' }
 
 /** The text of one option, from its flag, else its environment variable, else its default. */
 function optionText (key: string, spec: OptionSpec, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): [string, string] | undefined {
@@ -42,7 +44,7 @@ function optionText (key: string, spec: OptionSpec, flags: Record<string, unknow
 }
 
 /** Parse one option's text by its kind; errors name the option as it was spelt. */
-function parseOption (spec: OptionSpec, text: string, spelt: string): number | number[] | string {
+function parseOption (spec: OptionSpec, text: string, spelt: string): number | number[] | string | boolean {
   switch (spec.kind) {
     case 'seconds':
       if (!/^\d+(\.\d+)?$/.test(text) || Number(text) < spec.min || Number(text) > spec.max) throw invalidOption(spelt, text, `a number of seconds from ${spec.min} to ${spec.max}`)
@@ -59,6 +61,9 @@ function parseOption (spec: OptionSpec, text: string, spelt: string): number | n
     case 'choice':
       if (!spec.choices.includes(text)) throw invalidOption(spelt, text, spec.choices.join(', '))
       return text
+    case 'onOff':
+      if (text !== 'on' && text !== 'off') throw invalidOption(spelt, text, 'on or off')
+      return text === 'on'
   }
 }
 
@@ -82,7 +87,7 @@ export function readOptions<S extends OptionSpecs> (specs: S, argv: readonly str
 
 function helpText (program: string, about: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([key, spec]) => {
-    const fallback = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)
+    const fallback = Array.isArray(spec.default) ? spec.default.join(',') : typeof spec.default === 'boolean' ? (spec.default ? 'on' : 'off') : String(spec.default)
     const choices = spec.kind === 'choice' ? `: ${spec.choices.join(', ')}` : ''
     return [`${flagName(key)} ${METAVAR[spec.kind]}`, `${spec.help}${choices} (${spec.env}, default ${fallback})`]
   })
@@ -112,6 +117,7 @@ export const ROUND_OPTIONS = {
 export const GENERATOR_OPTIONS = {
   generator: { kind: 'choice', env: 'BENCH_GENERATOR', default: defaultGenerator().name, choices: GENERATOR_NAMES, help: `load generator (here: ${defaultGenerator().why})` },
   workers: { kind: 'whole', env: 'BENCH_WORKERS', default: 0, min: 0, max: 64, help: 'autocannon worker threads, 0 for none' },
+  pin: { kind: 'onOff', env: 'BENCH_PIN', default: placement() !== null, help: 'the server on core 0, the generator on core 1 (taskset): the same placement for every server' },
   retries: { kind: 'whole', env: 'BENCH_RETRIES', default: 1, min: 0, max: 10, help: 'runs again a run during which other processes took over 25% of a core' }
 } as const satisfies OptionSpecs
 
@@ -315,8 +321,9 @@ export const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta
  * server) serves; the rig's servers are stopped after `body`, or before a second Ctrl-C quits.
  */
 export async function withRig<T> (options: BenchOptions<typeof GENERATOR_OPTIONS>, run: BenchRun, lister: ServerSpec, body: (rig: ServerRig, paths: string[]) => Promise<T>): Promise<T> {
-  const generator = loadGenerator(options.generator, { workers: options.workers })
-  const rig = new ServerRig({ generator, retries: options.retries, signal: run.signal, progress: run.progress })
+  const place = options.pin ? placement() : null
+  const generator = loadGenerator(options.generator, { workers: options.workers, core: place?.generator ?? null })
+  const rig = new ServerRig({ generator, serverCore: place?.server ?? null, retries: options.retries, signal: run.signal, progress: run.progress })
   run.onQuit(async () => await rig.stop())
   try {
     const codes = await servedCodes(await rig.origin(lister))

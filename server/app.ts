@@ -1,12 +1,12 @@
 // buildServer(site, flags) → a Fastify instance with every route, not listening: main.ts
 // listens, tests listen on port 0.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type onResponseHookHandler } from 'fastify'
 import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
 import { FlagsError } from './contract/errors.js'
-import { fate, injectsNothing, NO_FATE } from './fate.js'
+import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
-import { deliver, type Answer, type HangSlots } from './inject.js'
+import { deliver, sendCounted, type Answer, type HangSlots } from './inject.js'
 import { SiteMetrics } from './metrics.js'
 import { registerAdmin } from './admin.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
@@ -62,22 +62,32 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   const metrics = new SiteMetrics()
   const hangs: HangSlots = { active: 0, max: site.maxHung }
   const codes = JSON.stringify({ codes: flags.codes })
-  // Whether an injection draws nothing, remembered for the last one seen (the site's, mostly).
-  let lastInjection: Injection | undefined
-  let lastInert = false
-  const inert = (injection: Injection): boolean => {
-    if (injection !== lastInjection) [lastInjection, lastInert] = [injection, injectsNothing(injection)]
-    return lastInert
+  // The fixed fate of an injection and its Server-Timing, if it has one, remembered for the last
+  // injection seen (the site's, mostly).
+  let fixedFor: { injection: Injection, fate: Fate | null, timing: string } | undefined
+  const fixedOf = (injection: Injection): { fate: Fate | null, timing: string } => {
+    if (fixedFor?.injection !== injection) {
+      const fixed = fixedFate(injection)
+      fixedFor = { injection, fate: fixed, timing: fixed === null ? '' : serverTiming(fixed) }
+    }
+    return fixedFor
   }
 
   // A request is counted in flight by a plain listener on the raw server's 'request' event, ahead
   // of Fastify's so that it counts before any answer can: an onRequest hook would cost Fastify's
-  // hook runner on every request. The answer is counted by a callback hook (an async one would
-  // cost a promise per request, which shows at 20,000 requests/s).
+  // hook runner on every request. The flag route counts its own answers (inject.ts): with an
+  // onResponse hook Fastify adds two listeners and reads the clock twice per request. The other
+  // routes count theirs with an onResponse hook that knows its route's URL (request.routeOptions
+  // builds a dozen-field object at every read).
   app.server.prependListener('request', () => metrics.start())
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.finish(request.routeOptions.url ?? 'unmatched', reply.statusCode)
-    done()
+  app.addHook('onRoute', route => {
+    const url = route.url
+    if (url === FLAG_ROUTE) return
+    const counted: onResponseHookHandler = (request, reply, done) => {
+      metrics.finish(url, reply.statusCode)
+      done()
+    }
+    route.onResponse = [...[route.onResponse ?? []].flat(), counted]
   })
 
   app.get('/healthz', async () => ({ status: 'ok', site: site.name, seed: site.seed }))
@@ -87,11 +97,11 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   app.get<{ Params: { cc: string, file: string } }>(FLAG_ROUTE, (request, reply) => {
     let injection = state.injection
     if (hasOverride(request)) {
-      if (!site.overrides) return reply.code(403).send({ error: 'overrides are off on this site (start it with --overrides on)' })
+      if (!site.overrides) return sendCounted(reply, FLAG_ROUTE, metrics, 403, { error: 'overrides are off on this site (start it with --overrides on)' })
       try {
         injection = requestInjection(request, state.injection)
       } catch (error) {
-        if (error instanceof FlagsError) return reply.code(400).send({ error: error.message })
+        if (error instanceof FlagsError) return sendCounted(reply, FLAG_ROUTE, metrics, 400, { error: error.message })
         throw error
       }
     }
@@ -99,15 +109,21 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
     const queryAt = rawUrl.indexOf('?')
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)
     const salt = request.headers[SALT_HEADER]
-    const requestFate = inert(injection) ? NO_FATE : fate(site.seed, path, typeof salt === 'string' ? salt : '', injection)
+    const fixed = fixedOf(injection)
+    const requestFate = fixed.fate ?? fate(site.seed, path, typeof salt === 'string' ? salt : '', injection)
     metrics.observeDelay(requestFate.delayMs)
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
-    return deliver(reply, FLAG_ROUTE, answer, requestFate, injection, metrics, hangs)
+    const timing = fixed.fate === null ? serverTiming(requestFate) : fixed.timing
+    return deliver(reply, FLAG_ROUTE, answer, requestFate, timing, injection, metrics, hangs)
   })
 
   if (site.admin.enabled) registerAdmin(app, state, site.admin.token)
 
-  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not found', path: request.url.split('?')[0] }))
+  app.setNotFoundHandler(async (request, reply) => {
+    // No route, so no route hook: counted here, as it is answered.
+    reply.raw.once('close', () => metrics.finish('unmatched', reply.statusCode))
+    return await reply.code(404).send({ error: 'not found', path: request.url.split('?')[0] })
+  })
   return app
 }

@@ -86,15 +86,14 @@ function drawFault (injection: Injection, u: number): Fault {
   return NO_FAULT
 }
 
-/** No delay, no fault: what every request meets on a site that injects nothing. */
-export const NO_FATE: Fate = Object.freeze({ delayMs: 0, fault: NO_FAULT })
-
 /**
- * True when no seed, path or salt can draw anything but NO_FATE: a fixed latency of 0, no
- * jitter, no fault. The server then skips the hash; the fate is the same.
+ * The one fate every request meets when the injection leaves nothing to chance (a fixed
+ * latency, no jitter, no fault), or null when it draws: the server then skips the hash and
+ * writes Server-Timing once. It is what fate() would return for any seed, path and salt.
  */
-export function injectsNothing (injection: Injection): boolean {
-  return injection.latency.kind === 'fixed' && injection.latency.ms === 0 && injection.jitter === 0 && faultRateTotal(injection) === 0
+export function fixedFate (injection: Injection): Fate | null {
+  if (injection.latency.kind !== 'fixed' || injection.jitter !== 0 || faultRateTotal(injection) !== 0) return null
+  return Object.freeze({ delayMs: Math.min(Math.max(injection.latency.ms, 0), injection.maxLatency), fault: NO_FAULT })
 }
 
 export function fate (seed: number, path: string, salt: string, injection: Injection): Fate {

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { fate, fateUniforms, serverTiming } from '../../server/fate.js'
+import { fate, fateUniforms, fixedFate, serverTiming } from '../../server/fate.js'
+import { NO_INJECTION, parseInjection } from '../../server/contract/injection.js'
 import { injectionOf } from '../fixtures/site.js'
 
 const PATHS = Array.from({ length: 20_000 }, (_, i) => `/flags/${i.toString(36)}/${i.toString(36)}.gif`)
@@ -89,4 +90,17 @@ t.test('fault rates hold, by kind', async t => {
 t.test('Server-Timing carries the fate', async t => {
   t.equal(serverTiming({ delayMs: 812.5, fault: { kind: 'http', status: 418 } }), 'delay;dur=812.5, fault;desc="http-418"')
   t.equal(serverTiming({ delayMs: 1 / 3, fault: { kind: 'none' } }), 'delay;dur=0.333, fault;desc="none"')
+})
+
+t.test('a fixed fate: what fate() draws for every seed, path and salt, when nothing is left to chance', async t => {
+  const fixed = fixedFate(parseInjection({ latency: '200ms' }, NO_INJECTION, name => name))
+  t.same(fixed, { delayMs: 200, fault: { kind: 'none' } })
+  for (const [seed, path, salt] of [[1, '/flags/br/br.gif', ''], [7, '/flags/zz/zz.gif', 'a.1'], [99, '/x', 'run-2']] as const) {
+    t.same(fate(seed, path, salt, parseInjection({ latency: '200ms' }, NO_INJECTION, name => name)), fixed, `the same as fate() for ${path} ${salt}`)
+  }
+  t.same(fixedFate(parseInjection({ latency: '40s' }, NO_INJECTION, name => name))?.delayMs, 30_000, 'capped by --max-latency, as fate() is')
+  t.same(fixedFate(NO_INJECTION), { delayMs: 0, fault: { kind: 'none' } }, 'no injection: no delay, no fault')
+  for (const drawn of [{ latency: '100ms..200ms' }, { latency: '200ms', jitter: '5ms' }, { latency: '0ms', 'error-rate': '0.01' }, { 'hang-rate': '0.5' }]) {
+    t.equal(fixedFate(parseInjection(drawn, NO_INJECTION, name => name)), null, `${JSON.stringify(drawn)} draws`)
+  }
 })

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startEmbeddedServer, type EmbeddedServer } from '../embedded.js'
 import { median } from '../figures.js'
 import { autocannonGenerator } from './autocannon-generator.js'
+import { pin } from './placement.js'
 import { CLOCK_TICKS_PER_S, cpuTicks } from './proc-stats.js'
 import { wrkGenerator, wrkPath } from './wrk-generator.js'
 
@@ -52,16 +53,22 @@ export interface LoadGenerator {
 export interface GeneratorSettings {
   /** autocannon's worker threads; 0 for none. */
   workers: number
+  /** The core the generator runs on (placement.ts), or null to leave it to the scheduler. */
+  core: number | null
 }
 
 /** The load generators a bench may name (--generator). */
 export const GENERATORS: Readonly<Record<string, (settings: GeneratorSettings) => LoadGenerator>> = {
-  wrk: () => {
+  wrk: settings => {
     const wrk = wrkPath()
     if (wrk === null) throw new Error('no wrk on PATH: install it (apt-get install wrk), or use --generator autocannon')
-    return wrkGenerator(wrk)
+    return wrkGenerator(wrk, settings.core)
   },
-  autocannon: settings => autocannonGenerator(settings.workers)
+  autocannon: settings => {
+    // autocannon runs in this process: the process goes to the generator's core.
+    if (settings.core !== null) pin(process.pid, settings.core)
+    return autocannonGenerator(settings.workers)
+  }
 }
 
 export const GENERATOR_NAMES = Object.keys(GENERATORS)
@@ -226,6 +233,8 @@ export interface ServerSpec {
 
 export interface RigOptions {
   generator: LoadGenerator
+  /** The core every server runs on (placement.ts), or null. */
+  serverCore: number | null
   /** Runs measured again when other processes took more than DISTURBED_CPU; the calmest is kept. */
   retries: number
   signal: AbortSignal
@@ -282,6 +291,7 @@ export class ServerRig {
     if (running !== undefined) return running
     this.options.progress(`starting ${spec.label}`)
     const server = await startEmbeddedServer(spec.args, spec.script === undefined ? {} : { script: spec.script })
+    if (this.options.serverCore !== null) pin(server.pid, this.options.serverCore)
     this.servers.set(key, server)
     return server
   }

@@ -12,6 +12,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { GeneratorFigures, LoadGenerator, LoadWindow } from './drive.js'
+import { onCore } from './placement.js'
 
 /** A request that long is a timeout: far above any latency a bench injects. */
 const TIMEOUT_S = 10
@@ -54,10 +55,11 @@ end
 interface WrkSummary { requests: number, durationUs: number, connect: number, read: number, write: number, status: number, timeout: number, p50Us: number, p99Us: number }
 
 /** One wrk run; resolves with its summary and the CPU seconds it used. */
-async function runWrk (wrk: string, window: LoadWindow, seconds: number, luaFile: string, signal: AbortSignal): Promise<{ summary: WrkSummary, cpuS: number }> {
+async function runWrk (wrk: string, core: number | null, window: LoadWindow, seconds: number, luaFile: string, signal: AbortSignal): Promise<{ summary: WrkSummary, cpuS: number }> {
   const args = ['-t1', `-c${window.connections}`, `-d${Math.max(1, Math.ceil(seconds))}s`, '--timeout', `${TIMEOUT_S}s`, '-s', luaFile, window.url]
-  // `times` prints this shell's CPU, then its children's: wrk's, user and system, to the ms.
-  const child = spawn('bash', ['-c', '"$0" "$@"; code=$?; times; exit $code', wrk, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, commandArgs] = onCore(core, wrk, args)
+  // `times` prints this shell's CPU, then its children's: wrk's (and taskset's), user and system, to the ms.
+  const child = spawn('bash', ['-c', '"$0" "$@"; code=$?; times; exit $code', command, ...commandArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   const stop = (): void => { child.kill('SIGINT') }
   signal.addEventListener('abort', stop, { once: true })
   let out = ''
@@ -73,7 +75,7 @@ async function runWrk (wrk: string, window: LoadWindow, seconds: number, luaFile
   return { summary: JSON.parse(line) as WrkSummary, cpuS }
 }
 
-export function wrkGenerator (wrk: string): LoadGenerator {
+export function wrkGenerator (wrk: string, core: number | null): LoadGenerator {
   return {
     name: 'wrk',
     run: async (window, cut, signal): Promise<GeneratorFigures> => {
@@ -84,9 +86,9 @@ export function wrkGenerator (wrk: string): LoadGenerator {
         writeFileSync(warmupFile, script(window.paths, 'requests' in window.warmup ? window.warmup.requests : null))
         writeFileSync(windowFile, script(window.paths, null))
         const warmupS = 'seconds' in window.warmup ? window.warmup.seconds : 600
-        const warm = warmupS > 0 && !signal.aborted ? await runWrk(wrk, window, warmupS, warmupFile, signal) : null
+        const warm = warmupS > 0 && !signal.aborted ? await runWrk(wrk, core, window, warmupS, warmupFile, signal) : null
         cut()
-        const { summary, cpuS } = await runWrk(wrk, window, window.durationS, windowFile, signal)
+        const { summary, cpuS } = await runWrk(wrk, core, window, window.durationS, windowFile, signal)
         const windowS = summary.durationUs / 1e6
         return {
           rps: windowS > 0 ? summary.requests / windowS : null,
