@@ -17,9 +17,9 @@ import {
 
 const OPTIONS = {
   ...ROUND_OPTIONS,
-  // One pair's ratio varies by ±10% on this shared machine: six pairs give a steadier median.
+  // One pair's ratio varies by ±10% on this shared machine: ten pairs give a steadier median.
   duration: { ...ROUND_OPTIONS.duration, default: 5 },
-  rounds: { ...ROUND_OPTIONS.rounds, default: 6 },
+  rounds: { ...ROUND_OPTIONS.rounds, default: 10 },
   connections: { kind: 'wholeList', env: 'BENCH_HIGH_CONNECTIONS', default: [1000, 5000], min: 1, max: 100_000, help: 'connection counts C, one comparison each' },
   latencyMs: { kind: 'whole', env: 'BENCH_LATENCY_MS', default: 200, min: 1, max: 60_000, help: 'injected latency L in ms' },
   ...GENERATOR_OPTIONS

@@ -27,6 +27,42 @@ export function withSalt (options: DownloadOptions, salt: string | null): Downlo
   return salt === null ? options : { ...options, headers: { ...options.headers, [SALT_HEADER]: salt } }
 }
 
+/**
+ * The whole request's deadline, and the run's Ctrl-C, as one signal. A controller and a plain
+ * timer, not AbortSignal.timeout + AbortSignal.any: those cost weak references and a
+ * finalisation registry per request, about a fifth of the async client's CPU at 20,000 req/s.
+ */
+class Deadline {
+  private readonly controller = new AbortController()
+  private readonly timer: NodeJS.Timeout
+  private readonly onInterrupt = (): void => { this.controller.abort(this.interrupt?.reason) }
+
+  constructor (ms: number, private readonly interrupt: AbortSignal | undefined) {
+    this.timer = setTimeout(() => this.controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
+    if (interrupt?.aborted === true) this.onInterrupt()
+    else interrupt?.addEventListener('abort', this.onInterrupt, { once: true })
+  }
+
+  get signal (): AbortSignal {
+    return this.controller.signal
+  }
+
+  clear (): void {
+    clearTimeout(this.timer)
+    this.interrupt?.removeEventListener('abort', this.onInterrupt)
+  }
+}
+
+/** The origin and path of a base URL, parsed once for the many requests made under it. */
+let lastBase: { baseUrl: string, origin: string, path: string } | undefined
+function splitBase (baseUrl: string): { origin: string, path: string } {
+  if (lastBase?.baseUrl !== baseUrl) {
+    const url = new URL(baseUrl)
+    lastBase = { baseUrl, origin: url.origin, path: url.pathname }
+  }
+  return lastBase
+}
+
 /** A short, stable reason for a failed request, for the error counts. */
 export function failureReason (error: unknown, headersArrived: boolean, interrupted: boolean): string {
   if (interrupted) return 'interrupted'
@@ -45,8 +81,7 @@ export function failureReason (error: unknown, headersArrived: boolean, interrup
  * reason, so no request is ever lost from the counts. `interrupt` is the run's Ctrl-C.
  */
 export async function downloadOne (client: Dispatcher, baseUrl: string, cc: string, options: DownloadOptions, interrupt?: AbortSignal): Promise<RequestRecord> {
-  const timeout = AbortSignal.timeout(options.timeoutMs)
-  const signal = interrupt === undefined ? timeout : AbortSignal.any([timeout, interrupt])
+  const deadline = new Deadline(options.timeoutMs, interrupt)
   const startMs = wallClockMs()
   let status: number | null = null
   let timing: ReturnType<typeof parseServerTiming> = { delayMs: null, fault: null, bodyMs: null }
@@ -54,8 +89,8 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
   const record = (outcome: RequestRecord['outcome'], reason: string | null, bytes = 0): RequestRecord =>
     ({ cc, outcome, status, reason, startMs, endMs: wallClockMs(), injectedDelayMs: timing.delayMs, injectedBodyMs: timing.bodyMs, fault: timing.fault, bytes })
   try {
-    const url = new URL(flagUrl(baseUrl, cc))
-    const res = await client.request({ origin: url.origin, path: url.pathname, method: 'GET', headers: options.headers, signal })
+    const { origin, path } = splitBase(baseUrl)
+    const res = await client.request({ origin, path: flagUrl(path, cc), method: 'GET', headers: options.headers, signal: deadline.signal })
     status = res.statusCode
     timing = parseServerTiming(res.headers['server-timing'])
     if (status !== 200) {
@@ -66,6 +101,8 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
     body = Buffer.from(await res.body.arrayBuffer())
   } catch (error) {
     return record('error', failureReason(error, status !== null, interrupt?.aborted === true))
+  } finally {
+    deadline.clear()
   }
   if (options.saveDir !== null) {
     const file = join(options.saveDir, `${cc}.gif`)
