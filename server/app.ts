@@ -115,7 +115,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
     const timing = fixed.fate === null ? serverTiming(requestFate) : fixed.timing
-    return deliver(reply, FLAG_ROUTE, answer, requestFate, timing, injection, metrics, hangs)
+    deliver(reply, FLAG_ROUTE, answer, requestFate, timing, injection, metrics, hangs)
   })
 
   if (site.admin.enabled) registerAdmin(app, state, site.admin.token)
