@@ -9,7 +9,7 @@
 //    an absolute time says more about the machine than about the client).
 
 import { measure } from '../harness/core/measure.js'
-import type { ModeName } from '../harness/core/modes/mode.js'
+import { DEFAULT_MODES, type ModeName } from '../harness/core/modes/mode.js'
 import { MEASURE_DEFAULTS, type MeasureOptions } from '../harness/core/options.js'
 import type { HarnessReport } from '../harness/core/result.js'
 import { table } from '../harness/reports/format.js'
@@ -28,7 +28,7 @@ mode's spread (max / min) ≤ 1.02; then 194 flags at no delay, the clients' own
 
 const FLAGS = 20
 /** Each mode's elapsed time over its ideal bound, at most this many times it. */
-const FACTORS: Record<ModeName, number> = { sequential: 1.03, async: 1.05, pooled: 1.10 }
+const FACTORS: Record<ModeName, number> = { sequential: 1.03, async: 1.05, pooled: 1.10, processes: 1.10 }
 const SPREAD = 1.02
 
 async function command (options: Partial<MeasureOptions>, run: BenchRun): Promise<HarnessReport> {
@@ -45,7 +45,7 @@ function elapsedByMode (reports: readonly HarnessReport[]): Map<ModeName, Harnes
 }
 
 function defaultCommandChecks (reports: readonly HarnessReport[], L: number): Check[] {
-  const bounds: Record<ModeName, number> = { sequential: FLAGS * L, async: L, pooled: L }
+  const bounds: Record<ModeName, number> = { sequential: FLAGS * L, async: L, pooled: L, processes: L }
   const checks: Check[] = []
   for (const [mode, figures] of elapsedByMode(reports)) {
     const elapsed = figures.map(m => m.elapsedMs)
@@ -72,7 +72,8 @@ async function defaultCommands (options: Options, run: BenchRun): Promise<Harnes
   const reports: HarnessReport[] = []
   for (let k = 0; k < options.commands && !run.signal.aborted; k++) {
     run.progress(`1/2: the default command, ${k + 1} of ${options.commands}`)
-    reports.push(await command({ injection: { latency: { kind: 'fixed', ms: options.latencyMs } } }, run))
+    // The default command, and the processes mode beside it: what a pool of processes costs for the same speedup.
+    reports.push(await command({ injection: { latency: { kind: 'fixed', ms: options.latencyMs } }, modes: [...DEFAULT_MODES, 'processes'] }, run))
   }
   return reports
 }

@@ -6,7 +6,7 @@
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { ThreadPoolExecutor } from '../harness/core/executor.js'
+import { ThreadPoolExecutor } from '../harness/core/executor/pool.js'
 import type { PooledWorkerData } from '../harness/core/modes/pooled-tasks.js'
 import { MEASURE_DEFAULTS } from '../harness/core/options.js'
 import { table } from '../harness/reports/format.js'

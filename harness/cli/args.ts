@@ -6,9 +6,9 @@ import { DURATION_ACCEPTED, parseDuration } from '../../server/contract/duration
 import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
 import { formatInjection, INJECTION_ARGS } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
-import { MODE_NAMES, type ModeName } from '../core/modes/mode.js'
+import { DEFAULT_MODES, MODE_NAMES, type ModeName } from '../core/modes/mode.js'
 import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
-import { expandSweepRange } from '../core/sweep.js'
+import { expandSweepRange, SWEPT_BY_DEFAULT, type SweptMode } from '../core/sweep.js'
 
 export const HARNESS_HELP = `Usage: npm run harness -- [options] [CC ...]
 
@@ -27,7 +27,8 @@ Which flags (as the book's flags2 programs):
 How:
   -m, --max-req N         concurrency: pool size for pooled, requests in flight for async
                           (1 to 1000, default 20, capped by the number of codes)
-  --mode LIST             modes to run, in order (default sequential,pooled,async)
+  --mode LIST             modes to run, in order, of sequential, pooled, processes (a pool of
+                          worker processes) and async (default sequential,pooled,async)
   --repeat K              K measured runs per mode (1 to 100, default 1)
   --warmup N              runs per mode before the measured ones, not measured: they open the
                           connections, warm the JIT and give each worker a request; the first
@@ -43,8 +44,9 @@ The event loop's role:
                           the thread that did it: it stalls one event loop, worker threads
                           spread it over the cores
   --sync-save             save with writeFileSync, blocking the loop on purpose (needs --save)
-  --sweep LIST|RANGE      sequential once, then pooled and async at each concurrency, against
-                          Little's law: 1,2,5,10,20,50 or 1..50 (the 1-2-5 series within it)
+  --sweep LIST|RANGE      sequential once, then pooled and async (or the modes of --mode) at
+                          each concurrency, against Little's law: 1,2,5,10,20,50 or 1..50 (the
+                          1-2-5 series within it)
 
 Server:
   -s, --server LABEL|URL  LOCAL, DELAY or ERROR (the book's sites on localhost ports 8000,
@@ -155,8 +157,11 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
   if (values.cold === true && values.warmup !== undefined) throw usageError('--cold and --warmup: choose one; --cold is --warmup 0')
   if (values['sync-save'] === true && values.save === undefined) throw usageError('--sync-save: needs --save DIR, the folder to save to')
 
-  const sweep = values.sweep === undefined ? null : parseSweep(values.sweep)
-  if (sweep !== null && values.mode !== undefined) throw usageError('--sweep and --mode: choose one; a sweep runs sequential once, then pooled and async')
+  const modes = values.mode === undefined ? null : parseModes(values.mode)
+  const swept = modes?.filter((mode): mode is SweptMode => mode !== 'sequential') ?? []
+  // Sequential has one concurrency: a sweep of it alone would measure nothing it asked for.
+  if (values.sweep !== undefined && modes !== null && swept.length === 0) throw invalidOption('--mode', values.mode, 'with --sweep, at least one of pooled, processes, async (sequential runs once anyway)')
+  const sweep = values.sweep === undefined ? null : { concurrencies: parseSweep(values.sweep), modes: modes === null ? [...SWEPT_BY_DEFAULT] : swept }
 
   const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)
   return {
@@ -165,7 +170,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     limit: values.limit === undefined ? null : wholeNumber(values.limit, '--limit', 1, 676),
     maxReq: values['max-req'] === undefined ? DEFAULT_MAX_REQ : wholeNumber(values['max-req'], '--max-req', 1, 1000),
     server,
-    modes: values.mode === undefined ? [...MODE_NAMES] : parseModes(values.mode),
+    modes: modes ?? [...DEFAULT_MODES],
     repeat,
     warmup: values.cold === true ? 0 : values.warmup === undefined ? MEASURE_DEFAULTS.warmup : wholeNumber(values.warmup, '--warmup', 0, 100),
     freshFates: values['fresh-fates'] === true,

@@ -1,6 +1,7 @@
 // downloadOne: the body of the book's download loop, shared by every mode. Only the way the
 // modes schedule it differs, which is the lesson (the book refactors its loop the same way).
 
+import { setMaxListeners } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -27,6 +28,8 @@ export function withSalt (options: DownloadOptions, salt: string | null): Downlo
   return salt === null ? options : { ...options, headers: { ...options.headers, [SALT_HEADER]: salt } }
 }
 
+const unlimited = new WeakSet<AbortSignal>()
+
 /**
  * The whole request's deadline, and the run's Ctrl-C, as one signal. A controller and a plain
  * timer, not AbortSignal.timeout + AbortSignal.any: those cost weak references and a
@@ -39,8 +42,14 @@ class Deadline {
 
   constructor (ms: number, private readonly interrupt: AbortSignal | undefined) {
     this.timer = setTimeout(() => this.controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
-    if (interrupt?.aborted === true) this.onInterrupt()
-    else interrupt?.addEventListener('abort', this.onInterrupt, { once: true })
+    if (interrupt?.aborted === true) {
+      this.onInterrupt()
+    } else if (interrupt !== undefined) {
+      // One listener per request in flight: hundreds at once are expected, not a leak.
+      if (!unlimited.has(interrupt)) setMaxListeners(0, interrupt)
+      unlimited.add(interrupt)
+      interrupt.addEventListener('abort', this.onInterrupt, { once: true })
+    }
   }
 
   get signal (): AbortSignal {

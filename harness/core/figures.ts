@@ -50,9 +50,9 @@ export interface ModeFigures {
   complete: boolean
   /** The harness's main thread during the median run. */
   eventLoop: LoopFigures
-  /** Peaks over every measured run. */
-  memory: MemoryFigures
-  /** Threads running JavaScript: the main one, plus the workers of pooled. */
+  /** Peaks over every measured run; workersRssMb, the worker processes' resident memory summed (processes mode). */
+  memory: MemoryFigures & { workersRssMb: number | null }
+  /** Threads running JavaScript: the main one, plus each worker (a thread, or a process's main thread). */
   threads: number
   /** Each worker's event-loop utilization during the median run (pooled). */
   workerUtilization: number[] | null
@@ -134,7 +134,8 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
     memory: {
       rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),
-      heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb))
+      heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb)),
+      workersRssMb: runs.some(run => run.workersRssMb !== null) ? Math.max(...runs.map(run => run.workersRssMb ?? 0)) : null
     },
     threads: 1 + (chosen?.workerUtilization?.length ?? 0),
     workerUtilization: chosen?.workerUtilization ?? null,

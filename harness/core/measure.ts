@@ -7,18 +7,19 @@ import { availableParallelism } from 'node:os'
 import { calibrateCpuWork } from './cpu-work.js'
 import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
 import { openAsync } from './modes/async.js'
-import type { ModeContext, ModeName, ModeRun, ModeSession } from './modes/mode.js'
-import { openPooled } from './modes/pooled.js'
+import { POOL_MODES, type ModeContext, type ModeName, type ModeRun, type ModeSession } from './modes/mode.js'
+import { openPooled, openProcesses } from './modes/pooled.js'
 import { openSequential } from './modes/sequential.js'
 import { expandCodes, type MeasureOptions } from './options.js'
 import type { RequestRecord } from './record.js'
 import type { HarnessReport } from './result.js'
-import { sweepPoint, type Sweep } from './sweep.js'
+import { sweepPoint, type Sweep, type SweptMode } from './sweep.js'
 import { openTarget, reproduceCommand, type Target } from './target.js'
 
 const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
   sequential: openSequential,
   pooled: openPooled,
+  processes: openProcesses,
   async: openAsync
 }
 
@@ -84,8 +85,8 @@ async function runLane (job: Job, lane: Lane, session: ModeSession, info: RunInf
 }
 
 function figuresOf ({ options, codes }: Job, lane: Lane, runs: readonly ModeRun[], coldMs: number | null): ModeFigures | null {
-  // One event loop runs all the CPU work of sequential and async; pooled spreads it over its workers, as far as the cores go.
-  const cpu = lane.mode === 'pooled' ? Math.min(lane.concurrency, availableParallelism()) : 1
+  // One event loop runs all the CPU work of sequential and async; a pool spreads it over its workers, as far as the cores go.
+  const cpu = POOL_MODES.has(lane.mode) ? Math.min(lane.concurrency, availableParallelism()) : 1
   return runs.length === 0 ? null : modeFigures(lane.mode, lane.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes: { io: lane.concurrency, cpu } }, coldMs)
 }
 
@@ -139,13 +140,13 @@ async function measureTogether (job: Job, lanes: readonly Lane[]): Promise<ModeF
   }
 }
 
-/** --sweep: sequential once as the baseline, then pooled and async at each concurrency. */
-async function measureSweep (job: Job, concurrencies: readonly number[]): Promise<{ modes: ModeFigures[], sweep: Sweep | null }> {
+/** --sweep: sequential once as the baseline, then the swept modes at each concurrency. */
+async function measureSweep (job: Job, { concurrencies, modes }: { concurrencies: readonly number[], modes: readonly SweptMode[] }): Promise<{ modes: ModeFigures[], sweep: Sweep | null }> {
   const sequential = await measureLane(job, laneOf(job, 'sequential'))
   if (sequential === null) return { modes: [], sweep: null }
   const points: Sweep['points'] = []
   for (const concurrency of concurrencies) {
-    for (const mode of ['pooled', 'async'] as const) {
+    for (const mode of modes) {
       if (job.options.signal.aborted) break
       const measured = await measureLane(job, laneOf(job, mode, concurrency))
       if (measured !== null) points.push(sweepPoint(mode, concurrency, measured, sequential))
@@ -184,7 +185,7 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       freshFates: options.freshFates,
       serverLost,
       incomplete: options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
-        (sweep === null ? modes.length < lanes.length : sweep.points.length < sweep.concurrencies.length * 2),
+        (sweep === null || options.sweep === null ? modes.length < lanes.length : sweep.points.length < sweep.concurrencies.length * options.sweep.modes.length),
       modes,
       sweep
     }

@@ -7,7 +7,8 @@ import { applyInjection, INJECTION_NAMES, NO_INJECTION, parseInjectionPatch, typ
 import { FLAGS_PATH } from '../../server/contract/protocol.js'
 import { BOOK_SITES, bookSiteByLabel } from '../../server/contract/sites.js'
 import { parseSeed } from '../../server/contract/values.js'
-import { MODE_NAMES, type ModeName } from './modes/mode.js'
+import { DEFAULT_MODES, type ModeName } from './modes/mode.js'
+import type { SweptMode } from './sweep.js'
 
 /** flags2_common.POP20_CC */
 export const POP20 = ['CN', 'IN', 'US', 'ID', 'BR', 'PK', 'NG', 'BD', 'RU', 'JP', 'MX', 'PH', 'VN', 'ET', 'EG', 'DE', 'IR', 'TR', 'CD', 'FR']
@@ -51,8 +52,8 @@ export interface MeasureOptions extends TargetOptions {
   saveDir: string | null
   syncSave: boolean
   cpuWorkMs: number
-  /** Sequential once, then pooled and async at each concurrency; null for the modes above. */
-  sweep: number[] | null
+  /** Sequential once, then each of `modes` at each concurrency; null for the modes above. */
+  sweep: { concurrencies: number[], modes: SweptMode[] } | null
   /** Run the modes at the same time, each once (the race), instead of one after the other. */
   together: boolean
   /** Stop handing out requests, cut those in flight, report what was measured (Ctrl-C). */
@@ -69,7 +70,7 @@ const defaults: Omit<MeasureOptions, 'signal' | 'reproduce'> = {
   codes: { kind: 'pop20' },
   limit: null,
   maxReq: DEFAULT_MAX_REQ,
-  modes: [...MODE_NAMES],
+  modes: [...DEFAULT_MODES],
   repeat: 1,
   warmup: 1,
   freshFates: false,

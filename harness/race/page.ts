@@ -2,15 +2,16 @@
 // (browser/race-page.ts, compiled, as /race/page.js), nothing from a CDN.
 
 import { BOOK_SITES, PROFILE_NAMES } from '../../server/contract/sites.js'
-import { MODE_NAMES, type ModeName } from '../core/modes/mode.js'
+import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
 import { escapeHtml } from '../reports/svg.js'
 
 /** The report's palette: pooled and async as in the sweep chart, outcomes as in the timelines. */
-const MODE_COLOURS: Record<ModeName, string> = { sequential: '#555555', pooled: '#EE7733', async: '#0077BB' }
+const MODE_COLOURS: Record<ModeName, string> = { sequential: '#555555', pooled: '#EE7733', processes: '#CC3311', async: '#0077BB' }
 
 const MODE_BLURBS: Record<ModeName, string> = {
   sequential: 'one request after another',
   pooled: 'worker threads, one download each',
+  processes: 'worker processes, one download each',
   async: 'one event loop, many requests in flight'
 }
 
@@ -87,7 +88,7 @@ The three share one event loop and the machine's cores, so this shows the shape;
 <button type="submit">Start the race</button>
 </form>
 <p id="status">Ready.</p>
-${MODE_NAMES.map(laneSection).join('\n')}
+${DEFAULT_MODES.map(laneSection).join('\n')}
 <p id="summary"></p>
 <script type="module" src="/race/page.js"></script>
 </body>

@@ -7,7 +7,7 @@
 // beside the other two, while npm run harness gives the clean figures.
 
 import { measure } from '../core/measure.js'
-import type { ModeName } from '../core/modes/mode.js'
+import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
 import { MEASURE_DEFAULTS, type ServerChoice } from '../core/options.js'
 import { wallClockMs, type Outcome } from '../core/record.js'
 import type { InjectionPatch } from '../../server/contract/injection.js'
@@ -48,6 +48,7 @@ export async function runRace ({ server, injection, codes, opened, signal, emit 
     codes: { kind: 'list', args: codes },
     // The lanes leave the line together, once, cold: a race is watched, not measured.
     warmup: 0,
+    modes: [...DEFAULT_MODES],
     together: true,
     signal,
     reproduce: { script: 'race', argv: [] }

@@ -15,7 +15,7 @@ const OUTCOME_STYLE: Record<RequestFigure['outcome'], { wait: string, rest: stri
   error: { wait: '#994455', rest: '#EE99AA', label: 'error' }
 }
 const ERROR_MARK = '#AA0022'
-const SWEEP_COLOURS: Record<SweepPoint['mode'], string> = { pooled: '#EE7733', async: '#0077BB' }
+const SWEEP_COLOURS: Record<SweepPoint['mode'], string> = { pooled: '#EE7733', processes: '#CC3311', async: '#0077BB' }
 const LOOP_COLOUR = '#AA3377'
 const IDEAL_COLOUR = '#555555'
 const ELAPSED_BAR = OUTCOME_STYLE.ok.wait
@@ -172,7 +172,7 @@ function polyline (points: readonly SweepPoint[], x: Scale, y: Scale, value: (p:
   return `<polyline points="${coordinates}" fill="none" stroke="${colour}" stroke-width="2.5"${dashed ? ' stroke-dasharray="6 3"' : ''}/>`
 }
 
-const SWEEP_MODES = ['pooled', 'async'] as const
+const SWEEP_MODES = ['pooled', 'processes', 'async'] as const
 
 function sweepSeries (sweep: Sweep, mode: SweepPoint['mode']): SweepPoint[] {
   return sweep.points.filter(p => p.mode === mode).sort((a, b) => a.concurrency - b.concurrency)

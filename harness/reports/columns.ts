@@ -52,7 +52,8 @@ export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('busy', m => ratio(m.eventLoop.utilization)),
   column('workers busy', workersBusy),
   column('threads', m => String(m.threads)),
-  column('rss peak', m => `${m.memory.rssPeakMb.toFixed(0)}MB`),
+  // A process pool's workers have memory of their own: shown after the harness's, summed.
+  column('rss peak', m => `${m.memory.rssPeakMb.toFixed(0)}${m.memory.workersRssMb === null ? '' : `+${m.memory.workersRssMb.toFixed(0)}`}MB`),
   // The main thread's heap only: worker threads have heaps of their own (rss counts them all).
   column('main heap', m => `${m.memory.heapPeakMb.toFixed(0)}MB`)
 ]

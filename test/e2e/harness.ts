@@ -178,3 +178,23 @@ t.test('a server that answers garbage: counted as bad responses', async t => {
   const report = parseReport(t, run.stdout)
   for (const m of report.modes) t.same(m.errorReasons, { 'bad-response': 5 }, `${m.mode}: 5 bad responses`)
 })
+
+t.test('--mode processes: a pool of worker processes, its start-up and memory apart', async t => {
+  const run = await harness(['--json', '--latency', '20ms', '--seed', '5', '-l', '4', '-m', '4', '--mode', 'sequential,processes'])
+  t.equal(run.code, 0)
+  const report = parseReport(t, run.stdout)
+  const processes = report.modes.find(m => m.mode === 'processes')
+  t.match(processes, { concurrency: 4, ok: 4, threads: 5 }, 'four processes beside the main thread')
+  t.ok((processes?.startupMs ?? 0) > 0, `its start-up is timed apart (${processes?.startupMs} ms)`)
+  t.ok((processes?.memory.workersRssMb ?? 0) > 0, `the processes' memory, summed (${processes?.memory.workersRssMb} MB)`)
+  t.equal(processes?.workerUtilization?.length, 4, 'one utilization per process')
+  // Worked out by hand: four requests of 20 ms over four processes: one round, 20 ms.
+  t.equal(processes?.idealMs, 20)
+})
+
+t.test('--sweep with --mode: the modes chosen, at each concurrency', async t => {
+  const run = await harness(['--json', '--sweep', '1,2', '--mode', 'processes', '--latency', '10ms', '-l', '2', '--seed', '3'])
+  t.equal(run.code, 0)
+  const report = parseReport(t, run.stdout)
+  t.same(report.sweep?.points.map(p => `${p.mode} ${p.concurrency}`), ['processes 1', 'processes 2'])
+})

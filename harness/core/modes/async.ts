@@ -3,7 +3,7 @@
 
 import { Pool } from 'undici'
 import { downloadOne, withSalt } from '../download.js'
-import { asCompleted } from '../executor.js'
+import { asCompleted } from '../executor/future.js'
 import { Semaphore } from '../semaphore.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
@@ -16,8 +16,8 @@ export async function openAsync (context: ModeContext): Promise<ModeSession> {
       const semaphore = new Semaphore(context.concurrency)
       const toDo = context.codes.map(async cc => await semaphore.run(async () =>
         context.interrupt.aborted ? null : await downloadOne(pool, context.baseUrl, cc, download, context.interrupt)))
-      for await (const { promise } of asCompleted(toDo)) {
-        const record = await promise
+      for await (const future of asCompleted(toDo)) {
+        const record = await future.result()
         if (record !== null) run.add(record)
       }
       return run.finish()

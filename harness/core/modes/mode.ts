@@ -6,8 +6,14 @@ import type { DownloadOptions } from '../download.js'
 import { watchLoop, type LoopFigures, type LoopSample, type MemoryFigures } from '../loop-monitor.js'
 import { wallClockMs, type RequestRecord } from '../record.js'
 
-export const MODE_NAMES = ['sequential', 'pooled', 'async'] as const
+export const MODE_NAMES = ['sequential', 'pooled', 'processes', 'async'] as const
 export type ModeName = typeof MODE_NAMES[number]
+
+/** The book's three, run by default: processes (ProcessPoolExecutor) is asked for with --mode. */
+export const DEFAULT_MODES: readonly ModeName[] = ['sequential', 'pooled', 'async']
+
+/** The modes with workers of their own: a pool of threads, or of processes. */
+export const POOL_MODES: ReadonlySet<ModeName> = new Set(['pooled', 'processes'])
 
 export interface ModeContext {
   /** The flags' base URL, e.g. http://127.0.0.1:8000/flags */
@@ -35,18 +41,20 @@ export interface ModeRun {
   records: RequestRecord[]
   startMs: number
   endMs: number
-  /** Pool start-up, measured apart from the downloads (pooled only). */
+  /** Pool start-up, measured apart from the downloads (pooled and processes only). */
   startupMs: number | null
+  /** The worker processes' resident memory summed, at the end of the run (processes only). */
+  workersRssMb: number | null
   /** The harness's main thread during the run. */
   eventLoop: LoopFigures
   memory: MemoryFigures
   loopSamples: LoopSample[]
-  /** Each worker thread's event-loop utilization during the run (pooled only). */
+  /** Each worker's event-loop utilization during the run (pooled and processes only). */
   workerUtilization: number[] | null
 }
 
 /** Collects records as they complete; the clock and the loop watch start when it is made. */
-export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) => void, finish: (pooled?: Pick<ModeRun, 'startupMs' | 'workerUtilization'>) => ModeRun } {
+export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) => void, finish: (pooled?: Pick<ModeRun, 'startupMs' | 'workerUtilization' | 'workersRssMb'>) => ModeRun } {
   const records: RequestRecord[] = []
   const watch = watchLoop()
   const startMs = wallClockMs()
@@ -58,7 +66,7 @@ export function recorder (onRecord: OnRecord): { add: (record: RequestRecord) =>
     finish: pooled => {
       const endMs = wallClockMs()
       const { eventLoop, memory, samples } = watch.stop()
-      return { records, startMs, endMs, startupMs: pooled?.startupMs ?? null, workerUtilization: pooled?.workerUtilization ?? null, eventLoop, memory, loopSamples: samples }
+      return { records, startMs, endMs, startupMs: pooled?.startupMs ?? null, workerUtilization: pooled?.workerUtilization ?? null, workersRssMb: pooled?.workersRssMb ?? null, eventLoop, memory, loopSamples: samples }
     }
   }
 }

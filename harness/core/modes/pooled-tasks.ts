@@ -1,9 +1,9 @@
 // What each worker thread of the pooled mode runs: downloadOne over a client of its own, one
 // connection, one download at a time (the Node twin of a thread blocked in I/O).
 
-import { workerData } from 'node:worker_threads'
 import { Client } from 'undici'
 import { downloadOne, withSalt, type DownloadOptions } from '../download.js'
+import { taskData } from '../executor/task-data.js'
 import type { RequestRecord } from '../record.js'
 
 export interface PooledWorkerData {
@@ -11,7 +11,7 @@ export interface PooledWorkerData {
   download: DownloadOptions
 }
 
-const { baseUrl, download: options } = workerData as PooledWorkerData
+const { baseUrl, download: options } = taskData<PooledWorkerData>()
 const client = new Client(new URL(baseUrl).origin)
 
 export async function download (cc: string, salt: string | null): Promise<RequestRecord> {

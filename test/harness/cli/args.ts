@@ -28,6 +28,9 @@ t.test('options', async t => {
   t.equal(parseHarnessArgs(['--repeat', '2', '--warmup', '0']).warmup, 0, 'no warm-up, if asked')
   t.equal(parseHarnessArgs(['--cold']).warmup, 0, '--cold: the first run is measured')
   t.equal(parseHarnessArgs(['--fresh-fates']).freshFates, true)
+  t.same(parseHarnessArgs(['--mode', 'processes,async']).modes, ['processes', 'async'], 'the process pool, asked for')
+  t.same(parseHarnessArgs(['--sweep', '1,2']).sweep, { concurrencies: [1, 2], modes: ['pooled', 'async'] }, 'a sweep runs pooled and async by default')
+  t.same(parseHarnessArgs(['--sweep', '1..5', '--mode', 'sequential,processes']).sweep, { concurrencies: [1, 2, 5], modes: ['processes'] }, 'or the modes asked for, less sequential')
   t.equal(parseHarnessArgs(['-h']).help, true)
 })
 
@@ -42,7 +45,7 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--warmup', '-1'], /^--warmup: needs a value; for one that starts with a dash, write --warmup=VALUE$/],
     [['--timeout', '3'], /^--timeout: invalid value "3"; accepted: a duration with a unit/],
     [['--timeout', '0s'], /^--timeout: /],
-    [['--mode', 'threads'], /^--mode: invalid value "threads"; accepted: a comma-separated list of sequential, pooled, async, each once$/],
+    [['--mode', 'threads'], /^--mode: invalid value "threads"; accepted: a comma-separated list of sequential, pooled, processes, async, each once$/],
     [['--mode', 'async,async'], /^--mode: /],
     [['-s', 'REMOTE'], /^--server: invalid value "REMOTE"; accepted: LOCAL, DELAY, ERROR or an http URL/],
     [['-s', 'ftp://x/flags'], /^--server: /],

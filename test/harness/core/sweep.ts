@@ -9,11 +9,11 @@ t.test('ranges expand to the 1-2-5 series', async t => {
 })
 
 t.test('--sweep on the command line', async t => {
-  t.same(parseHarnessArgs(['--sweep', '20,1,5,5']).sweep, [1, 5, 20], 'a list, sorted, once each')
-  t.same(parseHarnessArgs(['--sweep', '1..20']).sweep, [1, 2, 5, 10, 20], 'a range')
+  t.same(parseHarnessArgs(['--sweep', '20,1,5,5']).sweep?.concurrencies, [1, 5, 20], 'a list, sorted, once each')
+  t.same(parseHarnessArgs(['--sweep', '1..20']).sweep?.concurrencies, [1, 2, 5, 10, 20], 'a range')
   t.equal(parseHarnessArgs([]).sweep, null)
   for (const bad of ['0', '1,x', '7..8', '1..2000', '']) {
     t.throws(() => parseHarnessArgs(['--sweep', bad]), { message: /^--sweep: invalid value .*; accepted: a comma-separated list of concurrencies/ }, `--sweep ${bad} is refused`)
   }
-  t.throws(() => parseHarnessArgs(['--sweep', '1,2', '--mode', 'async']), { message: /^--sweep and --mode: choose one/ })
+  t.throws(() => parseHarnessArgs(['--sweep', '1,2', '--mode', 'sequential']), { message: /^--mode: invalid value "sequential"; accepted: with --sweep, at least one of pooled, processes, async/ }, 'a sweep of sequential alone is refused')
 })

@@ -1,0 +1,182 @@
+// concurrent.futures.Future, for the executors: the outcome of one submitted task, made by the
+// executor (never by the user), pending, then running, then finished or cancelled. result()
+// waits for it and gives the value or throws the task's error, as future.result() does.
+
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** The task never ran: cancel() caught it in the queue, or shutdown({ cancelFutures: true }). */
+export class CancelledError extends Error {
+  constructor (message = 'the future was cancelled before its task ran') {
+    super(message)
+    this.name = 'CancelledError'
+  }
+}
+
+/** result(timeoutMs), exception(timeoutMs), map and asCompleted: the time ran out; the task goes on. */
+export class TimeoutError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'TimeoutError'
+  }
+}
+
+type State = 'pending' | 'running' | 'finished' | 'cancelled'
+
+export class Future<T> {
+  #state: State = 'pending'
+  #value: T | undefined
+  #error: Error | undefined
+  // Closures over this future, not the callbacks themselves: a field typed by Future<T> in a
+  // parameter would make Future invariant, and a Future<number> no Future<unknown>.
+  readonly #callbacks: Array<() => void> = []
+  readonly #settled: Promise<void>
+  #settle: () => void = () => {}
+  readonly #onCancel: () => boolean
+
+  /** Only an executor makes futures (newFuture); `onCancel` takes the task out of its queue. */
+  private constructor (onCancel: () => boolean) {
+    this.#onCancel = onCancel
+    this.#settled = new Promise(resolve => { this.#settle = resolve })
+  }
+
+  /** True once the task has finished (with a value or an error) or was cancelled. */
+  done (): boolean {
+    return this.#state === 'finished' || this.#state === 'cancelled'
+  }
+
+  running (): boolean {
+    return this.#state === 'running'
+  }
+
+  cancelled (): boolean {
+    return this.#state === 'cancelled'
+  }
+
+  /** Cancels a task still in the queue and returns true; a running or finished one cannot be, and returns false (true if already cancelled). */
+  cancel (): boolean {
+    if (this.#state === 'cancelled') return true
+    if (this.#state !== 'pending' || !this.#onCancel()) return false
+    this.#finish('cancelled')
+    return true
+  }
+
+  /**
+   * The task's value; rejects with its error, a CancelledError, or (with `timeoutMs`) a
+   * TimeoutError once that long has passed without an outcome (the task goes on).
+   */
+  async result (timeoutMs?: number): Promise<T> {
+    await this.#wait(timeoutMs, 'result')
+    if (this.#state === 'cancelled') throw new CancelledError()
+    if (this.#error !== undefined) throw this.#error
+    return this.#value as T
+  }
+
+  /** The task's error, or null if it succeeded; rejects as result() does when cancelled or out of time. */
+  async exception (timeoutMs?: number): Promise<Error | null> {
+    await this.#wait(timeoutMs, 'exception')
+    if (this.#state === 'cancelled') throw new CancelledError()
+    return this.#error ?? null
+  }
+
+  /**
+   * `fn(future)` once it is done: at once if it already is. A callback that throws is reported
+   * as a process warning, and the others still run, as in Python (which logs it).
+   */
+  addDoneCallback (fn: (future: Future<T>) => void): void {
+    if (this.done()) this.#call(fn)
+    else this.#callbacks.push(() => this.#call(fn))
+  }
+
+  async #wait (timeoutMs: number | undefined, what: string): Promise<void> {
+    if (this.done() || timeoutMs === undefined) {
+      await this.#settled
+      return
+    }
+    const timer = new AbortController()
+    try {
+      const outcome = await Promise.race([this.#settled.then(() => 'done' as const), sleep(timeoutMs, 'timeout' as const, { signal: timer.signal })])
+      if (outcome === 'timeout') throw new TimeoutError(`${what}(): no outcome within ${timeoutMs} ms`)
+    } finally {
+      timer.abort()
+    }
+  }
+
+  #call (fn: (future: Future<T>) => void): void {
+    try {
+      fn(this)
+    } catch (error) {
+      process.emitWarning(`a done callback of a future threw: ${error instanceof Error ? error.message : String(error)}`, 'FutureCallbackWarning')
+    }
+  }
+
+  #finish (state: State): void {
+    this.#state = state
+    this.#settle()
+    // Settled first: a callback that asks result() finds it done.
+    for (const call of this.#callbacks.splice(0)) call()
+  }
+
+  /** The executor's side: made pending, set running, set a value or an error. Not for users. */
+  static make<T> (onCancel: () => boolean): { future: Future<T>, run: () => boolean, succeed: (value: T) => void, fail: (error: Error) => void } {
+    const future = new Future<T>(onCancel)
+    return {
+      future,
+      // False when the future was cancelled meanwhile: the task must not run.
+      run: () => {
+        if (future.#state !== 'pending') return false
+        future.#state = 'running'
+        return true
+      },
+      succeed: value => {
+        if (future.done()) return
+        future.#value = value
+        future.#finish('finished')
+      },
+      fail: error => {
+        if (future.done()) return
+        future.#error = error
+        future.#finish('finished')
+      }
+    }
+  }
+}
+
+/** A promise as a future, for as_completed over plain promises (the async mode's semaphore slots). */
+export function futureOf<T> (promise: Promise<T>): Future<T> {
+  const made = Future.make<T>(() => false)
+  made.run()
+  promise.then(made.succeed, (error: unknown) => made.fail(error instanceof Error ? error : new Error(String(error))))
+  return made.future
+}
+
+/**
+ * Yields each future once it is done, in the order they finish, as as_completed does; with
+ * `timeoutMs`, throws a TimeoutError if futures are left when that long has passed since the
+ * call. Plain promises are taken too (made futures here).
+ */
+export async function * asCompleted<T> (items: Iterable<Future<T> | Promise<T>>, options: { timeoutMs?: number } = {}): AsyncGenerator<Future<T>, void, undefined> {
+  const futures = Array.from(items, item => item instanceof Future ? item : futureOf(item))
+  const started = performance.now()
+  const queue: Array<Future<T>> = []
+  let wake: (() => void) | undefined
+  for (const future of futures) {
+    future.addDoneCallback(done => {
+      queue.push(done)
+      wake?.()
+    })
+  }
+  for (let yielded = 0; yielded < futures.length; yielded++) {
+    while (queue.length === 0) {
+      const arrived = new Promise<void>(resolve => { wake = resolve })
+      if (options.timeoutMs === undefined) {
+        await arrived
+        continue
+      }
+      const left = options.timeoutMs - (performance.now() - started)
+      const timer = new AbortController()
+      const outcome = await Promise.race([arrived.then(() => 'arrived' as const), sleep(Math.max(0, left), 'timeout' as const, { signal: timer.signal })]).finally(() => timer.abort())
+      if (outcome === 'timeout') throw new TimeoutError(`asCompleted: ${futures.length - yielded} of ${futures.length} futures unfinished after ${options.timeoutMs} ms`)
+    }
+    yield queue.shift() as Future<T>
+  }
+}

@@ -1,0 +1,100 @@
+// npm run primes's command line. Pure: main.ts acts on the result.
+
+import { parseArgs } from 'node:util'
+import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
+import { wholeNumber } from '../../server/contract/values.js'
+import { MAX_N } from './is-prime.js'
+import { MODE_NAMES, type ModeName } from './modes.js'
+import { NUMBERS } from './numbers.js'
+
+const MAX_NUMBERS = 1000
+const MAX_WORKERS = 128
+
+export const PRIMES_HELP = `Usage: npm run primes -- [options]
+
+The CPU-bound lesson, twin of the book's primes examples (19-concurrency/primes: sequential.py,
+threads.py, procs.py; 20-executors/primes/proc_pool.py): checks the book's 20 numbers (from
+primes.py, up to 9999999999999999) by trial division, in four modes one after the other, with a
+line per number as it completes, then a table against the ideal.
+
+  sequential   one after another on the main thread (sequential.py)
+  event-loop   every check an async task on the one event loop, all at once (Promise.all)
+  threads      a pool of W worker threads (threads.py; ThreadPoolExecutor)
+  processes    a pool of W child processes (proc_pool.py; ProcessPoolExecutor)
+
+Options:
+  -n, --numbers LIST   comma-separated whole numbers from 0 to ${MAX_N} (2^54 - 1),
+                       at most ${MAX_NUMBERS}; default: the book's 20
+  -w, --workers N      pool size, 1 to ${MAX_WORKERS}; default: min(cores, numbers)
+  -m, --mode LIST      some of ${MODE_NAMES.join(', ')} (default: all, in that order)
+  --json               one JSON document on stdout instead of the lines and the table
+  -h, --help
+
+The ideal of a mode is the longest single check, or the total work over min(lanes, cores) if
+that is longer; the work is the sequential run's check times. CPU time counts every thread of
+this process and, for processes, what each child used from its first check to its last.
+A pool's start-up is shown apart, not in its elapsed time.
+
+Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad options.
+`
+
+export interface PrimesOptions {
+  help: boolean
+  /** In decimal, as they go to the workers. */
+  numbers: string[]
+  /** True when they are the book's NUMBERS. */
+  bookNumbers: boolean
+  /** The pools' size; null for the default, min(cores, numbers). */
+  workers: number | null
+  modes: ModeName[]
+  json: boolean
+}
+
+const NUMBER_ACCEPTED = `comma-separated whole numbers from 0 to ${MAX_N}, at most ${MAX_NUMBERS} of them`
+
+function parseNumbers (text: string): string[] {
+  const items = text.split(',').map(item => item.trim())
+  for (const item of items) {
+    if (!/^\d+$/.test(item) || BigInt(item) > MAX_N) throw invalidOption('--numbers', item, NUMBER_ACCEPTED)
+  }
+  if (items.length > MAX_NUMBERS) throw invalidOption('--numbers', `${items.length} numbers`, NUMBER_ACCEPTED)
+  // Written as bigints write them: 007 is 7.
+  return items.map(item => BigInt(item).toString())
+}
+
+function parseModes (text: string): ModeName[] {
+  const asked = text.split(',').map(item => item.trim())
+  for (const mode of asked) {
+    if (!(MODE_NAMES as readonly string[]).includes(mode)) throw invalidOption('--mode', mode, `some of ${MODE_NAMES.join(', ')}, comma-separated`)
+  }
+  return MODE_NAMES.filter(mode => asked.includes(mode))
+}
+
+export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
+  const options = {
+    numbers: { type: 'string', short: 'n' },
+    workers: { type: 'string', short: 'w' },
+    mode: { type: 'string', short: 'm' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' }
+  } as const
+  let parsed: { values: Record<string, string | boolean | undefined>, positionals: string[] }
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
+  } catch (error) {
+    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
+  }
+  const { values, positionals } = parsed
+  // The book's scripts take the worker count as their argument: say where it goes here.
+  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}: options only; a worker count is --workers N`)
+  const text = (name: string): string | undefined => values[name] as string | undefined
+  const numbers = text('numbers') === undefined ? NUMBERS.map(String) : parseNumbers(text('numbers') as string)
+  return {
+    help: values.help === true,
+    numbers,
+    bookNumbers: text('numbers') === undefined,
+    workers: text('workers') === undefined ? null : wholeNumber(text('workers') as string, '--workers', 1, MAX_WORKERS),
+    modes: text('mode') === undefined ? [...MODE_NAMES] : parseModes(text('mode') as string),
+    json: values.json === true
+  }
+}

@@ -1,0 +1,89 @@
+// What each run is measured against. The ideal is the shortest time the work allows on L lanes
+// and C cores: no run ends before its longest single check, nor before the total work shared
+// out evenly over the lanes that can run at once, min(L, C). A lower bound, not a schedule:
+// checks do not split, so a real run on even lanes may stay a little above it.
+
+import type { ModeRun } from './modes.js'
+
+export interface Work {
+  /** Whose check times: the sequential run's (each check alone on a core) or, without one, each mode's own. */
+  basis: 'sequential' | 'own'
+  totalMs: number
+  longestMs: number
+}
+
+export interface ModeFigures extends ModeRun {
+  /** The work its ideal is computed from. */
+  work: Work
+  idealMs: number
+  /** ideal / elapsed: 1 is the best the lanes and cores allow. */
+  efficiency: number
+  /** The sequential run's elapsed over this one's; null without a sequential run. */
+  speedup: number | null
+  /** CPU time over elapsed: how many cores were busy, on average. */
+  coresUsed: number
+  /** The distinct threads (or processes, for the process pool) that ran a check. */
+  workersUsed: number
+}
+
+export function workOf (checkMs: readonly number[], basis: Work['basis']): Work {
+  return { basis, totalMs: checkMs.reduce((sum, ms) => sum + ms, 0), longestMs: checkMs.reduce((max, ms) => Math.max(max, ms), 0) }
+}
+
+export function idealMs (work: Work, lanes: number, cores: number): number {
+  return Math.max(work.longestMs, work.totalMs / Math.min(lanes, cores))
+}
+
+function workersUsed (run: ModeRun): number {
+  const key = run.mode === 'processes' ? 'pid' : 'threadId'
+  return new Set(run.checks.map(check => check[key])).size
+}
+
+/**
+ * Each run against its ideal, over the sequential run's work when there is one: a pool's own
+ * check times would count two threads sharing a core as more work.
+ */
+export function figuresOf (runs: readonly ModeRun[], cores: number): ModeFigures[] {
+  const sequential = runs.find(run => run.mode === 'sequential')
+  const shared = sequential === undefined ? undefined : workOf(sequential.checks.map(check => check.ms), 'sequential')
+  return runs.map(run => {
+    const work = shared ?? workOf(run.checks.map(check => check.ms), 'own')
+    const ideal = idealMs(work, run.lanes, cores)
+    return {
+      ...run,
+      work,
+      idealMs: ideal,
+      efficiency: run.elapsedMs > 0 ? ideal / run.elapsedMs : 1,
+      speedup: sequential === undefined || run.elapsedMs <= 0 ? null : sequential.elapsedMs / run.elapsedMs,
+      coresUsed: run.elapsedMs > 0 ? run.cpuMs / run.elapsedMs : 0,
+      workersUsed: workersUsed(run)
+    }
+  })
+}
+
+export interface Answers {
+  /** Primes among the numbers, by the first mode's answers. */
+  primes: number
+  /** The first number some mode answered differently from the first mode, with who said what; null when all agree. */
+  modesDiffer: string | null
+  /** Whether the answers are the book's PRIME_FIXTURE; null for numbers of one's own. */
+  bookAgrees: boolean | null
+}
+
+/** Every mode must give the same answers (and, on the book's numbers, the book's). */
+export function answersOf (runs: readonly ModeRun[], book: ((n: bigint) => boolean | undefined) | null): Answers {
+  const [first, ...others] = runs
+  const expected = new Map(first?.checks.map(check => [check.n, check.prime]))
+  let modesDiffer: string | null = null
+  for (const run of others) {
+    const wrong = run.checks.find(check => expected.get(check.n) !== check.prime)
+    if (wrong !== undefined && modesDiffer === null) {
+      modesDiffer = `${wrong.n}: ${first?.mode} says ${expected.get(wrong.n) === true ? 'prime' : 'not prime'}, ${run.mode} says ${wrong.prime ? 'prime' : 'not prime'}`
+    }
+  }
+  return {
+    primes: first?.checks.filter(check => check.prime).length ?? 0,
+    modesDiffer,
+    bookAgrees: book === null ? null : [...expected].every(([n, prime]) => book(BigInt(n)) === prime)
+  }
+}

@@ -1,0 +1,131 @@
+// The four ways to check the numbers, each the twin of one of the book's programs; only the
+// scheduling differs, every check is tasks.ts's check():
+//
+//   sequential   sequential.py     one after another on the main thread
+//   event-loop   (no book twin)    every check an async task on the one event loop, all at once
+//                                  (Promise.all, as asyncio.gather): they take turns on one thread
+//   threads      threads.py        a ThreadPoolExecutor of W worker threads, results as completed
+//   processes    proc_pool.py      a ProcessPoolExecutor of W child processes, likewise
+//
+// Each run is timed from the first check handed out to the last result; a pool's start-up is
+// timed apart, as its own cost. CPU time counts every thread of this process (process.cpuUsage)
+// and, for processes, what each child says it used from its first check to its last.
+
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { performance } from 'node:perf_hooks'
+import { asCompleted } from '../core/executor/future.js'
+import { ProcessPoolExecutor, ThreadPoolExecutor } from '../core/executor/pool.js'
+import { watchLoop } from '../core/loop-monitor.js'
+import { check, type CheckResult } from './tasks.js'
+
+type Tasks = typeof import('./tasks.js')
+const TASKS = new URL('./tasks.js', import.meta.url)
+
+export const MODE_NAMES = ['sequential', 'event-loop', 'threads', 'processes'] as const
+export type ModeName = typeof MODE_NAMES[number]
+
+export interface ModeRun {
+  mode: ModeName
+  /** How many checks can run at once: 1 on the main thread, W for a pool. */
+  lanes: number
+  elapsedMs: number
+  /** CPU time of the run: this process's threads, and a process pool's children. */
+  cpuMs: number
+  /** A pool's start-up (every worker ready), not in elapsedMs; null on the main thread. */
+  startupMs: number | null
+  startupCpuMs: number | null
+  /** The longest the main thread's event loop could not run a callback: a spinner's freeze. */
+  loopMaxMs: number
+  /** In the order they finished. */
+  checks: CheckResult[]
+}
+
+export type OnCheck = (result: CheckResult) => void
+
+interface Measured {
+  elapsedMs: number
+  cpuMs: number
+  loopMaxMs: number
+  checks: CheckResult[]
+}
+
+const cpuMsSince = (before: NodeJS.CpuUsage): number => {
+  const { user, system } = process.cpuUsage(before)
+  return (user + system) / 1000
+}
+
+/** Times `run` and notes each check it reports, in the order they come. */
+async function measured (onCheck: OnCheck, run: (done: OnCheck) => Promise<void> | void): Promise<Measured> {
+  const checks: CheckResult[] = []
+  const watch = watchLoop()
+  const cpu = process.cpuUsage()
+  const began = performance.now()
+  await run(result => {
+    checks.push(result)
+    onCheck(result)
+  })
+  const elapsedMs = performance.now() - began
+  const cpuMs = cpuMsSince(cpu)
+  return { elapsedMs, cpuMs, loopMaxMs: watch.stop().eventLoop.delayMaxMs, checks }
+}
+
+function runSequential (numbers: readonly string[], onCheck: OnCheck): Promise<Measured> {
+  return measured(onCheck, done => {
+    for (const n of numbers) done(check(n))
+  })
+}
+
+/** Every check starts as a task, then waits its turn; once running, a check holds the one thread to its end. */
+function runEventLoop (numbers: readonly string[], onCheck: OnCheck): Promise<Measured> {
+  return measured(onCheck, async done => {
+    await Promise.all(numbers.map(async n => {
+      await nextTurn()
+      done(check(n))
+    }))
+  })
+}
+
+/**
+ * A child's CPU during the run: from just before its first check to just after its last, the
+ * IPC between them included. Its start-up is what it had used before its first check.
+ */
+export function childrenCpuMs (checks: readonly CheckResult[]): { runMs: number, startupMs: number } {
+  const byPid = new Map<number, { first: number, last: number }>()
+  for (const { pid, processCpuBeforeUs: before, processCpuAfterUs: after } of checks) {
+    const seen = byPid.get(pid)
+    byPid.set(pid, { first: Math.min(seen?.first ?? before, before), last: Math.max(seen?.last ?? after, after) })
+  }
+  let runUs = 0
+  let startupUs = 0
+  for (const { first, last } of byPid.values()) {
+    runUs += last - first
+    startupUs += first
+  }
+  return { runMs: runUs / 1000, startupMs: startupUs / 1000 }
+}
+
+async function runPool (kind: 'threads' | 'processes', numbers: readonly string[], workers: number, onCheck: OnCheck): Promise<ModeRun> {
+  const cpu = process.cpuUsage()
+  const Executor = kind === 'threads' ? ThreadPoolExecutor : ProcessPoolExecutor
+  const pool = await Executor.start<Tasks>(workers, TASKS)
+  const startupCpuMs = cpuMsSince(cpu)
+  try {
+    const run = await measured(onCheck, async done => {
+      const futures = numbers.map(n => pool.submit('check', n))
+      for await (const future of asCompleted(futures)) done(await future.result())
+    })
+    if (kind === 'threads') return { mode: kind, lanes: workers, startupMs: pool.startupMs, startupCpuMs, ...run }
+    // A child's CPU is not this process's: each one's own figures are added.
+    const children = childrenCpuMs(run.checks)
+    return { mode: kind, lanes: workers, startupMs: pool.startupMs, ...run, cpuMs: run.cpuMs + children.runMs, startupCpuMs: startupCpuMs + children.startupMs }
+  } finally {
+    await pool.shutdown()
+  }
+}
+
+/** Checks every number in one mode; `onCheck` hears each result as it comes. */
+export async function runMode (mode: ModeName, numbers: readonly string[], workers: number, onCheck: OnCheck = () => {}): Promise<ModeRun> {
+  if (mode === 'threads' || mode === 'processes') return await runPool(mode, numbers, workers, onCheck)
+  const run = mode === 'sequential' ? await runSequential(numbers, onCheck) : await runEventLoop(numbers, onCheck)
+  return { mode, lanes: 1, startupMs: null, startupCpuMs: null, ...run }
+}
