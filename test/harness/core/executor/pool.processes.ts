@@ -10,7 +10,7 @@
 import t from 'tap'
 import { asCompleted } from '../../../../harness/core/executor/future.js'
 import { BrokenPoolError, ProcessPoolExecutor } from '../../../../harness/core/executor/pool.js'
-import { childrenOf, gone, isAlive } from '../../../fixtures/executor-processes.js'
+import { childrenOf, gone, isAlive, residentBytes } from '../../../fixtures/executor-processes.js'
 import type { ProcessTaskData } from '../../../fixtures/executor-process-tasks.js'
 import { type GatedServer, startGatedServer } from '../../../fixtures/gated-server.js'
 
@@ -121,7 +121,7 @@ t.test('a task error keeps its name, message, code, cause and stack across the p
   t.match((error as Error).stack, /executor-tasks\.ts/, 'the stack is the process\'s, where the task threw')
   t.match(await pool.submit('fail', 'again').exception(), { name: 'FlagError', code: 'FLAG_EMPTY' }, 'exception() returns it')
   await t.rejects(pool.submit('throwValue', { cc: 'ZZ' }).result(), { name: 'Error', message: 'task throwValue threw a non-Error: { cc: \'ZZ\' }' })
-  await t.rejects(pool.submit('nope' as 'add', 1, 2).result(), { message: /^unknown task nope: file:.*executor-process-tasks\.ts exports add, data, exit, fail, held, heldData, nodeOptions, pid, returnFunction, scriptArguments, throwValue$/ })
+  await t.rejects(pool.submit('nope' as 'add', 1, 2).result(), { message: /^unknown task nope: file:.*executor-process-tasks\.ts exports add, data, exit, fail, held, heldData, keep, nodeOptions, pid, returnFunction, scriptArguments, throwValue$/ })
   await t.rejects(pool.submit('add', (() => 1) as unknown as number, 2).result(), { message: /^cannot send task add to a worker process: .*could not be cloned/ })
   await t.rejects(pool.submit('returnFunction').result(), { message: /^task returnFunction returned a value that cannot be sent back from the worker process: .*could not be cloned/ })
   t.same(await pool.submit('scriptArguments').result(), [], 'a tasks module sees no argument of the executor\'s')
@@ -133,8 +133,18 @@ t.test('a process pool reports its processes\' event loops and memory', async t 
   const utilization = await pool.utilization()
   t.equal(utilization.length, 2, 'one figure per process')
   t.ok(utilization.every(figure => figure.active > 0 && figure.utilization >= 0 && figure.utilization <= 1), 'each a process\'s own event loop figures')
-  const rss = await pool.rssBytes()
-  t.ok(typeof rss === 'number' && rss > 0, `resident memory summed: ${String(rss)} bytes`)
+  // Known answer: the sum the kernel gives for the pool's two processes, read from /proc, and
+  // 64 MiB more once one of them has written 64 MiB it keeps (RSS moves a little by itself, as
+  // the processes run: 5% and 4 MiB of room, far below the 64 MiB step).
+  const MIB = 1048576
+  const pids = childrenOf(process.pid)
+  t.equal(pids.length, 2, 'the pool\'s two processes are this process\'s only children')
+  const before = await pool.rssBytes() ?? NaN
+  const kernel = pids.reduce((sum, pid) => sum + residentBytes(pid), 0)
+  t.ok(Math.abs(before - kernel) <= 0.05 * kernel, `resident memory summed: ${(before / MIB).toFixed(1)} MiB; the kernel says ${(kernel / MIB).toFixed(1)} MiB`)
+  await pool.submit('keep', 64).result()
+  const after = await pool.rssBytes() ?? NaN
+  t.ok(after - before >= 60 * MIB && after - before <= 68 * MIB, `64 MiB kept by one process: the sum grew by ${((after - before) / MIB).toFixed(1)} MiB`)
 })
 
 t.test('a process that exits fails its task with BrokenProcessPool, fails the queued ones, and breaks the pool', async t => {
