@@ -1,13 +1,15 @@
 // buildServer(site, flags) → a Fastify instance with every route, not listening: main.ts
 // listens, tests listen on port 0.
 
-import Fastify, { type FastifyInstance, type FastifyRequest, type onResponseHookHandler } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type onRequestHookHandler, type onResponseHookHandler } from 'fastify'
 import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
 import { FlagsError } from './contract/errors.js'
 import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
 import { deliver, sendCounted, type Answer, type HangSlots } from './inject.js'
 import { SiteMetrics } from './metrics.js'
+import { openRequestOf, tracker } from './requests.js'
+import { httpOptions, remember, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
 import { registerAdmin } from './admin.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
 import type { SiteConfig, SiteState } from './site.js'
@@ -22,10 +24,23 @@ function notFound (path: string): Answer {
   return { status: 404, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length }, body }
 }
 
+/**
+ * If-None-Match as RFC 9110 13.1.2 reads it: `*`, or a list of entity tags compared weakly (a
+ * `W/` prefix on either side does not matter).
+ */
+export function noneMatch (header: string, etag: string): boolean {
+  if (header.trim() === '*') return true
+  const strong = etag.startsWith('W/') ? etag.slice(2) : etag
+  return header.split(',').some(tag => {
+    const trimmed = tag.trim()
+    return (trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === strong
+  })
+}
+
 function answerFor (flags: FlagSet, cc: string, file: string, path: string, ifNoneMatch: string | undefined): Answer {
   const found = flags.files.get(`${cc}/${file}`)
   if (found === undefined) return notFound(path)
-  if (ifNoneMatch === found.etag) return { status: 304, headers: { etag: found.etag, 'cache-control': 'no-cache' }, body: Buffer.alloc(0) }
+  if (ifNoneMatch !== undefined && noneMatch(ifNoneMatch, found.etag)) return { status: 304, headers: { etag: found.etag, 'cache-control': 'no-cache' }, body: Buffer.alloc(0) }
   return { status: 200, headers: found.headers, body: found.body }
 }
 
@@ -56,8 +71,11 @@ function hasOverride (request: FastifyRequest): boolean {
   return false
 }
 
-export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance {
-  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } })
+export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS): FastifyInstance {
+  const http = httpOptions(timeouts)
+  // Fastify passes `http` to createServer, then sets these two itself: the same values.
+  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs })
+  remember(app.server, http)
   const state: SiteState = { injection: site.injection }
   const metrics = new SiteMetrics()
   const hangs: HangSlots = { active: 0, max: site.maxHung }
@@ -74,19 +92,25 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   }
 
   // A request is counted in flight by a plain listener on the raw server's 'request' event, ahead
-  // of Fastify's so that it counts before any answer can: an onRequest hook would cost Fastify's
-  // hook runner on every request. The flag route counts its own answers (inject.ts): with an
+  // of Fastify's so that it counts before any answer can, and tied to its connection
+  // (requests.ts): an onRequest hook would cost Fastify's hook runner on every request. The flag route counts its own answers (inject.ts): with an
   // onResponse hook Fastify adds two listeners and reads the clock twice per request. The other
   // routes count theirs with an onResponse hook that knows its route's URL (request.routeOptions
   // builds a dozen-field object at every read).
-  app.server.prependListener('request', () => metrics.start())
+  app.server.prependListener('request', tracker(metrics))
   app.addHook('onRoute', route => {
     const url = route.url
     if (url === FLAG_ROUTE) return
-    const counted: onResponseHookHandler = (request, reply, done) => {
-      metrics.finish(url, reply.statusCode)
+    const named: onRequestHookHandler = (request, reply, done) => {
+      const open = openRequestOf(reply.raw)
+      if (open !== undefined) open.route = url
       done()
     }
+    const counted: onResponseHookHandler = (request, reply, done) => {
+      openRequestOf(reply.raw)?.finish(reply.statusCode)
+      done()
+    }
+    route.onRequest = [named, ...[route.onRequest ?? []].flat()]
     route.onResponse = [...[route.onResponse ?? []].flat(), counted]
   })
 
@@ -95,13 +119,19 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
   app.get('/flags', async (request, reply) => reply.type('application/json; charset=utf-8').send(codes))
 
   app.get<{ Params: { cc: string, file: string } }>(FLAG_ROUTE, (request, reply) => {
+    const open = openRequestOf(reply.raw)
+    if (open !== undefined) {
+      // Cut already (its connection closed as it arrived): no fate, no timer, nothing to send.
+      if (open.over) return reply.hijack()
+      open.route = FLAG_ROUTE
+    }
     let injection = state.injection
     if (hasOverride(request)) {
-      if (!site.overrides) return sendCounted(reply, FLAG_ROUTE, metrics, 403, { error: 'overrides are off on this site (start it with --overrides on)' })
+      if (!site.overrides) return sendCounted(reply, open, 403, { error: 'overrides are off on this site (start it with --overrides on)' })
       try {
         injection = requestInjection(request, state.injection)
       } catch (error) {
-        if (error instanceof FlagsError) return sendCounted(reply, FLAG_ROUTE, metrics, 400, { error: error.message })
+        if (error instanceof FlagsError) return sendCounted(reply, open, 400, { error: error.message })
         throw error
       }
     }
@@ -115,14 +145,16 @@ export function buildServer (site: SiteConfig, flags: FlagSet): FastifyInstance 
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
     const timing = fixed.fate === null ? serverTiming(requestFate) : fixed.timing
-    deliver(reply, FLAG_ROUTE, answer, requestFate, timing, injection, metrics, hangs)
+    deliver(reply, open, answer, requestFate, timing, injection, metrics, hangs)
   })
 
   if (site.admin.enabled) registerAdmin(app, state, site.admin.token)
 
   app.setNotFoundHandler(async (request, reply) => {
-    // No route, so no route hook: counted here, as it is answered.
-    reply.raw.once('close', () => metrics.finish('unmatched', reply.statusCode))
+    // No route, so no route hook: counted here, once it is sent (a cut one is counted by requests.ts).
+    const open = openRequestOf(reply.raw)
+    if (open !== undefined) open.route = 'unmatched'
+    reply.raw.once('finish', () => open?.finish(reply.statusCode))
     return await reply.code(404).send({ error: 'not found', path: request.url.split('?')[0] })
   })
   return app

@@ -8,7 +8,9 @@ import { envName, INJECTION_ARGS, INJECTION_NAMES, parseInjection } from './cont
 import { defaultFlagsDir } from './contract/project.js'
 import { BOOK_SITES, PROFILE_NAMES, type ProfileName } from './contract/sites.js'
 import { MAX_SEED, parsePort, parseSeed, wholeNumber } from './contract/values.js'
-import type { SiteConfig } from './site.js'
+import { isLoopback, type SiteConfig } from './site.js'
+
+export { isLoopback }
 
 export const SERVER_HELP = `Usage: npm run server -- [options]
 
@@ -57,10 +59,6 @@ export interface ServerPlan {
   sites: Array<{ config: SiteConfig, port: number }>
 }
 
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
 function parseOnOff (text: string, spelt: string): boolean {
   if (text !== 'on' && text !== 'off') throw invalidOption(spelt, text, 'on or off')
   return text === 'on'
@@ -101,8 +99,13 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const loopback = isLoopback(host)
   const seed = read('seed', parseSeed) ?? randomInt(1, 1_000_000)
   const overrides = read('overrides', parseOnOff) ?? loopback
+  // An empty --admin-token would turn the admin API on, even off loopback, for "Bearer " and
+  // nothing: refused. (An empty FLAGS_ADMIN_TOKEN is unset, as every empty variable here: that is
+  // how docker-compose.yml leaves the admin API off when ADMIN_TOKEN is not given.)
   const token = read('admin-token', (text, spelt) => {
-    if (/\s/.test(text)) throw invalidOption(spelt, '<hidden>', 'a token without spaces')
+    const accepted = 'a token of one or more characters, without spaces'
+    if (text === '') throw invalidOption(spelt, text, accepted)
+    if (/\s/.test(text)) throw invalidOption(spelt, '<hidden>', accepted)
     return text
   })
   const graceMs = read('grace', (text, spelt) => {

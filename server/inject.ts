@@ -2,10 +2,12 @@
 // misbehave at the socket level in a way a real client can observe.
 
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyReply } from 'fastify'
 import { faultName, serverTiming, type Fate } from './fate.js'
 import type { Injection } from './contract/injection.js'
 import type { SiteMetrics } from './metrics.js'
+import type { OpenRequest } from './requests.js'
 
 /** What the server would send if no fault were drawn. */
 export interface Answer {
@@ -17,44 +19,68 @@ export interface Answer {
 /** A slow body is sent in ticks of this length, so that even a 1 B/s rate shows progress. */
 const SLOW_TICK_MS = 100
 
-/** Take the response over from Fastify; it is counted once it is over, however it ends. */
-function takeOver (reply: FastifyReply, route: string, metrics: SiteMetrics): ServerResponse {
+/** Take the response over from Fastify; the request is counted once it is over (requests.ts), however it ends. */
+function takeOver (reply: FastifyReply): ServerResponse {
   reply.hijack()
-  const res = reply.raw
-  res.once('close', () => metrics.finish(route, res.headersSent ? res.statusCode : 'none'))
-  return res
+  return reply.raw
 }
 
 /**
- * Count the answer, then send it. The flag route counts its own answers, here and in takeOver:
- * an onResponse hook would make Fastify add two listeners and read the clock twice per request.
+ * Count the answer, then send it. The flag route counts its own answers, here and in
+ * answerAsFated: an onResponse hook would make Fastify add two listeners and read the clock
+ * twice per request.
  */
-export function sendCounted (reply: FastifyReply, route: string, metrics: SiteMetrics, status: number, payload: unknown): FastifyReply {
-  metrics.finish(route, status)
+export function sendCounted (reply: FastifyReply, open: OpenRequest | undefined, status: number, payload: unknown): FastifyReply {
+  open?.finish(status)
   return reply.code(status).send(payload)
 }
 
-/** How a slow body goes out: `chunk` bytes a tick, the last one `ms` after the headers. */
-export function slowBodyPlan (bytes: number, slowBps: number, budgetMs: number): { chunk: number, ms: number } {
-  // Speed up rather than break the --max-latency promise with a large body or a tiny rate.
-  const floorBps = budgetMs > 0 ? bytes * 1000 / budgetMs : Infinity
-  const chunk = Math.max(1, Math.round(Math.max(slowBps, floorBps) * SLOW_TICK_MS / 1000))
-  return { chunk, ms: Math.max(1, Math.ceil(bytes / chunk)) * SLOW_TICK_MS }
+/** How a slow body goes out: `chunk` bytes every `tickMs`, the last one `ms` after the headers. */
+export interface SlowBodyPlan {
+  chunk: number
+  tickMs: number
+  ms: number
 }
 
-function sendSlowly (res: ServerResponse, answer: Answer, chunk: number): void {
+/**
+ * At `slowBps`, unless that would overrun `budgetMs`: then faster, so that the last byte goes
+ * out by the budget (the --max-latency promise). The chunk is rounded up, never down: rounding
+ * 1.49 bytes a tick down to 1 made a slow body last up to 1.5 × the budget.
+ */
+export function slowBodyPlan (bytes: number, slowBps: number, budgetMs: number): SlowBodyPlan {
+  // No time left (the delay took it all): the body goes at once.
+  if (budgetMs < 1) return { chunk: bytes, tickMs: 0, ms: 0 }
+  // A budget shorter than a tick gets one tick of its length.
+  const tickMs = Math.max(1, Math.min(SLOW_TICK_MS, Math.floor(budgetMs)))
+  const ticksInBudget = Math.max(1, Math.floor(budgetMs / tickMs))
+  const atRate = Math.max(1, Math.round(slowBps * tickMs / 1000))
+  const chunk = Math.max(atRate, Math.ceil(bytes / ticksInBudget))
+  return { chunk, tickMs, ms: Math.max(1, Math.ceil(bytes / chunk)) * tickMs }
+}
+
+function sendSlowly (res: ServerResponse, open: OpenRequest | undefined, answer: Answer, plan: SlowBodyPlan): void {
   res.writeHead(answer.status, answer.headers)
+  if (plan.ms === 0) {
+    res.end(answer.body, () => open?.finish(answer.status))
+    return
+  }
   let sent = 0
   const ticker = setInterval(() => {
-    const next = Math.min(sent + chunk, answer.body.length)
+    const next = Math.min(sent + plan.chunk, answer.body.length)
     res.write(answer.body.subarray(sent, next))
     sent = next
     if (sent >= answer.body.length) {
       clearInterval(ticker)
-      res.end()
+      open?.onCut(undefined)
+      res.end(() => open?.finish(answer.status))
     }
-  }, SLOW_TICK_MS)
-  res.once('close', () => clearInterval(ticker))
+  }, plan.tickMs)
+  open?.onCut(() => clearInterval(ticker))
+}
+
+function resetWhenFlushed (socket: Socket): void {
+  if (socket.writableLength === 0) socket.resetAndDestroy()
+  else socket.write('', () => socket.resetAndDestroy())
 }
 
 /** Requests hanging right now, and how many may at once (--max-hung). */
@@ -63,15 +89,22 @@ export interface HangSlots {
   readonly max: number
 }
 
+/** The challenge an injected 401 or 407 must carry (RFC 9110 11.6.1, 11.7.1), so that clients see a well-formed answer. */
+const CHALLENGES: Readonly<Record<number, OutgoingHttpHeaders>> = {
+  401: { 'www-authenticate': 'Basic realm="flags"' },
+  407: { 'proxy-authenticate': 'Basic realm="flags"' }
+}
+
 /**
  * Answer as the fate says, after its delay; `timing` is its Server-Timing (serverTiming(fate),
  * written once by the caller when every request meets the same fate). Callbacks, not async
  * functions: at tens of thousands of requests a second, a promise per request shows in the
- * server's CPU per answer.
+ * server's CPU per answer. `open` is the request's place on its connection (requests.ts):
+ * whatever is set up here is undone through it if the connection closes first.
  */
 export function deliver (
   reply: FastifyReply,
-  route: string,
+  open: OpenRequest | undefined,
   answer: Answer,
   fate: Fate,
   timing: string,
@@ -80,27 +113,35 @@ export function deliver (
   hangs: HangSlots
 ): void {
   if (fate.delayMs === 0) {
-    answerAsFated(reply, route, answer, fate, timing, limits, metrics, hangs)
+    answerAsFated(reply, open, answer, fate, timing, limits, metrics, hangs)
     return
   }
-  // The timer goes as soon as the client does: a timer left running per aborted request would
-  // be a leak under an abort storm.
-  const res = reply.raw
-  const gone = (): void => {
+  // Node's timers count from the event loop's time, read when the loop last woke: on a busy
+  // loop it can be some milliseconds old when a request arrives, and the timer fire that much
+  // short of the delay. So the delay is counted from now, and a timer that fires early waits
+  // out the rest: every answer is held at least its injected delay.
+  const due = performance.now() + fate.delayMs
+  const fire = (): void => {
+    const left = due - performance.now()
+    if (left > 0) {
+      timer = setTimeout(fire, left)
+      return
+    }
+    open?.onCut(undefined)
+    answerAsFated(reply, open, answer, fate, timing, limits, metrics, hangs)
+  }
+  let timer = setTimeout(fire, fate.delayMs)
+  // The timer goes as soon as the connection does: a timer left running per aborted request
+  // would be a leak under an abort storm, and a pipelined one has no response 'close' to tell.
+  open?.onCut(() => {
     clearTimeout(timer)
     reply.hijack()
-    metrics.finish(route, 'none')
-  }
-  const timer = setTimeout(() => {
-    res.removeListener('close', gone)
-    answerAsFated(reply, route, answer, fate, timing, limits, metrics, hangs)
-  }, fate.delayMs)
-  res.once('close', gone)
+  })
 }
 
 function answerAsFated (
   reply: FastifyReply,
-  route: string,
+  open: OpenRequest | undefined,
   answer: Answer,
   fate: Fate,
   timing: string,
@@ -110,37 +151,46 @@ function answerAsFated (
 ): void {
   const { fault } = fate
   if (fault.kind === 'none') {
-    metrics.finish(route, answer.status)
-    reply.code(answer.status).headers(answer.headers).header('server-timing', timing).send(answer.body)
+    open?.finish(answer.status)
+    // A 304 has no body and no Content-Length (it would have to be the 200's): no payload at all.
+    reply.code(answer.status).headers(answer.headers).header('server-timing', timing).send(answer.status === 304 ? undefined : answer.body)
     return
   }
   if (fault.kind === 'hang' && hangs.active >= hangs.max) {
     // Each hung request holds a socket until --max-latency: past the cap, say so instead.
     metrics.countFault('hang-refused')
     const body = Buffer.from(JSON.stringify({ error: `too many hung requests: ${hangs.max} at once at most (--max-hung)`, status: 503 }))
-    metrics.finish(route, 503)
+    open?.finish(503)
     reply.code(503).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': serverTiming(fate, 'hang-refused') }).send(body)
     return
   }
   metrics.countFault(faultName(fault))
   if (fault.kind === 'http') {
     const body = Buffer.from(JSON.stringify({ error: 'injected fault', status: fault.status }))
-    metrics.finish(route, fault.status)
-    reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': timing }).send(body)
+    open?.finish(fault.status)
+    reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': timing, ...CHALLENGES[fault.status] }).send(body)
     return
   }
-  const res = takeOver(reply, route, metrics)
+  const res = takeOver(reply)
+  // The connection's socket, not the response's: a response queued behind a pipelined one has
+  // none yet, and a reset or a hang's end must still reach the client.
+  const socket = reply.request.raw.socket
   const headers = { ...answer.headers, 'server-timing': timing }
   // Whatever a fault does, the request is over by --max-latency after it arrived.
   const budgetMs = Math.max(0, limits.maxLatency - fate.delayMs)
   switch (fault.kind) {
     case 'reset':
-      res.socket?.resetAndDestroy()
+      // When its turn comes: a response queued behind pipelined ones gets the socket once they
+      // are sent. The whole connection goes; the requests pipelined behind it are cut with it.
+      // Once the answers before it are written out too (an empty write's callback comes after
+      // theirs): a reset drops whatever is still unsent.
+      if (res.socket === null) res.once('socket', () => resetWhenFlushed(socket))
+      else resetWhenFlushed(socket)
       return
     case 'hang': {
       hangs.active++
-      const timer = setTimeout(() => res.destroy(), budgetMs)
-      res.once('close', () => {
+      const timer = setTimeout(() => socket.destroy(), budgetMs)
+      open?.onCut(() => {
         clearTimeout(timer)
         hangs.active--
       })
@@ -149,12 +199,17 @@ function answerAsFated (
     case 'slow': {
       // The body's time goes into Server-Timing too: a client's ideal must wait for it.
       const plan = slowBodyPlan(answer.body.length, limits.slowBps, budgetMs)
-      sendSlowly(res, { ...answer, headers: { ...headers, 'server-timing': serverTiming(fate, faultName(fault), plan.ms) } }, plan.chunk)
+      sendSlowly(res, open, { ...answer, headers: { ...headers, 'server-timing': serverTiming(fate, faultName(fault), plan.ms) } }, plan)
       return
     }
     case 'truncate':
       res.writeHead(answer.status, headers)
+      if (reply.request.raw.method === 'HEAD') {
+        // A HEAD has no body to cut short (Node ignores the write): the headers go out in full.
+        res.end(() => open?.finish(answer.status))
+        return
+      }
       // Close only once the partial bytes are flushed, so the client sees a short body, not a reset.
-      res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => res.destroy())
+      res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => socket.destroy())
   }
 }

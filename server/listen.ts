@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { rememberedOptions } from './http-options.js'
 
 /**
  * Node's default listen backlog is 511: 5,000 clients connecting at once overflow it, and the
@@ -23,10 +24,16 @@ export interface Listening {
   cut: () => void
 }
 
-/** A ::1 listener on the same port, answering with the same request listeners (Fastify's and the metrics'). */
+/**
+ * A ::1 listener on the same port, made with the same options (timeouts) and answering with the
+ * same listeners: the requests' (Fastify's and the tracker's) and the bad requests' (Fastify's
+ * 400, 408 and 431 with a JSON body).
+ */
 async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server | undefined> {
-  const twin = createServer()
-  for (const listener of app.server.listeners('request') as Array<(...args: unknown[]) => void>) twin.on('request', listener)
+  const twin = createServer(rememberedOptions(app.server))
+  for (const event of ['request', 'clientError'] as const) {
+    for (const listener of app.server.listeners(event) as Array<(...args: unknown[]) => void>) twin.on(event, listener)
+  }
   const bound = await new Promise<boolean>(resolve => {
     twin.once('error', () => resolve(false))
     twin.listen({ host: '::1', port, ipv6Only: true, backlog: BACKLOG }, () => resolve(true))

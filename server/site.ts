@@ -15,6 +15,14 @@ export interface SiteConfig {
   admin: { enabled: false } | { enabled: true, token: string | undefined }
 }
 
+/**
+ * A loopback host, as --host gives it or as a bound server's address() says: per-request
+ * overrides and the admin API are on without a token there, and the admin API checks Host.
+ */
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
 /** The live part of a site: the admin API swaps the injection while requests are served. */
 export interface SiteState {
   injection: Injection

@@ -47,20 +47,40 @@ function parseRate (text: string): number | undefined {
 
 const LATENCY_ACCEPTED = 'a duration (200ms), a range (500ms..5s), normal:MEDIAN,SPREAD (normal:200ms,50ms) or lognormal:MEDIAN,SIGMA (lognormal:200ms,0.5)'
 
-function parseLatency (text: string): Latency | undefined {
-  const [kind, args] = text.includes(':') ? text.split(':', 2) : ['', text]
-  if (kind === 'normal' || kind === 'lognormal') {
-    const [median = '', spread = ''] = (args ?? '').split(',')
-    const medianMs = parseDuration(median)
-    if (medianMs === undefined) return undefined
-    if (kind === 'normal') {
-      const spreadMs = parseDuration(spread)
-      return spreadMs === undefined ? undefined : { kind, medianMs, spreadMs }
-    }
-    const sigma = Number(spread)
-    return spread.trim() !== '' && Number.isFinite(sigma) && sigma >= 0 && sigma <= 5 ? { kind, medianMs, sigma } : undefined
+/** A plain decimal, as the durations take it: no 0x1, 1e0, Infinity or sign, which Number() would take. */
+const DECIMAL = /^(\d+(\.\d+)?|\.\d+)$/
+
+/** The sigma of lognormal:MEDIAN,SIGMA: a plain decimal from 0 to 5. */
+function parseSigma (text: string): number | undefined {
+  if (!DECIMAL.test(text.trim())) return undefined
+  const sigma = Number(text)
+  return sigma <= 5 ? sigma : undefined
+}
+
+/** normal:MEDIAN,SPREAD or lognormal:MEDIAN,SIGMA: exactly two arguments, nothing after them. */
+function parseDistribution (kind: string, args: string): Latency | undefined {
+  const parts = args.split(',')
+  if (parts.length !== 2) return undefined
+  const [median = '', spread = ''] = parts
+  const medianMs = parseDuration(median)
+  if (medianMs === undefined) return undefined
+  if (kind === 'normal') {
+    const spreadMs = parseDuration(spread)
+    return spreadMs === undefined ? undefined : { kind, medianMs, spreadMs }
   }
-  if (kind !== '') return undefined
+  if (kind === 'lognormal') {
+    const sigma = parseSigma(spread)
+    return sigma === undefined ? undefined : { kind, medianMs, sigma }
+  }
+  return undefined
+}
+
+// Every part goes through parseDuration or parseSigma, whose patterns are anchored at both ends:
+// split() with a limit, or destructuring fewer names than parts, used to drop what followed
+// (normal:100ms,10ms:garbage was accepted).
+function parseLatency (text: string): Latency | undefined {
+  const colon = text.indexOf(':')
+  if (colon !== -1) return parseDistribution(text.slice(0, colon), text.slice(colon + 1))
   const bounds = text.split('..')
   if (bounds.length === 2) {
     const [minMs, maxMs] = bounds.map(b => parseDuration(b))
@@ -71,12 +91,23 @@ function parseLatency (text: string): Latency | undefined {
   return ms === undefined ? undefined : { kind: 'fixed', ms }
 }
 
+/**
+ * A number as plain decimals, never 1e-7 (String's form below 1e-6): what parseRate and
+ * parseSigma take back, so that a value the server shows or sends parses again.
+ */
+function formatDecimal (n: number): string {
+  const [mantissa = '', exponent] = String(n).split('e')
+  if (exponent === undefined) return mantissa
+  const fractionDigits = (mantissa.split('.')[1] ?? '').length - Number(exponent)
+  return n.toFixed(Math.min(100, Math.max(0, fractionDigits)))
+}
+
 function formatLatency (latency: Latency): string {
   switch (latency.kind) {
     case 'fixed': return formatDuration(latency.ms)
     case 'uniform': return `${formatDuration(latency.minMs)}..${formatDuration(latency.maxMs)}`
     case 'normal': return `normal:${formatDuration(latency.medianMs)},${formatDuration(latency.spreadMs)}`
-    case 'lognormal': return `lognormal:${formatDuration(latency.medianMs)},${latency.sigma}`
+    case 'lognormal': return `lognormal:${formatDuration(latency.medianMs)},${formatDecimal(latency.sigma)}`
   }
 }
 
@@ -88,7 +119,10 @@ function parseErrorRate (text: string): StatusRate[] | undefined {
   if (bare !== undefined) return bare === 0 ? [] : [{ status: DEFAULT_ERROR_STATUS, rate: bare }]
   const statuses: StatusRate[] = []
   for (const part of text.split(',')) {
-    const [status = '', rateText = ''] = part.split(':')
+    // Exactly STATUS:RATE: a third field (500:0.1:garbage) is refused, not dropped.
+    const fields = part.split(':')
+    if (fields.length !== 2) return undefined
+    const [status = '', rateText = ''] = fields
     const code = Number(status)
     const rate = parseRate(rateText)
     if (!/^\d{3}$/.test(status.trim()) || code < 400 || code > 599 || rate === undefined) return undefined
@@ -99,7 +133,7 @@ function parseErrorRate (text: string): StatusRate[] | undefined {
 }
 
 function formatErrorRate (statuses: readonly StatusRate[]): string {
-  return statuses.length === 0 ? '0' : statuses.map(s => `${s.status}:${s.rate}`).join(',')
+  return statuses.length === 0 ? '0' : statuses.map(s => `${s.status}:${formatDecimal(s.rate)}`).join(',')
 }
 
 function durationRule (max: number): Rule<number> {
@@ -113,7 +147,7 @@ function durationRule (max: number): Rule<number> {
   }
 }
 
-const rateRule: Rule<number> = { accepted: RATE_ACCEPTED, parse: parseRate, format: String }
+const rateRule: Rule<number> = { accepted: RATE_ACCEPTED, parse: parseRate, format: formatDecimal }
 
 /** One day: a bound on --max-latency so a typo cannot hold sockets for a year. */
 const MAX_MAX_LATENCY_MS = 86_400_000

@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import t from 'tap'
-import { Pool } from 'undici'
+import { connect } from 'node:net'
+import { Pool, request } from 'undici'
+import { MAX_OPEN_PER_CONNECTION } from '../../server/requests.js'
 import { defaultFlagsDir } from '../../server/contract/project.js'
 import { injectionOf, startSite } from '../fixtures/site.js'
 
@@ -301,4 +303,55 @@ t.test(`fuzz: ${RUNS} random requests (fast-check seed ${SEED})`, async t => {
   const health = await pool.request({ method: 'GET', path: '/healthz' })
   t.equal(health.statusCode, 200, 'the server still answers /healthz')
   t.same(await health.body.json(), { status: 'ok', site: 'TEST', seed: 42 })
+})
+
+/** A pipelined batch: tame requests for distinct flags' metadata, all written at once on one raw connection. */
+interface Batch {
+  requests: Array<{ cc: string, option: readonly [string, string] | undefined }>
+  /** The client leaves after this many ms, or waits for the server to finish (null). */
+  leaveAfterMs: number | null
+}
+
+const PIPELINE_CODES = ['br', 'cn', 'in', 'us', 'id', 'pk', 'ng', 'bd', 'ru', 'mx', 'jp', 'et', 'ph', 'eg']
+const batch: fc.Arbitrary<Batch> = fc.record({
+  requests: fc.array(fc.option(validOption, { nil: undefined }), { minLength: 1, maxLength: PIPELINE_CODES.length })
+    .map(options => options.map((option, i) => ({ cc: PIPELINE_CODES[i] ?? 'br', option }))),
+  leaveAfterMs: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null })
+})
+
+async function inFlight (base: string): Promise<number> {
+  const text = await (await request(`${base}/metrics`)).body.text()
+  return Number(/^flags_requests_in_flight (\d+)$/m.exec(text)?.[1])
+}
+
+t.test('fuzz: pipelined batches on raw connections (fast-check seed ' + String(SEED) + ')', async t => {
+  const base = await startSite(t, { injection: injectionOf({ latency: '0ms', 'max-latency': `${MAX_LATENCY_MS}ms` }) })
+  const { port } = new URL(base)
+  const property = fc.asyncProperty(batch, async ({ requests, leaveAfterMs }) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => {})
+    let text = ''
+    socket.on('data', chunk => { text += chunk.toString('latin1') })
+    const closed = new Promise(resolve => socket.once('close', resolve))
+    await new Promise(resolve => socket.once('connect', resolve))
+    socket.write(requests.map(({ cc, option }, i) => {
+      const query = option === undefined ? '' : `?${option[0]}=${encodeURIComponent(option[1])}`
+      return `GET /flags/${cc}/metadata.json${query} HTTP/1.1\r\nHost: x\r\n${i === requests.length - 1 ? 'Connection: close\r\n' : ''}\r\n`
+    }).join(''))
+    const leaving = leaveAfterMs === null ? null : setTimeout(() => socket.destroy(), leaveAfterMs)
+    // The server ends every batch: the last request says Connection: close, a fault or the cap
+    // cuts it sooner, and every delay, hang and slow body is over by max-latency.
+    await closed
+    clearTimeout(leaving ?? undefined)
+    // Answers come in the order asked, none twice: the codes seen are the codes sent, in order,
+    // with gaps only where a fault cut an answer or the connection went.
+    const seen = [...text.matchAll(/"iso_cc": ?"(\w+)"/g)].map(match => match[1]?.toLowerCase() ?? '')
+    const positions = seen.map(cc => requests.findIndex(r => r.cc === cc))
+    if (positions.some((at, i) => at === -1 || (i > 0 && at <= (positions[i - 1] ?? -1)))) throw new Error(`answers out of order: sent ${requests.map(r => r.cc).join(',')}, seen ${seen.join(',')}`)
+    if (requests.length > MAX_OPEN_PER_CONNECTION && leaveAfterMs === null && seen.length >= requests.length) throw new Error(`${requests.length} pipelined requests all answered: the cap of ${MAX_OPEN_PER_CONNECTION} did not hold`)
+    // Nothing the batch held is left: only the /metrics request that reads it is in flight.
+    while (await inFlight(base) !== 1) await new Promise(resolve => setTimeout(resolve, 10))
+  })
+  await fc.assert(property, { seed: SEED, numRuns: 400 })
+  t.pass('400 pipelined batches: answers in order, the cap held, nothing left in flight')
 })

@@ -46,6 +46,15 @@ t.test('routes and statuses', async t => {
   const notModified = await get(`${base}/flags/br/br.gif`, { 'if-none-match': String(gif.headers.etag) })
   t.equal(notModified.status, 304, 'a matching If-None-Match gets 304')
   t.equal(notModified.body.length, 0)
+  t.equal(notModified.headers['content-length'], undefined, 'no Content-Length on a 304 (it would have to be the 200\'s)')
+  t.equal(notModified.headers.etag, gif.headers.etag)
+  // RFC 9110 13.1.2: a list, weak comparison (W/ on either side), or *.
+  for (const header of [`"other", ${String(gif.headers.etag)}`, `W/${String(gif.headers.etag)}`, '*', ` ${String(gif.headers.etag)} ,"x"`]) {
+    t.equal((await get(`${base}/flags/br/br.gif`, { 'if-none-match': header })).status, 304, `If-None-Match: ${header} is 304`)
+  }
+  for (const header of ['"other"', '"other", W/"nope"', '', String(gif.headers.etag).slice(0, -2) + '"']) {
+    t.equal((await get(`${base}/flags/br/br.gif`, { 'if-none-match': header })).status, 200, `If-None-Match: ${header} is 200`)
+  }
 
   for (const path of ['/flags/xx/xx.gif', '/flags/br/br.png', '/flags/br/xx.gif', '/flags/BR/BR.gif', '/nope', '/flags/br/br.gif/extra']) {
     const missing = await json(`${base}${path}`)

@@ -61,6 +61,10 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--grace', '5'], {}, /^--grace: invalid value "5"; accepted: a duration with a unit/],
     [['--max-hung', '0'], {}, /^--max-hung: invalid value "0"; accepted: a whole number from 1 to 100000$/],
     [['--admin-token', 'a b'], {}, /^--admin-token: invalid value "<hidden>"/],
+    // Empty would let "Authorization: Bearer " in: refused, not taken as no token.
+    [['--admin-token', ''], {}, /^--admin-token: invalid value ""; accepted: a token of one or more characters, without spaces$/],
+    [['--admin-token='], {}, /^--admin-token: invalid value ""; accepted: /],
+    [['--host', '0.0.0.0', '--admin-token', ''], {}, /^--admin-token: invalid value ""; accepted: /],
     [['--latncy', '1s'], {}, /^--latncy: unknown option; accepted: --profile, --port/],
     [['--latency'], {}, /^--latency: needs a value$/],
     [['extra'], {}, /^unexpected argument "extra"/],
@@ -71,6 +75,12 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
   for (const [argv, env, message] of cases) {
     t.throws(() => parseServerArgs(argv, env), { message }, `${argv.join(' ')} ${JSON.stringify(env)} is refused`)
   }
+})
+
+t.test('FLAGS_ADMIN_TOKEN empty is unset, as every empty variable: docker-compose.yml passes ADMIN_TOKEN through empty', async t => {
+  const plan = parseServerArgs(['--host', '0.0.0.0', '--port', '0'], { FLAGS_ADMIN_TOKEN: '' })
+  t.same(plan.sites[0]?.config.admin, { enabled: false }, 'off a loopback host, no token: admin off')
+  t.same(parseServerArgs(['--port', '0'], { FLAGS_ADMIN_TOKEN: '' }).sites[0]?.config.admin, { enabled: true, token: undefined }, 'on loopback: open, as with no variable')
 })
 
 t.test('--help', async t => {

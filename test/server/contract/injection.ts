@@ -13,6 +13,20 @@ t.test('latency forms', async t => {
   t.same(parse({ latency: 'lognormal:200ms,0.5' }).latency, { kind: 'lognormal', medianMs: 200, sigma: 0.5 }, 'lognormal with sigma')
 })
 
+t.test('latency forms with spaces and plain decimals still pass', async t => {
+  t.same(parse({ latency: 'normal: 200ms, 50ms' }).latency, { kind: 'normal', medianMs: 200, spreadMs: 50 }, 'spaces around a number are not garbage')
+  t.same(parse({ latency: 'lognormal:200ms,.5' }).latency, { kind: 'lognormal', medianMs: 200, sigma: 0.5 }, 'a sigma without its leading 0')
+  t.same(parse({ latency: 'lognormal:200ms,5' }).latency, { kind: 'lognormal', medianMs: 200, sigma: 5 }, 'a whole sigma, up to 5')
+  t.same(parse({ latency: 'lognormal:200ms,0' }).latency, { kind: 'lognormal', medianMs: 200, sigma: 0 })
+})
+
+t.test('a tiny sigma or rate is written back as decimals, so that it parses again', async t => {
+  const tiny = parse({ latency: 'lognormal:200ms,0.0000001', 'reset-rate': '0.0000001', 'error-rate': '503:0.00000025' })
+  const text = formatInjection(tiny)
+  t.same([text.latency, text['reset-rate'], text['error-rate']], ['lognormal:200ms,0.0000001', '0.0000001', '503:0.00000025'], 'no 1e-7')
+  t.same(parse(text), tiny, 'and it round-trips')
+})
+
 t.test('error-rate forms', async t => {
   t.same(parse({ 'error-rate': '0.25' }).errorRate, [{ status: 418, rate: 0.25 }], 'a bare rate answers 418, as the book')
   t.same(parse({ 'error-rate': 0.25 }).errorRate, [{ status: 418, rate: 0.25 }], 'a JSON number is taken too')
@@ -25,7 +39,17 @@ t.test('every invalid value names the option and what is accepted', async t => {
     ['latency', '200'], ['latency', 'abc'], ['latency', '5s..1s'], ['latency', 'normal:200ms'], ['latency', 'lognormal:200ms,x'],
     ['latency', 'poisson:1s'], ['latency', '-5ms'], ['jitter', '1'], ['max-latency', '2d'], ['error-rate', '1.5'],
     ['error-rate', '200:0.1'], ['error-rate', '500:0.1,500:0.2'], ['error-rate', '500'], ['reset-rate', '-0.1'],
-    ['hang-rate', 'NaN'], ['slow-rate', ''], ['slow-bps', '0'], ['slow-bps', '1.5'], ['truncate-rate', true], ['latency', { ms: 1 }]
+    ['hang-rate', 'NaN'], ['slow-rate', ''], ['slow-bps', '0'], ['slow-bps', '1.5'], ['truncate-rate', true], ['latency', { ms: 1 }],
+    // Trailing garbage and numbers that are not plain decimals, in every latency form.
+    ['latency', 'normal:100ms,10ms:garbage'], ['latency', 'normal:100ms,10ms,5ms'], ['latency', 'normal:100ms,10ms,'],
+    ['latency', 'normal:100ms:x,10ms'], ['latency', 'normal:0x10ms,10ms'], ['latency', 'normal:,10ms'], ['latency', 'normal:100ms,'],
+    ['latency', 'lognormal:100ms,0x1'], ['latency', 'lognormal:100ms,1e0'], ['latency', 'lognormal:100ms,0b1'], ['latency', 'lognormal:100ms,0o1'],
+    ['latency', 'lognormal:100ms,Infinity'], ['latency', 'lognormal:100ms,-0'], ['latency', 'lognormal:100ms,+1'], ['latency', 'lognormal:100ms,1.'],
+    ['latency', 'lognormal:100ms,0.5,1'], ['latency', 'lognormal:100ms,0.5:x'], ['latency', 'lognormal:100ms,0.5x'], ['latency', 'lognormal:100ms,6'],
+    ['latency', 'lognormal:100ms, '], ['latency', 'lognormal:1e2ms,0.5'], ['latency', 'normal:'], ['latency', 'lognormal:'],
+    ['latency', '100ms..1s..2s'], ['latency', '100ms..1s:x'], ['latency', '100ms..'], ['latency', '..1s'], ['latency', '0x10ms..1s'], ['latency', '1e2ms'],
+    ['latency', '100msx'], ['latency', '100ms:'], ['latency', ':100ms'], ['latency', '100ms,'], ['latency', 'Infinityms'], ['latency', '1_000ms'],
+    ['error-rate', '500:0.1:garbage'], ['error-rate', '500:0.1,503:0.05:x'], ['error-rate', '0x1f4:0.1']
   ]
   for (const [name, value] of bad) {
     t.throws(() => parse({ [name]: value }), { code: 'FLAGS_ERR_INVALID_OPTION', message: new RegExp(`^--${name}: invalid value .*; accepted: `) }, `${name}=${JSON.stringify(value)} is refused`)

@@ -134,8 +134,9 @@ t.test('a process pool reports its processes\' event loops and memory', async t 
   t.equal(utilization.length, 2, 'one figure per process')
   t.ok(utilization.every(figure => figure.active > 0 && figure.utilization >= 0 && figure.utilization <= 1), 'each a process\'s own event loop figures')
   // Known answer: the sum the kernel gives for the pool's two processes, read from /proc, and
-  // 64 MiB more once one of them has written 64 MiB it keeps (RSS moves a little by itself, as
-  // the processes run: 5% and 4 MiB of room, far below the 64 MiB step).
+  // at least 64 MiB more once one of them has written 64 MiB it keeps. RSS moves by itself as
+  // the processes run (up to 12 MiB more was seen on a busy machine), so the upper bound is
+  // 96 MiB: a sum that counted the grown process twice would show 128.
   const MIB = 1048576
   const pids = childrenOf(process.pid)
   t.equal(pids.length, 2, 'the pool\'s two processes are this process\'s only children')
@@ -144,7 +145,7 @@ t.test('a process pool reports its processes\' event loops and memory', async t 
   t.ok(Math.abs(before - kernel) <= 0.05 * kernel, `resident memory summed: ${(before / MIB).toFixed(1)} MiB; the kernel says ${(kernel / MIB).toFixed(1)} MiB`)
   await pool.submit('keep', 64).result()
   const after = await pool.rssBytes() ?? NaN
-  t.ok(after - before >= 60 * MIB && after - before <= 68 * MIB, `64 MiB kept by one process: the sum grew by ${((after - before) / MIB).toFixed(1)} MiB`)
+  t.ok(after - before >= 64 * MIB && after - before <= 96 * MIB, `64 MiB kept by one process: the sum grew by ${((after - before) / MIB).toFixed(1)} MiB`)
 })
 
 t.test('a process that exits fails its task with BrokenProcessPool, fails the queued ones, and breaks the pool', async t => {

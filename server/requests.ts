@@ -1,0 +1,135 @@
+// Every request from its arrival to its end, tied to its connection. A response queued behind
+// an earlier pipelined one has no socket yet, and Node never emits 'close' on it when the
+// client leaves; accounting that waited for the response's 'close' leaked for good (in-flight,
+// hang slots, timers). Here each connection keeps the requests it has open, and when it closes
+// every one still open is cut: its clean-up runs and it is counted as answered with no status.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { SiteMetrics } from './metrics.js'
+
+/**
+ * Requests open at once on one connection, at most: pipelined requests are answered in order,
+ * each holding its timer and its place until the ones before it are sent. The ninth closes the
+ * connection, cutting the eight before it too: no HTTP client pipelines that deep (undici's
+ * default is 1, browsers do not pipeline), and a hostile one could hold thousands of timers
+ * and queued answers on one socket.
+ */
+export const MAX_OPEN_PER_CONNECTION = 8
+
+/** One request, open until it is answered or its connection closes, whichever comes first. */
+export class OpenRequest {
+  /**
+   * The metrics' route label, set by the route that takes the request ('unmatched' for a 404).
+   * A request cut before any route took it (parsed on a connection already closed) keeps this one.
+   */
+  route = 'unrouted'
+  #over = false
+  #onCut: (() => void) | undefined
+  readonly #res: ServerResponse
+  readonly #connection: Connection
+  readonly #metrics: SiteMetrics
+
+  constructor (res: ServerResponse, connection: Connection, metrics: SiteMetrics) {
+    this.#res = res
+    this.#connection = connection
+    this.#metrics = metrics
+  }
+
+  get over (): boolean {
+    return this.#over
+  }
+
+  /** Its answer went out in full, whether or not anything counted it. */
+  get sent (): boolean {
+    return this.#res.writableFinished
+  }
+
+  get status (): number {
+    return this.#res.statusCode
+  }
+
+  /** Answered: counted once with its status, whatever calls it again later. */
+  finish (status: number): void {
+    if (this.#over) return
+    this.#end(status)
+  }
+
+  /**
+   * What to undo if the connection closes first (a timer, a hang slot); one at a time, the last
+   * set wins. On a request already cut it runs at once.
+   */
+  onCut (undo: (() => void) | undefined): void {
+    if (this.#over && undo !== undefined) undo()
+    else this.#onCut = undo
+  }
+
+  /** The connection closed: undo what the request holds, count it, as answered if its status went out. */
+  cut (): void {
+    if (this.#over) return
+    this.#end(this.#res.headersSent ? this.#res.statusCode : 'none')
+    const undo = this.#onCut
+    this.#onCut = undefined
+    undo?.()
+  }
+
+  #end (status: number | 'none'): void {
+    this.#over = true
+    this.#connection.open.delete(this)
+    this.#metrics.finish(this.route, status)
+  }
+}
+
+interface Connection {
+  open: Set<OpenRequest>
+  closed: boolean
+}
+
+const CONNECTION = Symbol('flag-lab open requests')
+const REQUEST = Symbol('flag-lab open request')
+type TrackedSocket = Socket & { [CONNECTION]?: Connection }
+type TrackedResponse = ServerResponse & { [REQUEST]?: OpenRequest }
+
+/** The request a response answers, from arrive(); undefined for a response this server did not track. */
+export function openRequestOf (res: ServerResponse): OpenRequest | undefined {
+  return (res as TrackedResponse)[REQUEST]
+}
+
+/**
+ * The raw 'request' listener, ahead of Fastify's: counts the request in flight and ties it to its
+ * connection. One 'close' listener per connection, none per request.
+ */
+export function tracker (metrics: SiteMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    metrics.start()
+    const socket = req.socket as TrackedSocket
+    let connection = socket[CONNECTION]
+    if (connection === undefined) {
+      const created: Connection = socket[CONNECTION] = { open: new Set(), closed: false }
+      connection = created
+      socket.once('close', () => closeAll(created))
+    }
+    // Answers nobody counted (Fastify's own 400 for a bad URL, before any route) are found here,
+    // when the next request comes on their connection, or when it closes (cut() counts them).
+    for (const earlier of connection.open) if (earlier.sent) earlier.finish(earlier.status)
+    const request = new OpenRequest(res, connection, metrics);
+    (res as TrackedResponse)[REQUEST] = request
+    connection.open.add(request)
+    if (connection.closed) {
+      // Parsed from a chunk read before the connection closed (Node goes on parsing it): cut
+      // at once, before any route sets up a timer for it.
+      request.cut()
+    } else if (connection.open.size > MAX_OPEN_PER_CONNECTION) {
+      // Past the cap: the connection goes, and with it all it holds. The ones before this are
+      // cut on its 'close', after their routes named them; this one and any after it, at once.
+      connection.closed = true
+      request.cut()
+      socket.destroy()
+    }
+  }
+}
+
+function closeAll (connection: Connection): void {
+  connection.closed = true
+  for (const request of connection.open) request.cut()
+}
