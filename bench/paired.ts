@@ -11,7 +11,8 @@ import { median } from '../harness/core/figures.js'
 import { placement } from '../harness/core/load/placement.js'
 import { defaultGenerator, DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
-import { EXIT, FlagsError, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
+import { EXIT, FlagsError, interruptedExit, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
+import { versionLine } from '../server/contract/project.js'
 import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
 import { wholeNumber } from '../server/contract/values.js'
 
@@ -67,22 +68,22 @@ function parseOption (spec: OptionSpec, text: string, spelt: string): number | n
   }
 }
 
-/** The options of a bench, or a FlagsError naming the bad one. `help` is true for --help. */
-export function readOptions<S extends OptionSpecs> (specs: S, argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions<S> & { help: boolean } {
+/** The options of a bench, or a FlagsError naming the bad one. `help` is true for --help, `version` for --version. */
+export function readOptions<S extends OptionSpecs> (specs: S, argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions<S> & { help: boolean, version: boolean } {
   const declared = Object.fromEntries(Object.keys(specs).map(key => [flagName(key).slice(2), { type: 'string' as const }]))
   let values: Record<string, unknown>
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...declared, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }))
+    ({ values } = parseArgs({ args: [...argv], options: { ...declared, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, strict: true }))
   } catch (error) {
-    throw parseArgsError(error, [...Object.keys(specs).map(flagName), '--json', '--help'])
+    throw parseArgsError(error, [...Object.keys(specs).map(flagName), '--json', '--help', '--version'])
   }
   const flags = Object.fromEntries(Object.keys(specs).map(key => [key, values[flagName(key).slice(2)]]))
-  const options: Record<string, unknown> = { json: values.json === true, help: values.help === true }
+  const options: Record<string, unknown> = { json: values.json === true, help: values.help === true, version: values.version === true }
   for (const [key, spec] of Object.entries(specs)) {
     const given = optionText(key, spec, flags, env)
     options[key] = given === undefined ? spec.default : parseOption(spec, ...given)
   }
-  return options as BenchOptions<S> & { help: boolean }
+  return options as BenchOptions<S> & { help: boolean, version: boolean }
 }
 
 function helpText (program: string, about: string, specs: OptionSpecs): string {
@@ -91,7 +92,7 @@ function helpText (program: string, about: string, specs: OptionSpecs): string {
     const choices = spec.kind === 'choice' ? `: ${spec.choices.join(', ')}` : ''
     return [`${flagName(key)} ${METAVAR[spec.kind]}`, `${spec.help}${choices} (${spec.env}, default ${fallback})`]
   })
-  rows.push(['--json', 'one JSON document on stdout instead of the tables'], ['-h, --help', 'this help'])
+  rows.push(['--json', 'one JSON document on stdout instead of the tables'], ['-h, --help', 'this help'], ['--version', 'the program, the project\'s version and Node\'s'])
   const width = Math.max(...rows.map(([flag]) => (flag ?? '').length))
   return `Usage: npm run ${program} -- [options]
 
@@ -101,7 +102,7 @@ Options (or environment variables; an option given wins):
 ${rows.map(([flag, text]) => `  ${(flag ?? '').padEnd(width)}  ${text ?? ''}`).join('\n')}
 
 Exit codes: 0 every target met, 1 a target missed or not measured (or the run failed),
-2 a bad option, 130 interrupted (Ctrl-C; what was measured is printed).
+2 a bad option, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): what was measured is printed.
 Progress goes to stderr when it is a terminal; the results to stdout.
 `
 }
@@ -257,7 +258,7 @@ export interface Bench<S extends OptionSpecs> {
   options: S
 }
 
-function readOrExit<S extends OptionSpecs> (bench: Bench<S>): BenchOptions<S> & { help: boolean } {
+function readOrExit<S extends OptionSpecs> (bench: Bench<S>): BenchOptions<S> & { help: boolean, version: boolean } {
   try {
     return readOptions(bench.options, process.argv.slice(2), process.env)
   } catch (error) {
@@ -269,7 +270,7 @@ function readOrExit<S extends OptionSpecs> (bench: Bench<S>): BenchOptions<S> & 
 
 function print (program: string, options: Record<string, unknown>, outcome: BenchOutcome, elapsedS: number, code: number): void {
   if (options.json === true) {
-    const { help, json, ...given } = options
+    const { help, version, json, ...given } = options
     const machine = { node: process.version, cores: availableParallelism(), platform: `${process.platform}-${process.arch}` }
     const checks = outcome.checks.map(({ name, measured, figure, target, met }) => ({ name, measured, figure, target, met }))
     process.stdout.write(`${JSON.stringify({ bench: program, elapsedS, machine, options: given, ...outcome.details, checks, exitCode: code }, null, 2)}\n`)
@@ -280,9 +281,9 @@ function print (program: string, options: Record<string, unknown>, outcome: Benc
 }
 
 /**
- * Read the options (--help, or one line and exit 2 on a bad one), run `body`, print its details
- * and targets, exit 0 when every target is met and 1 otherwise; 130 after Ctrl-C, with what was
- * measured; a failure is one line and 1, never a stack trace.
+ * Read the options (--help, --version, or one line and exit 2 on a bad one), run `body`, print
+ * its details and targets, exit 0 when every target is met and 1 otherwise; 130 after Ctrl-C and
+ * 143 after SIGTERM, with what was measured; a failure is one line and 1, never a stack trace.
  */
 export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (options: BenchOptions<S>, run: BenchRun) => Promise<BenchOutcome>): Promise<void> {
   const options = readOrExit(bench)
@@ -290,10 +291,16 @@ export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (o
     process.stdout.write(helpText(bench.program, bench.about, bench.options))
     return
   }
+  if (options.version) {
+    process.stdout.write(`${versionLine(bench.program)}\n`)
+    return
+  }
   const interrupt = new AbortController()
+  let stoppedBy: NodeJS.Signals | null = null
   const cleanups: Array<() => Promise<void>> = []
   const progress = (line: string): void => { if (process.stderr.isTTY) process.stderr.write(`${bench.program}: ${line}\n`) }
   onInterrupt(signal => {
+    stoppedBy = signal
     process.stderr.write(`${bench.program}: ${signal}, stopping; again to quit at once\n`)
     interrupt.abort()
   }, async () => { await Promise.all(cleanups.map(async cleanup => await cleanup())) })
@@ -303,10 +310,10 @@ export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (o
     outcome = await body(options, { signal: interrupt.signal, progress, onQuit: cleanup => { cleanups.push(cleanup) } })
   } catch (error) {
     process.stderr.write(`${bench.program}: ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exitCode = interrupt.signal.aborted ? EXIT.interrupted : EXIT.failed
+    process.exitCode = interrupt.signal.aborted ? interruptedExit(stoppedBy) : EXIT.failed
     return
   }
-  const code = interrupt.signal.aborted ? EXIT.interrupted : exitCode(outcome.checks)
+  const code = interrupt.signal.aborted ? interruptedExit(stoppedBy) : exitCode(outcome.checks)
   print(bench.program, options, outcome, (performance.now() - began) / 1000, code)
   process.exitCode = code
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# What npm test needs beyond npm: Debian's chromium (the HTML report and race page tests drive
-# it through playwright-core, which downloads no browser of its own) and Debian's
-# docker-compose (it validates docker-compose.yml; no Docker engine is needed). Installed here,
-# once, so that `npm test` alone works on a fresh machine.
+# What a few tests need beyond npm, installed by CI (.ci/run) as root before the test command:
+# Debian's chromium (the HTML report and race page tests drive it through playwright-core,
+# which downloads no browser of its own) and Debian's docker-compose (it validates
+# docker-compose.yml; no Docker engine is needed). `npm test` installs nothing: where these are
+# missing, those tests skip with a one-line reason (test/fixtures/tools.ts). Run it yourself,
+# as root on Debian, to run them too.
 set -u
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)

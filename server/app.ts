@@ -1,14 +1,16 @@
 // buildServer(site, flags) → a Fastify instance with every route, not listening: main.ts
 // listens, tests listen on port 0.
 
-import Fastify, { type FastifyInstance, type FastifyRequest, type onRequestHookHandler, type onResponseHookHandler } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onRequestHookHandler, type onResponseHookHandler } from 'fastify'
+import type { Logger } from 'pino'
 import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
 import { FlagsError } from './contract/errors.js'
 import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
 import { deliver, sendCounted, type Answer, type HangSlots } from './inject.js'
 import { SiteMetrics } from './metrics.js'
-import { openRequestOf, tracker } from './requests.js'
+import { REQUEST_MESSAGE, requestLine } from './log.js'
+import { openRequestOf, tracker, type RequestEnded } from './requests.js'
 import { httpOptions, remember, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
 import { registerAdmin } from './admin.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
@@ -71,10 +73,26 @@ function hasOverride (request: FastifyRequest): boolean {
   return false
 }
 
-export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS): FastifyInstance {
+/**
+ * With `logger` (log.ts), a line for every request as it ends, through a child named by the site.
+ * Fastify itself logs there only its warnings and errors: its "Server listening at" would repeat
+ * the start-up lines, and its two lines a request would repeat ours. Without, Fastify's logger
+ * is off and nothing is built per request.
+ */
+function loggingOptions (site: SiteConfig, logger: Logger | undefined): { options: { logger: false } | { loggerInstance: FastifyBaseLogger }, ended: RequestEnded | undefined } {
+  if (logger === undefined) return { options: { logger: false }, ended: undefined }
+  const siteLog = logger.child({ site: site.name })
+  return {
+    options: { loggerInstance: siteLog.child({}, { level: 'warn' }) },
+    ended: (request, status, inFlight) => siteLog.info(requestLine(request.incoming, status, request.fate, request.fault, inFlight), REQUEST_MESSAGE)
+  }
+}
+
+export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, logger?: Logger): FastifyInstance {
   const http = httpOptions(timeouts)
+  const logging = loggingOptions(site, logger)
   // Fastify passes `http` to createServer, then sets these two itself: the same values.
-  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs })
+  const app = Fastify({ ...logging.options, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs })
   remember(app.server, http)
   const state: SiteState = { injection: site.injection }
   const metrics = new SiteMetrics()
@@ -97,7 +115,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
   // onResponse hook Fastify adds two listeners and reads the clock twice per request. The other
   // routes count theirs with an onResponse hook that knows its route's URL (request.routeOptions
   // builds a dozen-field object at every read).
-  app.server.prependListener('request', tracker(metrics))
+  app.server.prependListener('request', tracker(metrics, logging.ended))
   app.addHook('onRoute', route => {
     const url = route.url
     if (url === FLAG_ROUTE) return
@@ -141,6 +159,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
     const salt = request.headers[SALT_HEADER]
     const fixed = fixedOf(injection)
     const requestFate = fixed.fate ?? fate(site.seed, path, typeof salt === 'string' ? salt : '', injection)
+    if (open !== undefined) open.fate = requestFate
     metrics.observeDelay(requestFate.delayMs)
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])

@@ -32,6 +32,10 @@ Site:
   --max-hung N                 hung requests at once, at most; past it a hang is answered 503
                                (1 to 100000, default 1000)
   --flags-dir DIR              where the flags are (default: the project's flags/)
+  --log off|pretty|json        a line on stdout for every request as it ends: time, method, path,
+                               status, injected delay and fault, requests in flight
+                               (default: pretty on a terminal, json lines otherwise)
+  --version                    print the version and exit
 
 Injection (per request, drawn from the seed, the path and the x-flags-salt header):
   --latency SPEC               200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5
@@ -47,12 +51,21 @@ Injection (per request, drawn from the seed, the path and the x-flags-salt heade
 
 Every option can also be set by an environment variable: --max-latency is FLAGS_MAX_LATENCY.
 Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.
+
+Exit codes: 0 closed on SIGINT or SIGTERM (or after --help, --version); 1 cannot listen, or
+closing failed; 2 a bad option or flags folder; 130 a second SIGINT or SIGTERM while closing.
 `
 
-const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'max-hung', 'flags-dir'] as const
+const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'max-hung', 'flags-dir', 'log'] as const
+
+export const LOG_MODES = ['off', 'pretty', 'json'] as const
+export type LogMode = typeof LOG_MODES[number]
 
 export interface ServerPlan {
   help: boolean
+  version: boolean
+  /** The request log (log.ts): off, or which format. */
+  log: LogMode
   host: string
   graceMs: number
   flagsDir: string
@@ -64,19 +77,25 @@ function parseOnOff (text: string, spelt: string): boolean {
   return text === 'on'
 }
 
+function parseLogMode (text: string, spelt: string): LogMode {
+  if (!(LOG_MODES as readonly string[]).includes(text)) throw invalidOption(spelt, text, LOG_MODES.join(', '))
+  return text as LogMode
+}
+
 function parseProfile (text: string, spelt: string): ProfileName {
   if (!(PROFILE_NAMES as string[]).includes(text)) throw invalidOption(spelt, text, PROFILE_NAMES.join(', '))
   return text as ProfileName
 }
 
-export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv): ServerPlan {
+/** `stdoutIsTty` picks the log's default format: pretty for a person at a terminal, JSON lines for a pipe or a file. */
+export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv, stdoutIsTty = false): ServerPlan {
   const options = { ...Object.fromEntries(SITE_OPTIONS.map(name => [name, { type: 'string' as const }])), ...INJECTION_ARGS }
   let values: Record<string, string | boolean | undefined>
   let positionals: string[]
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }))
+    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, allowPositionals: true, strict: true }))
   } catch (error) {
-    throw parseArgsError(error, [...SITE_OPTIONS, ...INJECTION_NAMES, 'help'].map(name => `--${name}`))
+    throw parseArgsError(error, [...SITE_OPTIONS, ...INJECTION_NAMES, 'help', 'version'].map(name => `--${name}`))
   }
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; the server takes only options (see --help)`)
 
@@ -117,6 +136,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
+  const log = read('log', parseLogMode) ?? (stdoutIsTty ? 'pretty' : 'json')
 
   const fromEnv = Object.fromEntries(INJECTION_NAMES.filter(name => (env[envName(name)] ?? '') !== '').map(name => [name, env[envName(name)]]))
   const fromFlags = Object.fromEntries(INJECTION_NAMES.filter(name => values[name] !== undefined).map(name => [name, values[name]]))
@@ -134,5 +154,5 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const sites = custom
     ? [{ config: site(profileName ?? 'local'), port: port ?? BOOK_SITES[profileName ?? 'local'].port }]
     : PROFILE_NAMES.map(name => ({ config: site(name), port: BOOK_SITES[name].port }))
-  return { help: values.help === true, host, graceMs, flagsDir, sites }
+  return { help: values.help === true, version: values.version === true, log, host, graceMs, flagsDir, sites }
 }

@@ -160,6 +160,7 @@ function answerAsFated (
     // Each hung request holds a socket until --max-latency: past the cap, say so instead.
     metrics.countFault('hang-refused')
     const body = Buffer.from(JSON.stringify({ error: `too many hung requests: ${hangs.max} at once at most (--max-hung)`, status: 503 }))
+    if (open !== undefined) open.fault = 'hang-refused'
     open?.finish(503)
     reply.code(503).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': serverTiming(fate, 'hang-refused') }).send(body)
     return

@@ -5,22 +5,24 @@ import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
 import { formatDuration } from './contract/duration.js'
 import { EXIT, exitWith, FlagsError, onInterrupt, parsedOrExit } from './contract/errors.js'
 import { describeInjection } from './contract/injection.js'
+import { versionLine } from './contract/project.js'
 import { announceReady, type ReadySite } from './contract/ready.js'
 import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
 import { listenSite, type Listening } from './listen.js'
+import { createServerLog, type ServerLog } from './log.js'
 
 function fail (message: string, code: number): never {
   return exitWith('flag-server', message, code)
 }
 
-async function start (plan: ServerPlan): Promise<{ sites: Listening[], ready: ReadySite[] }> {
+async function start (plan: ServerPlan, log: ServerLog | undefined): Promise<{ sites: Listening[], ready: ReadySite[] }> {
   const flags = await loadFlags(plan.flagsDir)
   const sites: Listening[] = []
   const lines: string[] = []
   const ready: ReadySite[] = []
   for (const { config, port } of plan.sites) {
-    const app = buildServer(config, flags)
+    const app = buildServer(config, flags, undefined, log?.logger)
     let listening: Listening
     try {
       listening = await listenSite(app, plan.host, port)
@@ -40,8 +42,11 @@ async function start (plan: ServerPlan): Promise<{ sites: Listening[], ready: Re
   return { sites, ready }
 }
 
-/** Stop accepting, give requests in flight the grace period, then cut what is left; a second signal quits at once. */
-function closeOnSignals (sites: Listening[], graceMs: number): void {
+/**
+ * Stop accepting, give requests in flight the grace period, then cut what is left, and write
+ * out the last request lines; a second signal quits at once.
+ */
+function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | undefined): void {
   onInterrupt(signal => {
     process.stdout.write(`${signal}: closing, requests in flight get up to ${formatDuration(graceMs)}\n`)
     const cut = setTimeout(() => {
@@ -49,26 +54,34 @@ function closeOnSignals (sites: Listening[], graceMs: number): void {
     }, graceMs)
     cut.unref()
     Promise.all(sites.map(async site => await site.close())).then(
-      () => process.exit(EXIT.ok),
+      async () => {
+        await log?.close()
+        process.exit(EXIT.ok)
+      },
       (error: Error) => fail(`closing: ${error.message}`, EXIT.failed)
     )
   })
 }
 
 async function main (): Promise<void> {
-  const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env))
+  const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env, process.stdout.isTTY))
   if (plan.help) {
     process.stdout.write(SERVER_HELP)
     return
   }
+  if (plan.version) {
+    process.stdout.write(`${versionLine('flag-server')}\n`)
+    return
+  }
+  const log = plan.log === 'off' ? undefined : createServerLog(plan.log)
   let started: Awaited<ReturnType<typeof start>>
   try {
-    started = await start(plan)
+    started = await start(plan, log)
   } catch (error) {
     if (error instanceof FlagsError) fail(error.message, EXIT.usage)
     throw error
   }
-  closeOnSignals(started.sites, plan.graceMs)
+  closeOnSignals(started.sites, plan.graceMs, log)
   // Last: a parent that stops the server as soon as it is ready finds the signals handled.
   announceReady(started.ready)
 }

@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Fate } from './fate.js'
 import type { SiteMetrics } from './metrics.js'
 
 /**
@@ -17,6 +18,12 @@ import type { SiteMetrics } from './metrics.js'
  */
 export const MAX_OPEN_PER_CONNECTION = 8
 
+/**
+ * Told of every request as it ends, answered or cut, while it is still counted in flight: the
+ * request log (log.ts). Undefined when the log is off, so that nothing is built per request.
+ */
+export type RequestEnded = (request: OpenRequest, status: number | 'none', inFlight: number) => void
+
 /** One request, open until it is answered or its connection closes, whichever comes first. */
 export class OpenRequest {
   /**
@@ -24,16 +31,27 @@ export class OpenRequest {
    * A request cut before any route took it (parsed on a connection already closed) keeps this one.
    */
   route = 'unrouted'
+  /** The fate the flag route drew for it, for the log; none on the other routes. */
+  fate: Fate | undefined = undefined
+  /** The fault the log names when it is not the fate's: hang-refused, a hang past --max-hung. */
+  fault: string | undefined = undefined
   #over = false
   #onCut: (() => void) | undefined
   readonly #res: ServerResponse
   readonly #connection: Connection
   readonly #metrics: SiteMetrics
+  readonly #ended: RequestEnded | undefined
 
-  constructor (res: ServerResponse, connection: Connection, metrics: SiteMetrics) {
+  constructor (res: ServerResponse, connection: Connection, metrics: SiteMetrics, ended?: RequestEnded) {
     this.#res = res
     this.#connection = connection
     this.#metrics = metrics
+    this.#ended = ended
+  }
+
+  /** The request as Node parsed it: its method and URL. */
+  get incoming (): IncomingMessage {
+    return this.#res.req
   }
 
   get over (): boolean {
@@ -76,7 +94,9 @@ export class OpenRequest {
   #end (status: number | 'none'): void {
     this.#over = true
     this.#connection.open.delete(this)
+    const inFlight = this.#metrics.inFlight
     this.#metrics.finish(this.route, status)
+    this.#ended?.(this, status, inFlight)
   }
 }
 
@@ -97,9 +117,10 @@ export function openRequestOf (res: ServerResponse): OpenRequest | undefined {
 
 /**
  * The raw 'request' listener, ahead of Fastify's: counts the request in flight and ties it to its
- * connection. One 'close' listener per connection, none per request.
+ * connection. One 'close' listener per connection, none per request. `ended` hears of each
+ * request as it ends (the request log).
  */
-export function tracker (metrics: SiteMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+export function tracker (metrics: SiteMetrics, ended?: RequestEnded): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     metrics.start()
     const socket = req.socket as TrackedSocket
@@ -112,7 +133,7 @@ export function tracker (metrics: SiteMetrics): (req: IncomingMessage, res: Serv
     // Answers nobody counted (Fastify's own 400 for a bad URL, before any route) are found here,
     // when the next request comes on their connection, or when it closes (cut() counts them).
     for (const earlier of connection.open) if (earlier.sent) earlier.finish(earlier.status)
-    const request = new OpenRequest(res, connection, metrics);
+    const request = new OpenRequest(res, connection, metrics, ended);
     (res as TrackedResponse)[REQUEST] = request
     connection.open.add(request)
     if (connection.closed) {

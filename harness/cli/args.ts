@@ -7,6 +7,7 @@ import { invalidOption, parseArgsError, usageError } from '../../server/contract
 import { formatInjection, INJECTION_ARGS } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { DEFAULT_MODES, MODE_NAMES, type ModeName } from '../core/modes/mode.js'
+import { HARNESS_FIGURES, modeOf, parseExpectation, type Expectation } from '../reports/expect.js'
 import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
 import { expandSweepRange, SWEPT_BY_DEFAULT, type SweptMode } from '../core/sweep.js'
 
@@ -62,25 +63,40 @@ Server:
 Report:
   -v, --verbose           one line per code as it completes
   --timeline              draw each mode's requests as bars in the terminal
+  --wide                  every column in the tables (by default they fit in 80 columns)
   --report FILE           also write a self-contained HTML report: timelines, elapsed vs
                           ideal, event-loop delay over time, the sweep
   --json                  one JSON document on stdout instead of the tables
+  --expect 'NAME OP VALUE'
+                          a threshold on a figure, checked after the run (again for more):
+                          OP one of < <= > >= == !=; NAME a mode's figure, MODE.FIGURE, with
+                          FIGURE one of speedup, efficiency, elapsed, ideal, p50, p90, p99,
+                          max, rps, ok, 404, errors, loop-p99, loop-max, busy, or a total over
+                          the modes: ok, 404, errors. A duration takes ms, s or m (bare: seconds
+                          for elapsed and ideal, ms for the rest); a speedup 15 or 15x; a share
+                          0.95 or 95%. E.g. --expect 'async.speedup>=15' --expect 'errors==0'
   -h, --help
+  --version
 
 Exit: 0 when the run completed (failed requests are counted, not fatal), 1 when the server
 cannot be reached or dies during the run (the report of what was measured is printed), 2 for
-bad options, 130 when interrupted (the partial report is printed).
+bad options, 3 when an --expect threshold was missed (each miss on a line after the report),
+130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM): the partial report is printed.
 `
 
 /**
  * What the command line asks for: the core's options (less what main.ts adds: the signal, the
  * command line to reproduce the run) and how to report.
  */
-export interface HarnessArgs extends Omit<MeasureOptions, 'signal' | 'reproduce' | 'together'> {
+export interface HarnessArgs extends Omit<MeasureOptions, 'signal' | 'reproduce'> {
   help: boolean
+  version: boolean
   verbose: boolean
   json: boolean
   timeline: boolean
+  wide: boolean
+  /** --expect, each parsed: judged against the report once the run is over. */
+  expectations: Expectation[]
   /** --report: where to write the HTML report; null without it. */
   htmlFile: string | null
 }
@@ -109,6 +125,24 @@ function parseCodeArgs (args: string[]): CodeChoice {
   return args.length === 0 ? { kind: 'pop20' } : { kind: 'list', args: args.map(a => a.toUpperCase()) }
 }
 
+/**
+ * Each --expect, checked against the modes that will have a row in the report (with --sweep,
+ * sequential only): a threshold on a mode that never runs could only miss.
+ */
+function parseExpectations (texts: readonly string[], rows: readonly ModeName[]): Expectation[] {
+  return texts.map(text => {
+    const expectation = parseExpectation(text, HARNESS_FIGURES)
+    const mode = modeOf(expectation)
+    if (mode !== null && !(rows as readonly string[]).includes(mode)) {
+      throw usageError(`--expect ${expectation.expression}: ${mode} does not run here (the modes with a row in the report: ${rows.join(', ')})`)
+    }
+    if (expectation.name.endsWith('.speedup') && !rows.includes('sequential')) {
+      throw usageError(`--expect ${expectation.expression}: a speedup is over sequential, which does not run here (--mode)`)
+    }
+    return expectation
+  })
+}
+
 export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
   const options = {
     all: { type: 'boolean', short: 'a' },
@@ -131,7 +165,10 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     json: { type: 'boolean' },
     timeline: { type: 'boolean' },
     report: { type: 'string' },
+    wide: { type: 'boolean' },
+    expect: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
     ...INJECTION_ARGS
   } as const
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>
@@ -164,8 +201,10 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
   const sweep = values.sweep === undefined ? null : { concurrencies: parseSweep(values.sweep), modes: modes === null ? [...SWEPT_BY_DEFAULT] : swept }
 
   const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)
+  const expectations = parseExpectations(values.expect ?? [], sweep === null ? modes ?? [...DEFAULT_MODES] : ['sequential'])
   return {
     help: values.help === true,
+    version: values.version === true,
     codes,
     limit: values.limit === undefined ? null : wholeNumber(values.limit, '--limit', 1, 676),
     maxReq: values['max-req'] === undefined ? DEFAULT_MAX_REQ : wholeNumber(values['max-req'], '--max-req', 1, 1000),
@@ -184,6 +223,8 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     verbose: values.verbose === true,
     json: values.json === true,
     timeline: values.timeline === true,
+    wide: values.wide === true,
+    expectations,
     htmlFile: values.report ?? null
   }
 }

@@ -4,9 +4,11 @@
 import { constants } from 'node:fs'
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { EXIT, exitWith, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
+import { EXIT, exitWith, interruptedExit, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
+import { versionLine } from '../../server/contract/project.js'
 import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
+import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
 import { htmlReport } from '../reports/html.js'
 import { terminalReport } from '../reports/terminal.js'
 import { HARNESS_HELP, parseHarnessArgs, type HarnessArgs } from './args.js'
@@ -55,24 +57,41 @@ async function main (): Promise<void> {
     process.stdout.write(HARNESS_HELP)
     return
   }
+  if (args.version) {
+    process.stdout.write(`${versionLine(PROGRAM)}\n`)
+    return
+  }
   await checkOutputs(args)
 
-  // Ctrl-C: stop handing out requests and report what was measured; a second one quits at once
-  // (the embedded server goes with this process: its exit hook kills it).
+  // Ctrl-C or SIGTERM: stop handing out requests and report what was measured, then exit 130 or
+  // 143; a second one quits at once (the embedded server goes with this process: its exit hook
+  // kills it).
   const interrupt = new AbortController()
-  onInterrupt(() => interrupt.abort())
+  let stoppedBy: NodeJS.Signals | null = null
+  onInterrupt(signal => {
+    stoppedBy = signal
+    interrupt.abort()
+  })
 
-  const { help, verbose, json, timeline, htmlFile, ...options } = args
+  const { help, version, verbose, json, timeline, wide, expectations, htmlFile, ...options } = args
   let codes = 0
   const listeners: MeasureListeners = { ...progressListeners(args, () => codes), start: plan => { codes = plan.codes.length } }
   let report
   try {
-    report = await measure({ ...options, together: false, signal: interrupt.signal, reproduce: { script: 'harness', argv } }, listeners)
+    report = await measure({ ...options, signal: interrupt.signal, reproduce: { script: 'harness', argv } }, listeners)
   } catch (error) {
     if (error instanceof TargetError) fail(error.message, EXIT.failed)
     throw error
   }
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : terminalReport(report, { timeline }))
+  const results = judge(expectations, name => harnessFigure(report, name))
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...report, expectations: results }, null, 2)}\n`)
+    // The document holds every verdict; a person piping it still learns what missed.
+    for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
+  } else {
+    process.stdout.write(terminalReport(report, { timeline, wide }))
+    if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
+  }
   if (htmlFile !== null) {
     await writeFile(htmlFile, htmlReport(report)).catch((error: NodeJS.ErrnoException) => {
       process.stderr.write(`${PROGRAM}: --report ${htmlFile}: cannot write (${error.code ?? error.message})\n`)
@@ -84,7 +103,9 @@ async function main (): Promise<void> {
     process.stderr.write(`${PROGRAM}: ${report.serverLost} during the run; the report covers what was measured\n`)
     process.exitCode = EXIT.failed
   }
-  if (interrupt.signal.aborted) process.exitCode = EXIT.interrupted
+  if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)
+  // A missed threshold speaks only for a run that completed: a cut one already says why.
+  else if (process.exitCode === undefined && missed(results).length > 0) process.exitCode = EXIT.missed
 }
 
 await main()

@@ -103,8 +103,11 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
   // Node's own "Cannot find module" is a dozen lines of stack that never say to build.
   if (!existsSync(script)) throw new Error(`embedded server: ${script} not found (npm run build compiles it)`)
   // --host and --port first: the server keeps the last of a repeated option, so serverArgs may override them.
+  // The flag server's request log is off: nobody reads it here, and it would cost CPU per answer
+  // in every measurement (another script, such as the bench's bare server, takes no --log).
   // The IPC channel carries the ready message; stdout is for people, and is only drained.
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, script, '--host', HOST, '--port', '0', ...serverArgs], {
+  const quiet = script === resolve(projectRoot(), DEFAULT_SCRIPT) ? ['--log', 'off'] : []
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, script, '--host', HOST, '--port', '0', ...quiet, ...serverArgs], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: childEnv()
   })

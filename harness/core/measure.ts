@@ -12,7 +12,7 @@ import { openPooled, openProcesses } from './modes/pooled.js'
 import { openSequential } from './modes/sequential.js'
 import { expandCodes, type MeasureOptions } from './options.js'
 import type { RequestRecord } from './record.js'
-import type { HarnessReport } from './result.js'
+import { SCHEMA_VERSION, type HarnessReport } from './result.js'
 import { sweepPoint, type Sweep, type SweptMode } from './sweep.js'
 import { openTarget, reproduceCommand, type Target } from './target.js'
 
@@ -35,8 +35,6 @@ export interface MeasureListeners {
   start?: (plan: { target: Target, codes: readonly string[], lanes: Lane[] }) => void
   /** A mode is being opened: pooled starts its worker threads, which takes a visible while. */
   opening?: (lane: Lane) => void
-  /** With `together`: every mode is open, and their clocks start now. */
-  go?: () => void
   /** A run of a lane begins: a warm-up (not measured) or the measured run `index` of `of`. */
   runStart?: (lane: Lane, run: RunInfo) => void
   /** A request of that run is over, in completion order. */
@@ -122,24 +120,6 @@ async function measureModes (job: Job, lanes: readonly Lane[]): Promise<ModeFigu
   return withSpeedups(figures)
 }
 
-/**
- * The modes at the same time, once each (the race). All are opened first, so that pooled's
- * start-up (worker threads, a second or so) is no handicap: the lanes leave the line together.
- */
-async function measureTogether (job: Job, lanes: readonly Lane[]): Promise<ModeFigures[]> {
-  const opened = await Promise.allSettled(lanes.map(async lane => await openLane(job, lane)))
-  const sessions = opened.flatMap(o => o.status === 'fulfilled' ? [o.value] : [])
-  try {
-    const failure = opened.find(o => o.status === 'rejected')
-    if (failure !== undefined) throw failure.reason
-    job.listeners.go?.()
-    const runs = await Promise.all(lanes.map(async (lane, i) => await runLane(job, lane, sessions[i] as ModeSession, { warmup: false, index: 0, of: 1 })))
-    return withSpeedups(lanes.flatMap((lane, i) => figuresOf(job, lane, [runs[i] as ModeRun], null) ?? []))
-  } finally {
-    await Promise.all(sessions.map(async s => await s.close()))
-  }
-}
-
 /** --sweep: sequential once as the baseline, then the swept modes at each concurrency. */
 async function measureSweep (job: Job, { concurrencies, modes }: { concurrencies: readonly number[], modes: readonly SweptMode[] }): Promise<{ modes: ModeFigures[], sweep: Sweep | null }> {
   const sequential = await measureLane(job, laneOf(job, 'sequential'))
@@ -171,9 +151,10 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
     listeners.start?.({ target, codes, lanes })
     const { modes, sweep } = options.sweep !== null
       ? await measureSweep(job, options.sweep)
-      : { modes: await (options.together ? measureTogether : measureModes)(job, lanes), sweep: null }
+      : { modes: await measureModes(job, lanes), sweep: null }
     const serverLost = await target.lost()
     return {
+      schemaVersion: SCHEMA_VERSION,
       seed: target.seed,
       server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
       machine: { node: process.version, cpus: availableParallelism(), platform: `${process.platform}-${process.arch}` },

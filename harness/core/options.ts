@@ -54,8 +54,6 @@ export interface MeasureOptions extends TargetOptions {
   cpuWorkMs: number
   /** Sequential once, then each of `modes` at each concurrency; null for the modes above. */
   sweep: { concurrencies: number[], modes: SweptMode[] } | null
-  /** Run the modes at the same time, each once (the race), instead of one after the other. */
-  together: boolean
   /** Stop handing out requests, cut those in flight, report what was measured (Ctrl-C). */
   signal: AbortSignal
   /** How to run this again: the npm script and its arguments, for the report's command line. */
@@ -78,8 +76,7 @@ const defaults: Omit<MeasureOptions, 'signal' | 'reproduce'> = {
   saveDir: null,
   syncSave: false,
   cpuWorkMs: 0,
-  sweep: null,
-  together: false
+  sweep: null
 }
 export const MEASURE_DEFAULTS = Object.freeze(defaults)
 

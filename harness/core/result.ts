@@ -4,7 +4,12 @@
 import type { ModeFigures } from './figures.js'
 import type { Sweep } from './sweep.js'
 
+/** The shape of the harness's --json document; a change that breaks a reader bumps it. */
+export const SCHEMA_VERSION = 1
+
 export interface HarnessReport {
+  /** First in the --json document: SCHEMA_VERSION. */
+  schemaVersion: typeof SCHEMA_VERSION
   /** The server's seed: every delay and fault follows from it. */
   seed: number | null
   server: {

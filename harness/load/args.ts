@@ -7,6 +7,7 @@ import { invalidOption, parseArgsError, usageError } from '../../server/contract
 import { INJECTION_ARGS } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { targetOptions, type TargetOptions } from '../core/options.js'
+import { LOAD_FIGURE_CATALOG, parseExpectation, type Expectation } from '../reports/expect.js'
 
 export const LOAD_HELP = `Usage: npm run load -- [options]
 
@@ -34,11 +35,22 @@ Server (as npm run harness -- --help describes them):
                           as x-flags-* headers. With a fixed --latency L, C/L is the bound.
 
 Report:
+  --wide                  every column in the table (by default it fits in 80 columns)
   --json                  one JSON document on stdout instead of the table
+  --expect 'NAME OP VALUE'
+                          a threshold on a figure, checked after the run (again for more):
+                          OP one of < <= > >= == !=; NAME one of rps, requests, ok, non2xx,
+                          errors, timeouts, elapsed, mean, p50, p90, p99, max, littles
+                          (req/s over Little's law's C/W), bound (req/s over C/L). A duration
+                          takes ms, s or m (bare: seconds for elapsed, ms for the rest); a
+                          ratio 0.95 or 95%. E.g. --expect 'rps>=900' --expect 'p99<250ms'
   -h, --help
+  --version
 
 Exit: 0 when the run completed (failed requests are counted), 1 when the server cannot be
-reached, 2 for bad options, 130 when interrupted (what was measured is printed, marked incomplete).
+reached, 2 for bad options, 3 when an --expect threshold was missed (each miss on a line after
+the report), 130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM): what was
+measured is printed, marked incomplete.
 `
 
 export const MAX_CONNECTIONS = 10_000
@@ -49,11 +61,15 @@ const DEFAULT_DURATION_MS = 10_000
 
 export interface LoadOptions extends TargetOptions {
   help: boolean
+  version: boolean
   connections: number
   /** How long to run; null with --amount, which stops after a number of requests instead. */
   durationMs: number | null
   amount: number | null
   json: boolean
+  wide: boolean
+  /** --expect, each parsed: judged against the report once the run is over. */
+  expectations: Expectation[]
 }
 
 function parseRunDuration (value: string): number {
@@ -70,10 +86,13 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
     server: { type: 'string', short: 's' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
+    wide: { type: 'boolean' },
+    expect: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
     ...INJECTION_ARGS
   } as const
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     values = parseArgs({ args: [...argv], options, strict: true }).values
   } catch (error) {
@@ -88,14 +107,18 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const connections = text('connections') === undefined ? DEFAULT_CONNECTIONS : wholeNumber(text('connections') as string, '--connections', 1, MAX_CONNECTIONS)
   // autocannon shares the amount out between the connections: each needs one request at least.
   if (amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
+  const expectations = ((values.expect ?? []) as string[]).map(text => parseExpectation(text, LOAD_FIGURE_CATALOG))
   return {
     help: values.help === true,
+    version: values.version === true,
     connections,
     durationMs: amount !== null ? null : text('duration') === undefined ? DEFAULT_DURATION_MS : parseRunDuration(text('duration') as string),
     amount,
     server,
     seed,
     injection,
-    json: values.json === true
+    json: values.json === true,
+    wide: values.wide === true,
+    expectations
   }
 }

@@ -3,19 +3,23 @@
 
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
-import { EXIT, exitWith, invalidOption, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
+import { EXIT, exitWith, interruptedExit, invalidOption, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
 import { NO_INJECTION } from '../../server/contract/injection.js'
+import { versionLine } from '../../server/contract/project.js'
 import { SALT_HEADER } from '../../server/contract/protocol.js'
 import { flagRequests, requestsFor, SALT_FORM } from '../core/load/flag-requests.js'
 import { loadFigures } from '../core/load/little.js'
 import { CLOCK_TICKS_PER_S, cpuTicks, openFileLimit } from '../core/load/proc-stats.js'
 import { runCannon } from '../core/load/run-cannon.js'
 import { openTarget, reproduceCommand, TargetError, type Target } from '../core/target.js'
-import { loadTerminalReport, type LoadReport } from '../reports/load.js'
+import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
+import { LOAD_SCHEMA_VERSION, loadTerminalReport, type LoadReport } from '../reports/load.js'
 import { LOAD_HELP, parseLoadArgs, type LoadOptions } from './args.js'
 
+const PROGRAM = 'flag-load'
+
 function fail (message: string, code: number): never {
-  return exitWith('flag-load', message, code)
+  return exitWith(PROGRAM, message, code)
 }
 
 /** L for the bound C/L: the injection in force (the server's, with our overrides on top) when its latency is fixed. */
@@ -28,9 +32,13 @@ function fixedLatency (options: LoadOptions, target: Target): number | null {
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
-  const options = parsedOrExit('flag-load', () => parseLoadArgs(argv))
+  const options = parsedOrExit(PROGRAM, () => parseLoadArgs(argv))
   if (options.help) {
     process.stdout.write(LOAD_HELP)
+    return
+  }
+  if (options.version) {
+    process.stdout.write(`${versionLine(PROGRAM)}\n`)
     return
   }
   // This process holds a socket per connection, and so does an embedded server: as bench:server.
@@ -39,13 +47,16 @@ async function main (): Promise<void> {
     fail(invalidOption('--connections', String(options.connections), `at most ${Math.floor((limit - 1) / 2)} here, as "ulimit -n" is ${limit}: raise it (ulimit -n ${4 * options.connections})`).message, EXIT.usage)
   }
 
-  // Ctrl-C before the run: leave once the server is up (and stopped); during it: stop autocannon
-  // and report; a second one quits at once (an embedded server goes with this process).
+  // Ctrl-C or SIGTERM before the run: leave once the server is up (and stopped); during it: stop
+  // autocannon and report, then exit 130 or 143; a second one quits at once (an embedded server
+  // goes with this process).
   let interrupted = false
+  let stoppedBy: NodeJS.Signals | null = null
   let instance: autocannon.Instance | undefined
   let target: Target | undefined
-  onInterrupt(() => {
+  onInterrupt(signal => {
     interrupted = true
+    stoppedBy = signal
     instance?.stop()
   })
 
@@ -60,7 +71,7 @@ async function main (): Promise<void> {
   }
   try {
     if (interrupted) {
-      process.exitCode = EXIT.interrupted
+      process.exitCode = interruptedExit(stoppedBy)
       return
     }
     const { origin, pathname } = new URL(target.baseUrl)
@@ -83,6 +94,7 @@ async function main (): Promise<void> {
     const fixedLatencyMs = fixedLatency(options, target)
 
     const report: LoadReport = {
+      schemaVersion: LOAD_SCHEMA_VERSION,
       command: reproduceCommand('load', argv, options.seed !== null, target),
       incomplete: interrupted,
       connections: options.connections,
@@ -104,8 +116,16 @@ async function main (): Promise<void> {
       cores: availableParallelism(),
       ...loadFigures(result, elapsedMs, fixedLatencyMs)
     }
-    process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : loadTerminalReport(report))
-    if (interrupted) process.exitCode = EXIT.interrupted
+    const results = judge(options.expectations, name => loadFigure(report, name))
+    if (options.json) {
+      process.stdout.write(JSON.stringify({ ...report, expectations: results }, null, 2) + '\n')
+      for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
+    } else {
+      process.stdout.write(loadTerminalReport(report, { wide: options.wide }))
+      if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
+    }
+    if (interrupted) process.exitCode = interruptedExit(stoppedBy)
+    else if (missed(results).length > 0) process.exitCode = EXIT.missed
   } finally {
     await target.stop()
   }

@@ -27,19 +27,23 @@ Options:
                        at most ${MAX_NUMBERS}; default: the book's 20
   -w, --workers N      pool size, 1 to ${MAX_WORKERS}; default: min(cores, numbers)
   -m, --mode LIST      some of ${MODE_NAMES.join(', ')} (default: all, in that order)
+  --wide               every column in the table (by default it fits in 80 columns)
   --json               one JSON document on stdout instead of the lines and the table
   -h, --help
+  --version
 
 The ideal of a mode is the longest single check, or the total work over min(lanes, cores) if
 that is longer; the work is the sequential run's check times. CPU time counts every thread of
 this process and, for processes, what each child used from its first check to its last.
 A pool's start-up is shown apart, not in its elapsed time.
 
-Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad options.
+Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad
+options; Ctrl-C (SIGINT) and SIGTERM end it at once, without the table (130 and 143 in a shell).
 `
 
 export interface PrimesOptions {
   help: boolean
+  version: boolean
   /** In decimal, as they go to the workers. */
   numbers: string[]
   /** True when they are the book's NUMBERS. */
@@ -48,6 +52,7 @@ export interface PrimesOptions {
   workers: number | null
   modes: ModeName[]
   json: boolean
+  wide: boolean
 }
 
 const NUMBER_ACCEPTED = `comma-separated whole numbers from 0 to ${MAX_N}, at most ${MAX_NUMBERS} of them`
@@ -76,7 +81,9 @@ export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
     workers: { type: 'string', short: 'w' },
     mode: { type: 'string', short: 'm' },
     json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' }
+    wide: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' }
   } as const
   let parsed: { values: Record<string, string | boolean | undefined>, positionals: string[] }
   try {
@@ -91,10 +98,12 @@ export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
   const numbers = text('numbers') === undefined ? NUMBERS.map(String) : parseNumbers(text('numbers') as string)
   return {
     help: values.help === true,
+    version: values.version === true,
     numbers,
     bookNumbers: text('numbers') === undefined,
     workers: text('workers') === undefined ? null : wholeNumber(text('workers') as string, '--workers', 1, MAX_WORKERS),
     modes: text('mode') === undefined ? [...MODE_NAMES] : parseModes(text('mode') as string),
-    json: values.json === true
+    json: values.json === true,
+    wide: values.wide === true
   }
 }

@@ -7,11 +7,12 @@
 
 import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/contract/errors.js'
+import { versionLine } from '../../server/contract/project.js'
 import { parsePrimesArgs, PRIMES_HELP, type PrimesOptions } from './args.js'
 import { answersOf, figuresOf, type Answers, type ModeFigures } from './figures.js'
 import { runMode, type ModeRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
-import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, summaryTable, workLine } from './report.js'
+import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, summaryTable, workLine } from './report.js'
 
 const PROGRAM = 'flag-primes'
 
@@ -61,12 +62,13 @@ function answersLine (answers: Answers, count: number): string {
   return `Answers: ${answers.primes} primes of ${count}; ${modes}`
 }
 
-function textReport (modes: readonly ModeFigures[], answers: Answers, count: number, cores: number): string {
-  return [summaryTable(modes), '', ...LEGEND, '', workLine(modes, cores), answersLine(answers, count), '', ...lessonNotes(modes), ''].join('\n')
+function textReport (modes: readonly ModeFigures[], answers: Answers, count: number, cores: number, wide: boolean): string {
+  return [summaryTable(modes, wide), '', ...LEGEND, '', workLine(modes, cores), answersLine(answers, count), '', ...lessonNotes(modes), ''].join('\n')
 }
 
 function jsonReport (options: PrimesOptions, workers: number, cores: number, modes: readonly ModeFigures[], answers: Answers): string {
   return JSON.stringify({
+    schemaVersion: PRIMES_SCHEMA_VERSION,
     command: ['npm run primes --', ...process.argv.slice(2)].join(' '),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -84,6 +86,10 @@ async function main (): Promise<void> {
     process.stdout.write(PRIMES_HELP)
     return
   }
+  if (options.version) {
+    process.stdout.write(`${versionLine(PROGRAM)}\n`)
+    return
+  }
   const cores = availableParallelism()
   const workers = options.workers ?? Math.min(cores, options.numbers.length)
   const say = options.json ? () => {} : (line: string) => { process.stdout.write(line + '\n') }
@@ -92,7 +98,7 @@ async function main (): Promise<void> {
   const runs = await runAll(options, workers, say)
   const modes = figuresOf(runs, cores)
   const answers = answersOf(runs, options.bookNumbers ? bookAnswer : null)
-  process.stdout.write(options.json ? jsonReport(options, workers, cores, modes, answers) : textReport(modes, answers, options.numbers.length, cores))
+  process.stdout.write(options.json ? jsonReport(options, workers, cores, modes, answers) : textReport(modes, answers, options.numbers.length, cores, options.wide))
   if (answers.modesDiffer !== null || answers.bookAgrees === false) {
     exitWith(PROGRAM, answers.modesDiffer === null ? 'the answers differ from the book\'s PRIME_FIXTURE' : `the modes' answers differ: ${answers.modesDiffer}`, EXIT.failed)
   }

@@ -28,21 +28,27 @@ export function modeEnd (run: ModeRun): string {
   return run.startupMs === null ? total : `${total} (pool start-up ${seconds(run.startupMs)}, apart)`
 }
 
-const COLUMNS: Array<[string, (m: ModeFigures) => string]> = [
-  ['mode', m => m.mode],
-  ['lanes', m => String(m.lanes)],
-  ['elapsed', m => seconds(m.elapsedMs)],
-  ['ideal', m => seconds(m.idealMs)],
-  ['effic', m => ratio(m.efficiency)],
-  ['speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`],
-  ['CPU', m => seconds(m.cpuMs)],
-  ['cores', m => ratio(m.coresUsed)],
-  ['loop max', m => m.loopMaxMs >= 1000 ? seconds(m.loopMaxMs) : millis(m.loopMaxMs)],
-  ['start-up', m => m.startupMs === null ? '-' : seconds(m.startupMs)]
+/** The shape of npm run primes's --json document; a change that breaks a reader bumps it. */
+export const PRIMES_SCHEMA_VERSION = 1
+
+/** The table's columns; the last, the pools' start-up (said under each mode too), only with --wide. */
+const COLUMNS: Array<[string, (m: ModeFigures) => string, boolean]> = [
+  ['mode', m => m.mode, false],
+  ['lanes', m => String(m.lanes), false],
+  ['elapsed', m => seconds(m.elapsedMs), false],
+  ['ideal', m => seconds(m.idealMs), false],
+  ['effic', m => ratio(m.efficiency), false],
+  ['speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`, false],
+  ['CPU', m => seconds(m.cpuMs), false],
+  ['cores', m => ratio(m.coresUsed), false],
+  ['loop max', m => m.loopMaxMs >= 1000 ? seconds(m.loopMaxMs) : millis(m.loopMaxMs), false],
+  ['start-up', m => m.startupMs === null ? '-' : seconds(m.startupMs), true]
 ]
 
-export function summaryTable (modes: readonly ModeFigures[]): string {
-  return table(COLUMNS.map(([name]) => name), modes.map(m => COLUMNS.map(([, cell]) => cell(m))))
+/** The table of every mode: 80 columns by default, every column with `wide` (--wide). */
+export function summaryTable (modes: readonly ModeFigures[], wide = false): string {
+  const columns = COLUMNS.filter(([, , onlyWide]) => wide || !onlyWide)
+  return table(columns.map(([name]) => name), modes.map(m => columns.map(([, cell]) => cell(m))))
 }
 
 export const LEGEND = [

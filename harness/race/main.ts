@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util'
 import { EXIT, onInterrupt, parseArgsError, parsedOrExit } from '../../server/contract/errors.js'
+import { versionLine } from '../../server/contract/project.js'
 import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
 
@@ -9,16 +10,21 @@ const HELP = `Usage: npm run race -- [--port N] [--host ADDRESS]
 
 Serves a page at /race that races the harness's three clients (sequential, pooled, async) at
 the same time, against the harness's own server or one of the book's sites, each flag shown
-as it lands. The modes share this process's event loop and the machine's cores, so the race
-shows the shape; npm run harness gives the clean figures.
+as it lands. Each mode runs in a process of its own, started and warmed up before the race:
+the three share only the server and the machine's cores. npm run harness runs them one after
+the other, for the clean figures. The page's URLs are all relative, so it works from wherever
+this server is reached (in Docker: --host 0.0.0.0 and a published port).
 
   --port N          0 to 65535; 0 picks a free port (default 8080)
-  --host ADDRESS    the address to bind (default 127.0.0.1)
+  --host ADDRESS    the address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   -h, --help
+  --version
+
+Exit: 0 when closed by Ctrl-C (SIGINT) or SIGTERM, 1 when it cannot listen, 2 for bad options.
 `
 
-function parseRaceArgs (argv: string[]): { port: number, host: string, help: boolean } {
-  const options = { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const
+function parseRaceArgs (argv: string[]): { port: number, host: string, help: boolean, version: boolean } {
+  const options = { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const
   let values
   try {
     values = parseArgs({ args: argv, options, strict: true }).values
@@ -26,7 +32,7 @@ function parseRaceArgs (argv: string[]): { port: number, host: string, help: boo
     throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
   }
   const port = values.port === undefined ? 8080 : parsePort(values.port, '--port')
-  return { port, host: values.host ?? '127.0.0.1', help: values.help === true }
+  return { port, host: values.host ?? '127.0.0.1', help: values.help === true, version: values.version === true }
 }
 
 async function main (): Promise<void> {
@@ -35,8 +41,13 @@ async function main (): Promise<void> {
     process.stdout.write(HELP)
     return
   }
+  if (options.version) {
+    process.stdout.write(`${versionLine('flag-race')}\n`)
+    return
+  }
   const app = buildRaceApp()
-  // A second Ctrl-C quits at once; the embedded server's exit hook still kills it.
+  // A second Ctrl-C quits at once; the exit hooks still kill the embedded server and the lanes'
+  // processes (which also end on their own when this process's IPC channel to them closes).
   onInterrupt(() => { app.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.failed)) })
   try {
     await app.listen({ port: options.port, host: options.host })
@@ -47,7 +58,10 @@ async function main (): Promise<void> {
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.port
-  process.stdout.write(`Race page: http://${urlHost(options.host)}:${port}/race (Ctrl-C to stop)\n`)
+  // Every interface: a browser on this machine reaches it on loopback.
+  const everywhere = options.host === '0.0.0.0' || options.host === '::'
+  const shown = everywhere ? `http://127.0.0.1:${port}/race (listening on ${options.host})` : `http://${urlHost(options.host)}:${port}/race`
+  process.stdout.write(`Race page: ${shown} (Ctrl-C to stop)\n`)
 }
 
 await main()

@@ -1,5 +1,5 @@
 // The race page: one HTML document with its style inline and its script served beside it
-// (browser/race-page.ts, compiled, as /race/page.js), nothing from a CDN.
+// (browser/race-page.ts, compiled, as race/page.js), nothing from a CDN, every URL relative.
 
 import { BOOK_SITES, PROFILE_NAMES } from '../../server/contract/sites.js'
 import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
@@ -65,9 +65,11 @@ function laneSection (mode: ModeName): string {
 export interface RacePageDefaults {
   codes: readonly string[]
   latency: string
+  /** The CPU work per flag the form shows first, e.g. 0ms. */
+  cpuWork: string
 }
 
-export function racePage ({ codes, latency }: RacePageDefaults): string {
+export function racePage ({ codes, latency, cpuWork }: RacePageDefaults): string {
   const options = RACE_SITES.map(site => `<option value="${site}">${escapeHtml(siteLabel(site))}</option>`).join('')
   return `<!DOCTYPE html>
 <html lang="en">
@@ -80,17 +82,19 @@ export function racePage ({ codes, latency }: RacePageDefaults): string {
 </head>
 <body>
 <h1>Flag race: sequential, pooled and async, at the same time</h1>
-<p class="note">${codes.length} flags (${escapeHtml(codes.join(' '))}), downloaded by three clients at once in the harness, each flag shown as its download completes.
-The three share one event loop and the machine's cores, so this shows the shape; <code>npm run harness</code> gives the clean figures.</p>
+<p class="note">${codes.length} flags (${escapeHtml(codes.join(' '))}), downloaded by three clients at once, each flag shown as its download completes.
+Each client runs in a process of its own, started before the race: the three share only the server and the machine's cores. <code>npm run harness</code> runs them one after the other, for the clean figures.
+The CPU work is done by the client after each download, on the thread that downloaded it (the harness's <code>--cpu-work</code>).</p>
 <form>
 <label>Server <select name="site">${options}</select></label>
 <label>Latency (own server) <input name="latency" value="${escapeHtml(latency)}" spellcheck="false"></label>
+<label>CPU work per flag <input name="cpuWork" value="${escapeHtml(cpuWork)}" spellcheck="false"></label>
 <button type="submit">Start the race</button>
 </form>
 <p id="status">Ready.</p>
 ${DEFAULT_MODES.map(laneSection).join('\n')}
 <p id="summary"></p>
-<script type="module" src="/race/page.js"></script>
+<script type="module" src="race/page.js"></script>
 </body>
 </html>
 `

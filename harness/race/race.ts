@@ -1,26 +1,33 @@
 // One race: the three modes at the same time, against one server, each flag reported as it lands.
 //
-// Unlike npm run harness, which runs the modes one after the other, the modes here run together
-// (measure() with `together`) on the harness's one event loop (pooled's downloads in its
-// workers, but their results still come back through that loop) and on the machine's few cores.
-// They slow each other a little: the race shows the shape of the lesson, sequential crawling
-// beside the other two, while npm run harness gives the clean figures.
+// Unlike npm run harness, which runs the modes one after the other, the modes here run together,
+// each in a process of its own (lanes.ts): its own event loop, its own client, its own CPU work.
+// They share the server and the machine's cores, nothing else. The lanes' processes are started
+// and opened (pooled's worker threads too) before the race, then told to go together.
 
-import { measure } from '../core/measure.js'
+import { calibrateCpuWork } from '../core/cpu-work.js'
+import { withSpeedups, type ModeFigures } from '../core/figures.js'
 import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
-import { MEASURE_DEFAULTS, type ServerChoice } from '../core/options.js'
-import { wallClockMs, type Outcome } from '../core/record.js'
-import type { InjectionPatch } from '../../server/contract/injection.js'
-import type { Target } from '../core/target.js'
+import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, type ServerChoice } from '../core/options.js'
+import type { Outcome } from '../core/record.js'
+import { openTarget, type Target } from '../core/target.js'
+import { request } from 'undici'
+import { formatInjection, type InjectionPatch } from '../../server/contract/injection.js'
+import { startLane, type LaneProcess } from './lanes.js'
 
-/** What the page is told, in order: race, go, then flags and lanes as they come, result last (or failed). */
+/**
+ * What the page is told, in order: race, go, then flags and lanes as they come, result last (or
+ * failed). No URL: the page fetches only from the race server, relative to itself.
+ */
 export type RaceEvent =
-  | { type: 'race', codes: string[], modes: Array<{ mode: ModeName, concurrency: number }>, baseUrl: string, site: string }
-  /** Every session is open (pooled's workers started): the clocks start now. */
-  | { type: 'go' }
+  /** `serverPid`: the harness's own server's process, null for another server. */
+  | { type: 'race', codes: string[], modes: Array<{ mode: ModeName, concurrency: number }>, site: string, cpuWorkMs: number, serverPid: number | null }
+  /** Every lane's process is open (pooled's workers started): the clocks start now. */
+  | { type: 'go', lanes: Array<{ mode: ModeName, pid: number }> }
   | { type: 'flag', mode: ModeName, cc: string, outcome: Outcome, reason: string | null, atMs: number }
   | { type: 'lane', mode: ModeName, elapsedMs: number }
-  | { type: 'result', modes: Array<{ mode: ModeName, concurrency: number, elapsedMs: number, speedup: number | null, ok: number, notFound: number, errors: number }> }
+  /** `idealMs`: the harness's ideal for the lane (its schedule with only the injected waits and the CPU work). */
+  | { type: 'result', modes: Array<{ mode: ModeName, pid: number, concurrency: number, elapsedMs: number, idealMs: number, speedup: number | null, ok: number, notFound: number, errors: number }> }
   | { type: 'failed', message: string }
 
 export type RaceResult = Extract<RaceEvent, { type: 'result' }>
@@ -29,40 +36,78 @@ export interface RaceRun {
   server: ServerChoice
   injection: InjectionPatch
   codes: string[]
+  /** --cpu-work: synchronous CPU work after each download, in ms (0 for none). */
+  cpuWorkMs: number
   /** Called once the server is open (reachable, or started): returns how the page names it. */
   opened: (target: Target) => string
   signal: AbortSignal
   emit: (event: RaceEvent) => void
 }
 
-/**
- * Emits every event but the last, the result, which it returns: the caller sends it once all is
- * cleaned up. Rejects with a TargetError, before any event, when the server cannot be used.
- */
-export async function runRace ({ server, injection, codes, opened, signal, emit }: RaceRun): Promise<RaceResult> {
-  let goAt = 0
-  const report = await measure({
-    ...MEASURE_DEFAULTS,
-    server,
-    injection,
-    codes: { kind: 'list', args: codes },
-    // The lanes leave the line together, once, cold: a race is watched, not measured.
-    warmup: 0,
-    modes: [...DEFAULT_MODES],
-    together: true,
-    signal,
-    reproduce: { script: 'race', argv: [] }
-  }, {
-    start: ({ target, codes, lanes }) => emit({ type: 'race', codes: [...codes], modes: lanes, baseUrl: target.baseUrl, site: opened(target) }),
-    go: () => {
-      goAt = wallClockMs()
-      emit({ type: 'go' })
-    },
-    record: ({ mode }, record) => emit({ type: 'flag', mode, cc: record.cc, outcome: record.outcome, reason: record.reason, atMs: record.endMs - goAt }),
-    runEnd: ({ mode }, run) => emit({ type: 'lane', mode, elapsedMs: run.endMs - run.startMs })
+/** PATCH /admin/config on the harness's own server (on loopback, it needs no token). */
+async function patchConfig (target: Target, patch: Record<string, string>): Promise<void> {
+  const res = await request(new URL('/admin/config', target.baseUrl), { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) })
+  const text = await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`the harness's own server refused ${JSON.stringify(patch)} (${res.statusCode} ${text})`)
+}
+
+/** Settles as `work`, unless the signal comes first. */
+async function unlessAborted<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new Error('interrupted'))
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
   })
-  return {
-    type: 'result',
-    modes: report.modes.map(f => ({ mode: f.mode, concurrency: f.concurrency, elapsedMs: f.elapsedMs, speedup: f.speedup, ok: f.ok, notFound: f.notFound, errors: f.errors }))
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * Emits every event but the last, the result, which it returns once every lane's process has
+ * exited and the server is stopped: the caller sends it then. Rejects with a TargetError, before
+ * any event, when the server cannot be used.
+ */
+export async function runRace ({ server, injection, codes, cpuWorkMs, opened, signal, emit }: RaceRun): Promise<RaceResult> {
+  const target = await openTarget({ server, seed: null, injection })
+  const lanes: LaneProcess[] = []
+  try {
+    // As measure(): more workers or connections than codes would only sit idle.
+    const plan = DEFAULT_MODES.map(mode => ({ mode, concurrency: mode === 'sequential' ? 1 : Math.min(DEFAULT_MAX_REQ, codes.length) }))
+    emit({ type: 'race', codes: [...codes], modes: plan, site: opened(target), cpuWorkMs, serverPid: target.pid })
+    // Calibrated once, here, before any lane starts: every lane and thread then does the same work.
+    const cpuSlices = cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * cpuWorkMs) : 0
+    const download = { timeoutMs: DEFAULT_TIMEOUT_MS, headers: target.headers, saveDir: null, syncSave: false, cpuSlices }
+    if (signal.aborted) throw new Error('interrupted')
+    // With the harness's own server, each lane warms up as npm run harness does (its connections
+    // open, its JIT warm, each of pooled's workers past its first request), at no latency, so
+    // that sequential's takes no 20 × 100 ms: at 100 ms, the cold start cost every lane about
+    // 0.1 s. The server is set back before the go. Another server is raced cold.
+    const warmup = target.embedded
+    if (warmup) await patchConfig(target, { latency: '0ms' })
+    for (const { mode, concurrency } of plan) {
+      lanes.push(startLane({ mode, concurrency, baseUrl: target.baseUrl, codes, download, cpuWorkMs, warmup }, flag => emit({ type: 'flag', mode, ...flag })))
+    }
+    const pids = await unlessAborted(Promise.all(lanes.map(async lane => await lane.ready)), signal)
+    if (warmup) await patchConfig(target, { latency: formatInjection(DEFAULT_INJECTION).latency ?? '0ms', ...formatInjection(injection) })
+    emit({ type: 'go', lanes: lanes.map((lane, i) => ({ mode: lane.mode, pid: pids[i] as number })) })
+    for (const lane of lanes) lane.go()
+    const figures = await unlessAborted(Promise.all(lanes.map(async lane => {
+      const done = await lane.done
+      emit({ type: 'lane', mode: lane.mode, elapsedMs: done.elapsedMs })
+      return done
+    })), signal)
+    return {
+      type: 'result',
+      modes: withSpeedups(figures).map((f: ModeFigures, i) => ({
+        mode: f.mode, pid: pids[i] as number, concurrency: f.concurrency, elapsedMs: f.elapsedMs, idealMs: f.idealMs, speedup: f.speedup, ok: f.ok, notFound: f.notFound, errors: f.errors
+      }))
+    }
+  } finally {
+    await Promise.all(lanes.map(async lane => await lane.stop()))
+    await target.stop()
   }
 }

@@ -5,14 +5,28 @@ import type { ModeFigures } from '../core/figures.js'
 import type { SweepPoint } from '../core/sweep.js'
 import { millis, ratio, seconds } from './format.js'
 
-/** A column: its heading and how a row fills its cell, side by side so the two cannot part. */
+/**
+ * A column: its heading and how a row fills its cell, side by side so the two cannot part. A
+ * wide column is left out of the terminal's default view, which fits in 80 columns, and shown
+ * with --wide; the page shows every column.
+ */
 export interface Column<T> {
   header: string
   cell: (row: T) => string
+  /** Only with --wide in the terminal. */
+  wide: boolean
+  /** The cell in the terminal's default view, when it says less than `cell`. */
+  brief?: (row: T) => string
 }
 
-const column = <T>(header: string, cell: (row: T) => string): Column<T> => ({ header, cell })
+const column = <T>(header: string, cell: (row: T) => string, wide = false): Column<T> => ({ header, cell, wide })
 
+/** The terminal's columns: the default view's (brief cells, no wide column), or every one in full with --wide. */
+export function shown<T> (columns: ReadonlyArray<Column<T>>, wide: boolean): ReadonlyArray<Column<T>> {
+  return wide ? columns : columns.filter(c => !c.wide).map(c => ({ ...c, cell: c.brief ?? c.cell }))
+}
+
+/** The median, and with --repeat the range over the runs. */
 function elapsedCell (m: ModeFigures): string {
   if (m.runsMs.length === 1) return seconds(m.elapsedMs)
   return `${seconds(m.elapsedMs)} (${seconds(Math.min(...m.runsMs))}-${seconds(Math.max(...m.runsMs))})`
@@ -24,25 +38,30 @@ function workersBusy (m: ModeFigures): string {
     : `${ratio(Math.min(...m.workerUtilization))}-${ratio(Math.max(...m.workerUtilization))}`
 }
 
-/** Each mode's timing and counts. */
+/**
+ * Each mode's timing and counts. The default view keeps what carries the lesson: elapsed against
+ * the ideal and sequential, what came back, and p50 (each request still takes its delay: the
+ * modes differ in how many wait at once); --wide adds the runs' range, the rate and the tail.
+ */
 export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('mode', m => m.mode),
   column('conc', m => String(m.concurrency)),
-  column('elapsed', elapsedCell),
+  // The runs' range is wide: the default view gives the median alone.
+  { ...column('elapsed', elapsedCell), brief: m => seconds(m.elapsedMs) },
   column('ideal', m => seconds(m.idealMs)),
   column('effic', m => ratio(m.efficiency)),
   column('speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`),
   column('ok', m => String(m.ok)),
   column('404', m => String(m.notFound)),
   column('err', m => String(m.errors)),
-  column('req/s', m => m.requestsPerSecond.toFixed(1)),
+  column('req/s', m => m.requestsPerSecond.toFixed(1), true),
   column('p50', m => millis(m.latencyMs.p50)),
-  column('p90', m => millis(m.latencyMs.p90)),
-  column('p99', m => millis(m.latencyMs.p99)),
-  column('max', m => millis(m.latencyMs.max))
+  column('p90', m => millis(m.latencyMs.p90), true),
+  column('p99', m => millis(m.latencyMs.p99), true),
+  column('max', m => millis(m.latencyMs.max), true)
 ]
 
-/** What each mode's main thread went through, and what it held. */
+/** What each mode's main thread went through, and what it held; --wide adds the threads and the main heap. */
 export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('event loop', m => m.mode),
   column('bound', m => m.bound),
@@ -51,11 +70,11 @@ export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('max', m => millis(m.eventLoop.delayMaxMs)),
   column('busy', m => ratio(m.eventLoop.utilization)),
   column('workers busy', workersBusy),
-  column('threads', m => String(m.threads)),
+  column('threads', m => String(m.threads), true),
   // A process pool's workers have memory of their own: shown after the harness's, summed.
   column('rss peak', m => `${m.memory.rssPeakMb.toFixed(0)}${m.memory.workersRssMb === null ? '' : `+${m.memory.workersRssMb.toFixed(0)}`}MB`),
   // The main thread's heap only: worker threads have heaps of their own (rss counts them all).
-  column('main heap', m => `${m.memory.heapPeakMb.toFixed(0)}MB`)
+  column('main heap', m => `${m.memory.heapPeakMb.toFixed(0)}MB`, true)
 ]
 
 /** --sweep: one row per mode and concurrency. */

@@ -2,10 +2,16 @@
 
 import type { LoadFigures } from '../core/load/little.js'
 import { formatDuration } from '../../server/contract/duration.js'
+import { cells, shown, type Column } from './columns.js'
 import { millis, table } from './format.js'
 import { describeConfig } from './terminal.js'
 
+/** The shape of npm run load's --json document; a change that breaks a reader bumps it. */
+export const LOAD_SCHEMA_VERSION = 1
+
 export interface LoadReport extends LoadFigures {
+  /** First in the --json document: LOAD_SCHEMA_VERSION. */
+  schemaVersion: typeof LOAD_SCHEMA_VERSION
   command: string
   /** True when Ctrl-C (or SIGTERM) cut the run short: the figures cover what ran. */
   incomplete: boolean
@@ -39,7 +45,23 @@ export interface LoadReport extends LoadFigures {
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const ratio = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(3)
 
-export function loadTerminalReport (report: LoadReport): string {
+const column = (header: string, cell: (r: LoadReport) => string, wide = false): Column<LoadReport> => ({ header, cell, wide })
+
+/** The run's figures; the default view fits in 80 columns, --wide adds p90 and max. */
+export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
+  column('requests', r => int(r.requests)),
+  column('elapsed', r => `${(r.elapsedMs / 1000).toFixed(2)}s`),
+  column('req/s', r => int(r.throughput)),
+  column('mean', r => millis(r.latencyMs.mean)),
+  column('p50', r => millis(r.latencyMs.p50)),
+  column('p90', r => millis(r.latencyMs.p90), true),
+  column('p99', r => millis(r.latencyMs.p99)),
+  column('max', r => millis(r.latencyMs.max), true),
+  column('non-2xx', r => int(r.non2xx)),
+  column('errors', r => int(r.errors))
+]
+
+export function loadTerminalReport (report: LoadReport, options: { wide?: boolean } = {}): string {
   const out: string[] = []
   const how = report.amount !== null ? `${int(report.amount)} requests` : formatDuration(report.durationMs ?? 0)
   out.push(`Load: ${int(report.connections)} connections, ${how}, round-robin over ${report.flags} flags`)
@@ -51,13 +73,11 @@ export function loadTerminalReport (report: LoadReport): string {
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
   out.push(`Load generator (autocannon, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   out.push('')
-  const l = report.latencyMs
-  out.push(table(
-    ['requests', 'elapsed', 'req/s', 'mean', 'p50', 'p90', 'p99', 'max', 'non-2xx', 'errors'],
-    [[int(report.requests), `${(report.elapsedMs / 1000).toFixed(2)}s`, int(report.throughput), millis(l.mean), millis(l.p50), millis(l.p90), millis(l.p99), millis(l.max), int(report.non2xx), int(report.errors)]]
-  ))
+  const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
+  out.push(table(header, rows))
   out.push('')
   const c = int(report.connections)
+  const l = report.latencyMs
   out.push(`Little's law: C / mean latency = ${c} / ${millis(l.mean)} = ${int(report.littlesLawRps)} req/s; measured / that = ${ratio(report.ratio)}`)
   if (report.boundRps !== null && report.fixedLatencyMs !== null) {
     out.push(`The bound:    C / L = ${c} / ${millis(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)

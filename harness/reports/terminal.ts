@@ -4,7 +4,7 @@
 import type { ModeFigures } from '../core/figures.js'
 import type { HarnessReport } from '../core/result.js'
 import { describeInjectionText } from '../../server/contract/injection.js'
-import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, runsLine, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
+import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, runsLine, shown, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
 import { table } from './format.js'
 import { timeline } from './timeline.js'
 
@@ -32,7 +32,22 @@ function textTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): s
   return table(header, body)
 }
 
-export function terminalReport (report: HarnessReport, options: { timeline: boolean } = { timeline: false }): string {
+export interface TerminalOptions {
+  /** --timeline: each mode's requests as bars. */
+  timeline: boolean
+  /** --wide: every column; by default the tables fit in 80 columns. */
+  wide: boolean
+}
+
+/** Under the tables of the default view: where the rest is. */
+function narrowNote (report: HarnessReport): string {
+  const repeats = Math.max(0, ...report.modes.map(m => m.runsMs.length))
+  const median = repeats > 1 ? `elapsed is the median of ${repeats} runs; ` : ''
+  return `${median}--wide adds the runs' range, req/s, p90, p99, max, threads and main heap; --json has every figure`
+}
+
+export function terminalReport (report: HarnessReport, options: Partial<TerminalOptions> = {}): string {
+  const wide = options.wide ?? false
   const out: string[] = []
   const { server, machine } = report
   out.push(`Flag harness: ${codesLine(report.codes)}`)
@@ -43,14 +58,15 @@ export function terminalReport (report: HarnessReport, options: { timeline: bool
   const knobs = clientKnobs(report)
   if (knobs.length > 0) out.push(`Client: ${knobs.join(', ')}`)
   out.push(runsLine(report))
-  out.push('', textTable(MODE_COLUMNS, report.modes), '', textTable(LOOP_COLUMNS, report.modes), '')
+  out.push('', textTable(shown(MODE_COLUMNS, wide), report.modes), '', textTable(shown(LOOP_COLUMNS, wide), report.modes), '')
   for (const m of report.modes) {
     const notes = modeNotes(m, report.codes.length)
     if (notes.length > 0) out.push(`${m.mode}: ${notes.join('; ')}`)
   }
   out.push(...LEGENDS)
+  if (!wide) out.push(narrowNote(report))
   if (report.sweep !== null) out.push('', sweepTitle(report.sweep.sequentialMs), textTable(SWEEP_COLUMNS, report.sweep.points))
-  if (options.timeline) for (const m of report.modes) out.push('', timeline(m))
+  if (options.timeline === true) for (const m of report.modes) out.push('', timeline(m))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
   if (report.incomplete) out.push('', incompleteRun(report.serverLost))
   return out.join('\n') + '\n'

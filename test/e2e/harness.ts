@@ -21,6 +21,9 @@ t.test('--json: the documented fields, and the embedded server is gone after the
   t.equal(run.code, 0, 'exit 0')
   t.equal(run.stderr, '', 'nothing on stderr when piped')
   const report = parseReport(t, run.stdout)
+  t.equal(Object.keys(report)[0], 'schemaVersion', 'schemaVersion is the first key')
+  t.equal(report.schemaVersion, 1)
+  t.same((report as unknown as { expectations: unknown }).expectations, [], 'no --expect, no expectations')
   t.match(report, { seed: 11, server: { embedded: true, config: { latency: '20ms' } }, incomplete: false, codes: ['BD', 'BR', 'CD', 'CN', 'DE', 'EG'] })
   t.match(report.command, /^npm run harness -- --json --latency 20ms --seed 11 -m 4 -l 6$/)
   t.same(report.modes.map(m => m.mode), ['sequential', 'pooled', 'async'])
@@ -59,6 +62,10 @@ t.test('usage errors: one line, exit 2; nothing started', async t => {
   const help = await harness(['--help'])
   t.equal(help.code, 0)
   t.match(help.stdout, /^Usage: npm run harness -- \[options\] \[CC \.\.\.\]/)
+  t.match(help.stdout, /^Exit: 0 when the run completed .* 1 when .* 2 for\nbad options, 3 when an --expect threshold was missed .*\n130 when interrupted \(Ctrl-C\) and 143 when terminated \(SIGTERM\)/ms, 'the exit codes')
+  const bad = await harness(['--expect', 'async.speedup>>15'])
+  t.equal(bad.code, 2, 'a bad --expect: exit 2')
+  t.match(bad.stderr, /^flag-harness: --expect: invalid value "async\.speedup>>15" \(not NAME OP VALUE\); accepted: NAME OP VALUE, OP one of < <= > >= == !=[^\n]*\n$/)
 })
 
 t.test('an unreachable server: one line, exit 1', async t => {

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import t from 'tap'
-import { refused, start, startApp } from '../fixtures/race.js'
+import { allGone, gone, raceEvents, start, startApp } from '../fixtures/race.js'
+import type { RaceEvent } from '../../harness/race/race.js'
 import { spawnCompiled } from '../fixtures/run.js'
+import { CHROMIUM_ARGS, chromiumPath, skipUnless } from '../fixtures/tools.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-// As test/harness/html.ts: what STYLE.md found to run Debian's chromium headless here.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic']
+const CHROMIUM = chromiumPath()
 // Generous: chromium's start and pooled's worker threads take seconds on a busy machine.
 t.setTimeout(240000)
 
@@ -30,20 +29,53 @@ t.test('npm run race: prints its URL; Ctrl-C stops the race and its server', asy
   const base = url.replace(/\/race$/, '')
   const started = await start(base, { site: 'embedded', latency: '2s' })
   t.equal(started.status, 202)
+  const { pids, serverPid } = await lanesOf(base)
+  t.equal(new Set([...pids, running.child.pid]).size, 4, 'three lanes, each in a process of its own, none the race\'s')
   running.child.kill('SIGINT')
   const run = await running.finished
   t.equal(run.code, 0, 'a clean exit')
-  t.ok(await refused(started.body.baseUrl as string), 'the embedded server is gone')
+  t.ok([...pids, serverPid].every(gone), 'the lanes\' processes and the embedded server are gone with it')
 })
 
-t.test('in a real browser: three lanes, side by side', async t => {
+/** Once a race is under way: its lanes' pids and its server's. */
+async function lanesOf (base: string): Promise<{ pids: number[], serverPid: number }> {
+  const { events } = await raceEvents(base, event => event.type === 'go')
+  const race = events.find(e => e.type === 'race') as Extract<RaceEvent, { type: 'race' }>
+  const go = events.find(e => e.type === 'go') as Extract<RaceEvent, { type: 'go' }>
+  return { pids: go.lanes.map(lane => lane.pid), serverPid: race.serverPid as number }
+}
+
+t.test('npm run race killed outright (SIGKILL, no handler runs): its lanes end as their channel closes', async t => {
+  t.setTimeout(60000)
+  const running = spawnCompiled('harness/race/main.js', ['--port', '0'])
+  const printed = await running.printed('stdout', /\/race \(/)
+  const base = (/http:\/\/127\.0\.0\.1:\d+/.exec(printed) as RegExpExecArray)[0]
+  t.equal((await start(base, { site: 'embedded', latency: '30s' })).status, 202)
+  const { pids } = await lanesOf(base)
+  t.ok(pids.every(pid => !gone(pid)), 'the lanes are running')
+  running.child.kill('SIGKILL')
+  await running.finished
+  await allGone(pids)
+  t.pass('every lane\'s process has exited')
+})
+
+t.test('npm run race --host 0.0.0.0: listens on every interface, prints a loopback URL', async t => {
+  t.setTimeout(60000)
+  const running = spawnCompiled('harness/race/main.js', ['--port', '0', '--host', '0.0.0.0'])
+  const printed = await running.printed('stdout', /\/race \(/)
+  t.match(printed, /^Race page: http:\/\/127\.0\.0\.1:\d+\/race \(listening on 0\.0\.0\.0\) \(Ctrl-C to stop\)$/m)
+  const base = (/http:\/\/127\.0\.0\.1:\d+/.exec(printed) as RegExpExecArray)[0]
+  const page = await fetch(`${base}/race`)
+  t.equal(page.status, 200, 'the page answers')
+  await page.text()
+  running.child.kill('SIGTERM')
+  t.equal((await running.finished).code, 0, 'SIGTERM: a clean exit')
+})
+
+t.test('in a real browser: three lanes, side by side', { skip: skipUnless(CHROMIUM !== null, 'chromium') }, async t => {
   t.setTimeout(120000)
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Debian's chromium is missing at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (CI installs it)`)
-    return
-  }
   const base = await startApp(t)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const browser = await chromium.launch({ executablePath: CHROMIUM ?? undefined, args: CHROMIUM_ARGS })
   t.teardown(async () => await browser.close())
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } })
   const problems: string[] = []
@@ -52,6 +84,7 @@ t.test('in a real browser: three lanes, side by side', async t => {
   await page.goto(`${base}/race`, { waitUntil: 'load' })
 
   await page.fill('input[name="latency"]', '50ms')
+  await page.fill('input[name="cpuWork"]', '1ms')
   await page.click('button[type="submit"]')
   for (const mode of ['sequential', 'pooled', 'async']) {
     await page.waitForSelector(`.lane[data-mode="${mode}"][data-done]`, { timeout: 60000 })
@@ -60,6 +93,9 @@ t.test('in a real browser: three lanes, side by side', async t => {
   await page.waitForSelector('body[data-done]', { timeout: 60000 })
   // Every image loaded (or given up), so the screenshot shows the flags.
   await page.waitForFunction(() => [...document.images].every(image => image.complete), undefined, { timeout: 30000 })
+  const images = await page.evaluate(() => [...document.images].map(image => ({ src: image.getAttribute('src'), loaded: image.naturalWidth > 0 })))
+  t.equal(images.length, 60, 'a picture for every flag of every lane')
+  t.ok(images.every(image => image.loaded && /^race\/flags\/[a-z]{2}\.gif$/.test(image.src ?? '')), 'each loaded, by a URL relative to the page (the race server\'s)')
 
   const clocks: Record<string, number> = {}
   for (const mode of ['sequential', 'pooled', 'async']) {

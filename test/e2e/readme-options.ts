@@ -27,6 +27,8 @@ const COMMANDS: Record<string, Command> = {
       '--grace': ['5'],
       '--max-hung': ['0'],
       '--flags-dir': ['/nonexistent/flags', '--port', '0'],
+      '--log': ['loud'],
+      '--version': ['--version=yes'],
       ...Object.fromEntries(Object.entries(INJECTION).map(([option, value]) => [option, [value]]))
     }
   },
@@ -54,6 +56,9 @@ const COMMANDS: Record<string, Command> = {
       '--report': ['/nonexistent/r.html'],
       '--verbose': ['--verbose=yes'],
       '--json': ['--json=yes'],
+      '--wide': ['--wide=yes'],
+      '--expect': ['async.speedup>=fast'],
+      '--version': ['--version=yes'],
       ...Object.fromEntries(Object.entries(INJECTION).map(([option, value]) => [option, [value]]))
     }
   },
@@ -67,6 +72,9 @@ const COMMANDS: Record<string, Command> = {
       '--server': ['REMOTE'],
       '--seed': ['x'],
       '--json': ['--json=yes'],
+      '--wide': ['--wide=yes'],
+      '--expect': ['rps>=fast'],
+      '--version': ['--version=yes'],
       ...Object.fromEntries(Object.entries(INJECTION).map(([option, value]) => [option, [value]]))
     }
   }

@@ -94,7 +94,7 @@ export class Future<T> {
     }
     const timer = new AbortController()
     try {
-      const outcome = await Promise.race([this.#settled.then(() => 'done' as const), sleep(timeoutMs, 'timeout' as const, { signal: timer.signal })])
+      const outcome = await Promise.race([this.#settled.then(() => 'done' as const), timeUp(timeoutMs, timer.signal)])
       if (outcome === 'timeout') throw new TimeoutError(`${what}(): no outcome within ${timeoutMs} ms`)
     } finally {
       timer.abort()
@@ -174,9 +174,20 @@ export async function * asCompleted<T> (items: Iterable<Future<T> | Promise<T>>,
       }
       const left = options.timeoutMs - (performance.now() - started)
       const timer = new AbortController()
-      const outcome = await Promise.race([arrived.then(() => 'arrived' as const), sleep(Math.max(0, left), 'timeout' as const, { signal: timer.signal })]).finally(() => timer.abort())
+      const outcome = await Promise.race([arrived.then(() => 'arrived' as const), timeUp(left, timer.signal)]).finally(() => timer.abort())
       if (outcome === 'timeout') throw new TimeoutError(`asCompleted: ${futures.length - yielded} of ${futures.length} futures unfinished after ${options.timeoutMs} ms`)
     }
     yield queue.shift() as Future<T>
   }
+}
+
+/**
+ * Resolves once `ms` have passed by performance.now(). Node's timers count whole milliseconds
+ * of the event loop's time and may fire up to one early: a timeout must never end sooner than
+ * it says, so an early timer waits out the rest.
+ */
+async function timeUp (ms: number, signal: AbortSignal): Promise<'timeout'> {
+  const due = performance.now() + ms
+  for (let left = ms; left > 0; left = due - performance.now()) await sleep(left, undefined, { signal })
+  return 'timeout'
 }

@@ -1,8 +1,9 @@
-// The race page's script, run by the browser (served as /race/page.js from its compiled form).
-// It only draws what the harness reports over Server-Sent Events (/race/events): the clocks tick
+// The race page's script, run by the browser (served as race/page.js from its compiled form).
+// It only draws what the harness reports over Server-Sent Events (race/events): the clocks tick
 // here between two events, but every flag, every lane's end and its final time come from the
 // real run. Every change of state goes through an attribute (data-done, data-elapsed-ms) so
-// that a person sees it and a test can wait on it.
+// that a person sees it and a test can wait on it. Every URL is relative to the page, so it
+// works from wherever the race server is reached (a container's published port, say).
 
 import type { RaceEvent } from '../race.js'
 
@@ -18,6 +19,7 @@ const form = required(document.querySelector('form'), 'form')
 const button = required(form.querySelector('button'), 'button')
 const siteField = form.elements.namedItem('site') as HTMLSelectElement
 const latencyField = form.elements.namedItem('latency') as HTMLInputElement
+const cpuWorkField = form.elements.namedItem('cpuWork') as HTMLInputElement
 const status = required(document.getElementById('status'), '#status')
 const summary = required(document.getElementById('summary'), '#summary')
 let race: Of<'race'> | null = null
@@ -76,7 +78,7 @@ function onRace (event: Of<'race'>): void {
     part(each, 'concurrency').textContent = `${concurrency} at a time`
     trackBar(each).style.width = '0'
   }
-  say(`Starting ${event.codes.length} flags from ${event.site} (pooled starts its worker threads first)...`)
+  say(`Starting ${event.codes.length} flags from ${event.site}: each lane starts its process (pooled its worker threads too)...`)
 }
 
 function onGo (): void {
@@ -97,8 +99,8 @@ function onFlag (event: Of<'flag'>): void {
   if (event.outcome === 'ok') {
     const image = document.createElement('img')
     const cc = event.cc.toLowerCase()
-    // No latency or fault of its own: the picture is decoration, the race is the harness's.
-    image.src = `${race.baseUrl}/${cc}/${cc}.gif?latency=0ms&jitter=0ms&error-rate=0&reset-rate=0&hang-rate=0&slow-rate=0&truncate-rate=0`
+    // From the race server, with no latency or fault: the picture is decoration, the race is the lanes'.
+    image.src = `race/flags/${cc}.gif`
     image.alt = ''
     image.onerror = () => image.remove()
     item.append(image)
@@ -125,11 +127,14 @@ function onResult (event: Of<'result'>): void {
   for (const m of event.modes) {
     const each = lane(m.mode)
     part(each, 'clock').textContent = seconds(m.elapsedMs)
+    each.dataset.idealMs = String(m.idealMs)
+    each.title = `ideal ${seconds(m.idealMs)} (only the server's waits and the CPU work); process ${m.pid}`
     const failed = m.errors + m.notFound > 0 ? ` (${m.ok} ok)` : ''
     part(each, 'speedup').textContent = (m.mode === 'sequential' ? 'baseline' : `${speedup(m)} sequential`) + failed
   }
   summary.textContent = event.modes.filter(m => m.mode !== 'sequential')
-    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}).`
+    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}). ` +
+    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`).join(', ') + '.'
   say('Done. Run it again, or npm run harness for the clean figures.')
   document.body.setAttribute('data-done', '')
   button.disabled = false
@@ -141,7 +146,7 @@ function onFailed (event: Of<'failed'>): void {
   button.disabled = false
 }
 
-const events = new EventSource('/race/events')
+const events = new EventSource('race/events')
 const listen = <T extends RaceEvent['type']>(type: T, handle: (event: Of<T>) => void): void => {
   events.addEventListener(type, message => handle(JSON.parse((message as MessageEvent<string>).data) as Of<T>))
 }
@@ -156,8 +161,8 @@ form.addEventListener('submit', event => {
   event.preventDefault()
   button.disabled = true
   say('Starting the server...')
-  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value })
-  fetch('/race/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async answer => {
+  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value, cpuWork: cpuWorkField.value })
+  fetch('race/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async answer => {
     if (answer.ok) return
     say(((await answer.json()) as { error: string }).error, true)
     if (answer.status !== 409) button.disabled = false

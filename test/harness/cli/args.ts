@@ -32,6 +32,17 @@ t.test('options', async t => {
   t.same(parseHarnessArgs(['--sweep', '1,2']).sweep, { concurrencies: [1, 2], modes: ['pooled', 'async'] }, 'a sweep runs pooled and async by default')
   t.same(parseHarnessArgs(['--sweep', '1..5', '--mode', 'sequential,processes']).sweep, { concurrencies: [1, 2, 5], modes: ['processes'] }, 'or the modes asked for, less sequential')
   t.equal(parseHarnessArgs(['-h']).help, true)
+  t.equal(parseHarnessArgs(['--version']).version, true)
+  t.match(parseHarnessArgs([]), { version: false, wide: false, expectations: [] })
+  t.equal(parseHarnessArgs(['--wide']).wide, true)
+})
+
+t.test('--expect: each one parsed, in order, against the modes that will have a row', async t => {
+  const o = parseHarnessArgs(['--expect', 'async.speedup>=15', '--expect', 'errors==0', '--expect', 'pooled.p99<250ms'])
+  t.same(o.expectations.map(e => [e.name, e.op, e.target]), [['async.speedup', '>=', 15], ['errors', '==', 0], ['pooled.p99', '<', 250]])
+  t.equal(parseHarnessArgs(['--mode', 'sequential,processes', '--expect', 'processes.speedup>1']).expectations.length, 1)
+  t.equal(parseHarnessArgs(['--sweep', '1,2', '--expect', 'sequential.elapsed<5s']).expectations.length, 1, 'a sweep: sequential has the one row')
+  t.equal(parseHarnessArgs(['--mode', 'async', '--expect', 'async.efficiency>=0.9']).expectations.length, 1, 'efficiency needs no sequential')
 })
 
 t.test('bad input: one line naming the option and what is accepted', async t => {
@@ -61,7 +72,14 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['-s', 'DELAY', '--max-latency', '3s'], /^--max-latency: only for the harness's own server/],
     [['--bogus'], /^--bogus: unknown option; accepted: --all, --every/],
     [['-m'], /^--max-req: needs a value$/],
-    [['--json=yes'], /^--json: takes no value$/]
+    [['--json=yes'], /^--json: takes no value$/],
+    [['--version=yes'], /^--version: takes no value$/],
+    [['--expect'], /^--expect: needs a value$/],
+    [['--expect', 'async.speedup'], /^--expect: invalid value "async\.speedup" \(not NAME OP VALUE\); accepted: NAME OP VALUE, OP one of < <= > >= == !=, /],
+    [['--expect', 'async.fast>1'], /^--expect: invalid value "async\.fast>1" \(no figure async\.fast\); accepted: /],
+    [['--mode', 'sequential,async', '--expect', 'pooled.ok>1'], /^--expect pooled\.ok>1: pooled does not run here \(the modes with a row in the report: sequential, async\)$/],
+    [['--sweep', '1,2', '--expect', 'async.speedup>1'], /^--expect async\.speedup>1: async does not run here \(the modes with a row in the report: sequential\)$/],
+    [['--mode', 'pooled,async', '--expect', 'async.speedup>1'], /^--expect async\.speedup>1: a speedup is over sequential, which does not run here \(--mode\)$/]
   ]
   for (const [argv, message] of cases) {
     t.throws(() => parseHarnessArgs(argv), { message }, `${argv.join(' ')} is refused`)

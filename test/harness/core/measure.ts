@@ -53,18 +53,6 @@ t.test('one call runs the whole job; listeners see it in order; nothing is print
   checkEfficiency(t, report)
 })
 
-t.test('together: every lane is open before the clocks start', async t => {
-  const events: string[] = []
-  const report = await measure(options({ modes: ['sequential', 'pooled', 'async'], repeat: 1, warmup: 0, together: true }), {
-    opening: lane => events.push(`opening ${lane.mode}`),
-    go: () => events.push('go'),
-    runStart: lane => events.push(`run ${lane.mode}`)
-  })
-  t.same(events.slice(0, 4), ['opening sequential', 'opening pooled', 'opening async', 'go'])
-  t.same(events.slice(4).sort(), ['run async', 'run pooled', 'run sequential'])
-  t.same(report.modes.map(m => m.mode), ['sequential', 'pooled', 'async'])
-})
-
 t.test('a server that cannot be reached rejects with a TargetError, before any event', async t => {
   let events = 0
   const error: unknown = await measure(options({ server: { kind: 'url', baseUrl: 'http://127.0.0.1:1/flags', label: null }, seed: null, injection: {} }), { start: () => { events++ } })

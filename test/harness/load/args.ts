@@ -9,6 +9,12 @@ t.test('parseLoadArgs: defaults and good values', async t => {
   t.match(parseLoadArgs(['-s', 'http://127.0.0.1:9000']), { server: { kind: 'url', baseUrl: 'http://127.0.0.1:9000/flags' } })
   t.equal(parseLoadArgs(['-h']).help, true)
   t.match(LOAD_HELP, /--connections N/)
+  t.match(parseLoadArgs([]), { version: false, wide: false, expectations: [] })
+  t.match(parseLoadArgs(['--version', '--wide']), { version: true, wide: true })
+  t.same(parseLoadArgs(['--expect', 'rps>=900', '--expect', 'p99 < 250ms', '--expect', 'bound>=98%']).expectations.map(e => [e.name, e.op, e.target]),
+    [['rps', '>=', 900], ['p99', '<', 250], ['bound', '>=', 0.98]], 'each --expect, in order')
+  t.match(LOAD_HELP, /\b3 when an --expect threshold was missed/)
+  t.match(LOAD_HELP, /143 when terminated \(SIGTERM\)/)
 })
 
 t.test('parseLoadArgs: every bad value is one line naming the option', async t => {
@@ -33,6 +39,10 @@ t.test('parseLoadArgs: every bad value is one line naming the option', async t =
     [['--nope'], /^--nope: unknown option; accepted: --connections, /],
     [['-c'], /^--connections: needs a value$/],
     [['--json=yes'], /^--json: takes no value$/],
+    [['--version=1'], /^--version: takes no value$/],
+    [['--expect', 'rps'], /^--expect: invalid value "rps" \(not NAME OP VALUE\); accepted: NAME OP VALUE, /],
+    [['--expect', 'async.speedup>=2'], /^--expect: invalid value "async\.speedup>=2" \(no figure async\.speedup\)/],
+    [['--expect', 'errors<1ms'], /^--expect: invalid value "errors<1ms" \(errors is a count: a bare number\)/],
     [['extra'], /^option: unknown option|extra/]
   ]
   for (const [args, message] of cases) {

@@ -3,7 +3,8 @@ import { parsePrimesArgs, PRIMES_HELP } from '../../../harness/primes/args.js'
 
 t.test('parsePrimesArgs: defaults and good values', async t => {
   const defaults = parsePrimesArgs([])
-  t.match(defaults, { help: false, bookNumbers: true, workers: null, modes: ['sequential', 'event-loop', 'threads', 'processes'], json: false })
+  t.match(defaults, { help: false, version: false, wide: false, bookNumbers: true, workers: null, modes: ['sequential', 'event-loop', 'threads', 'processes'], json: false })
+  t.match(parsePrimesArgs(['--version', '--wide']), { version: true, wide: true })
   t.equal(defaults.numbers.length, 20, 'the book\'s 20 numbers')
   t.equal(defaults.numbers[18], '9999999999999917', 'in decimal, exactly')
   t.match(parsePrimesArgs(['--numbers', '2, 9,007', '-w', '4', '--json']), { numbers: ['2', '9', '7'], bookNumbers: false, workers: 4, json: true })
@@ -28,7 +29,7 @@ t.test('parsePrimesArgs: every bad value is one line naming the option', async t
     [['-w', 'two'], /^--workers: invalid value "two"/],
     [['--mode', 'threads,fibers'], /^--mode: invalid value "fibers"; accepted: some of sequential, event-loop, threads, processes, comma-separated$/],
     [['--mode', ''], /^--mode: invalid value ""/],
-    [['--nope'], /^--nope: unknown option; accepted: --numbers, --workers, --mode, --json, --help$/],
+    [['--nope'], /^--nope: unknown option; accepted: --numbers, --workers, --mode, --json, --wide, --help, --version$/],
     [['-w'], /^--workers: needs a value$/],
     [['--json=yes'], /^--json: takes no value$/],
     [['4'], /^unexpected argument "4": options only; a worker count is --workers N$/]

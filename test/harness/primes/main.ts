@@ -23,16 +23,24 @@ t.test('the book\'s lines per mode, then the table', async t => {
   t.equal(lines.filter(line => /^4444444488888889 {4} *\d\.\d{6}s$/.test(line)).length, 4, '66666667² is not')
   t.match(run.stdout, /Total time: \d+\.\d\ds\n/)
   t.match(run.stdout, /4 checks in \d+\.\d\ds \(pool start-up \d+\.\d\ds, apart\)/)
-  t.match(run.stdout, /\nmode +lanes +elapsed +ideal +effic +speedup +CPU +cores +loop max +start-up\n/)
+  t.match(run.stdout, /\nmode +lanes +elapsed +ideal +effic +speedup +CPU +cores +loop max\n/, 'the table fits in 80 columns: no start-up')
   t.match(run.stdout, /\nprocesses +2 +\d/)
   t.match(run.stdout, /Answers: 2 primes of 4; every mode agrees\n/)
   t.match(run.stdout, /threads: worker threads run JavaScript in parallel/)
 })
 
+t.test('--wide: the pools\' start-up in the table too', async t => {
+  const run = await primes([...FEW, '--wide', '--mode', 'sequential,threads'])
+  t.equal(run.code, 0)
+  t.match(run.stdout, /\nmode +lanes +elapsed +ideal +effic +speedup +CPU +cores +loop max +start-up\nsequential .* -\nthreads .* \d+\.\d\ds\n/)
+})
+
 t.test('--json: one document, every mode with its figures and checks', async t => {
   const run = await primes([...FEW, '--json', '--mode', 'sequential,processes'])
   t.equal(run.code, 0)
-  const report = JSON.parse(run.stdout) as { cores: number, workers: number, numbers: { source: string, values: string[] }, answers: unknown, modes: ModeFigures[] }
+  const report = JSON.parse(run.stdout) as { schemaVersion: number, cores: number, workers: number, numbers: { source: string, values: string[] }, answers: unknown, modes: ModeFigures[] }
+  t.equal(Object.keys(report)[0], 'schemaVersion', 'schemaVersion first')
+  t.equal(report.schemaVersion, 1)
   t.match(report, { workers: 2, numbers: { source: 'given', values: ['2', '9', '142702110479723', '4444444488888889'] }, answers: { primes: 2, modesDiffer: null, bookAgrees: null } })
   t.same(report.modes.map(m => m.mode), ['sequential', 'processes'])
   const [sequential, processes] = report.modes
@@ -52,6 +60,7 @@ t.test('--help, and a bad option: one line, exit 2', async t => {
   const help = await primes(['--help'])
   t.equal(help.code, 0)
   t.equal(help.stdout, PRIMES_HELP)
+  t.match(help.stdout, /^Exit: 0 when .*2 for bad\noptions; Ctrl-C \(SIGINT\) and SIGTERM end it at once, without the table \(130 and 143 in a shell\)\.$/m)
   const bad = await primes(['--workers', '0'])
   t.equal(bad.code, 2)
   t.equal(bad.stdout, '')

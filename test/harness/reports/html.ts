@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -8,11 +7,11 @@ import type { RequestFigure } from '../../../harness/core/figures.js'
 import { htmlReport } from '../../../harness/reports/html.js'
 import { escapeHtml } from '../../../harness/reports/svg.js'
 import type { HarnessReport } from '../../../harness/core/result.js'
+import { CHROMIUM_ARGS, chromiumPath, skipUnless } from '../../fixtures/tools.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-// What STYLE.md found to run Debian's chromium headless here; --disable-quic and the others
-// keep it from calling home, so a page that fetched anything would show in the request log alone.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic']
+// CHROMIUM_ARGS keep the browser from calling home, so a page that fetched anything would show
+// in the request log alone.
+const CHROMIUM = chromiumPath()
 
 async function fixture (name: string): Promise<HarnessReport> {
   return JSON.parse(await readFile(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as HarnessReport
@@ -120,18 +119,14 @@ t.test('the rarer cases: a --sweep run (sequential is its only mode), cut short,
   t.match(html, /async, ideal \(Little&#39;s law\)/)
 })
 
-t.test('in a real browser', async t => {
+t.test('in a real browser', { skip: skipUnless(CHROMIUM !== null, 'chromium') }, async t => {
   t.setTimeout(60000)
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Debian's chromium is missing at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (CI installs it)`)
-    return
-  }
   const report = await fixture('report-sweep.json')
   const dir = t.testdir({})
   const file = join(dir, 'report.html')
   await writeFile(file, htmlReport(report))
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const browser = await chromium.launch({ executablePath: CHROMIUM ?? undefined, args: CHROMIUM_ARGS })
   t.teardown(async () => await browser.close())
   const page = await browser.newPage({ viewport: { width: 1040, height: 900 } })
   const problems: string[] = []

@@ -3,26 +3,119 @@ import t from 'tap'
 import type { HarnessReport } from '../../../harness/core/result.js'
 import { LEGENDS, LOOP_COLUMNS, MODE_COLUMNS } from '../../../harness/reports/columns.js'
 import { htmlReport } from '../../../harness/reports/html.js'
+import { loadTerminalReport, type LoadReport } from '../../../harness/reports/load.js'
 import { bookClosingLines, describeConfig, terminalReport } from '../../../harness/reports/terminal.js'
 
 async function fixture (name: string): Promise<HarnessReport> {
   return JSON.parse(await readFile(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as HarnessReport
 }
 
+const headerLine = (headers: readonly string[]): RegExp => new RegExp(`^${headers.map(h => h.replace(/[/]/g, '\\/')).join('\\s+')}$`, 'm')
+
 t.test('the terminal and the page show the same columns, from one definition', async t => {
   const report = await fixture('report.json')
   const text = terminalReport(report)
+  const wide = terminalReport(report, { wide: true })
   const html = htmlReport(report)
   for (const columns of [MODE_COLUMNS, LOOP_COLUMNS]) {
     const headers = columns.map(c => c.header)
-    t.match(text, new RegExp(`^${headers.map(h => h.replace(/[/]/g, '\\/')).join('\\s+')}$`, 'm'), `terminal: ${headers.join(' ')}`)
-    t.ok(html.includes(`<tr>${headers.map(h => `<th>${h}</th>`).join('')}</tr>`), `page: ${headers.join(' ')}`)
+    const narrow = columns.filter(c => !c.wide).map(c => c.header)
+    t.ok(narrow.length < headers.length, `some columns only with --wide: ${headers.filter(h => !narrow.includes(h)).join(' ')}`)
+    t.match(text, headerLine(narrow), `terminal: ${narrow.join(' ')}`)
+    t.match(wide, headerLine(headers), `terminal --wide: ${headers.join(' ')}`)
+    t.ok(html.includes(`<tr>${headers.map(h => `<th>${h}</th>`).join('')}</tr>`), `page, every column: ${headers.join(' ')}`)
     for (const m of report.modes) {
       const cells = columns.map(c => c.cell(m))
       t.ok(html.includes(`<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`), `page: the ${m.mode} row`)
     }
   }
   for (const legend of LEGENDS) t.ok(text.includes(legend), `terminal legend: ${legend.slice(0, 20)}...`)
+  t.match(text, /^--wide adds the runs' range, req\/s, p90, p99, max, threads and main heap; --json has every figure$/m, 'the default view says where the rest is')
+  t.notMatch(wide, /--wide adds/, 'not with --wide')
+})
+
+/** The lines of each table in a report: from a header line to the blank line after it. */
+function tableLines (text: string, headers: readonly string[]): string[] {
+  const lines = text.split('\n')
+  return headers.flatMap(header => {
+    const start = lines.findIndex(line => line.startsWith(`${header} `))
+    const end = lines.findIndex((line, i) => i > start && line === '')
+    return start < 0 ? [] : lines.slice(start, end)
+  })
+}
+
+t.test('the default tables fit in 80 columns, even for a long run with repeats', async t => {
+  const report = await fixture('report.json')
+  const sweep = await fixture('report-sweep.json')
+  // The book's DELAY site with -a: 194 flags of 0.5 to 5 s, sequential over 8 minutes, as
+  // processes (the longest mode name), five runs each; a timeout's 3.1 s in the percentiles.
+  const long = {
+    ...report,
+    modes: report.modes.map(m => ({
+      ...m,
+      mode: 'processes' as const,
+      concurrency: 1000,
+      elapsedMs: 533_512,
+      runsMs: [530_000, 531_000, 533_512, 534_000, 599_999],
+      idealMs: 533_000,
+      speedup: 199.9,
+      ok: 194,
+      notFound: 194,
+      errors: 194,
+      requestsPerSecond: 1234.5,
+      latencyMs: { p50: 2798, p90: 4500, p99: 3100, max: 4999 },
+      memory: { ...m.memory, rssPeakMb: 123, workersRssMb: 12345 }
+    }))
+  }
+  for (const [name, r] of [['report.json', report], ['report-sweep.json', sweep], ['a long run', long]] as const) {
+    const lines = tableLines(terminalReport(r), ['mode', 'event loop', 'mode conc'])
+    t.ok(lines.length >= 4, `${name}: the tables found (${lines.length} lines)`)
+    t.same(lines.filter(line => line.length > 80), [], `${name}: no table line over 80 columns`)
+  }
+  const wide = tableLines(terminalReport(long, { wide: true }), ['mode'])
+  t.ok(wide.some(line => line.length > 80), '--wide: the long run takes more than 80 (so the check above can fail)')
+  t.match(terminalReport(long), /^elapsed is the median of 5 runs; --wide adds/m, 'repeats: elapsed said to be their median')
+  t.match(terminalReport(long), /^processes +1000 +533\.51s +533\.00s/m, 'the default view: the median alone')
+  t.match(terminalReport(long, { wide: true }), /^processes +1000 +533\.51s \(530\.00s-600\.00s\) +533\.00s/m, '--wide: the runs\' range beside the median')
+})
+
+t.test('the load report: 80 columns by default, p90 and max with --wide', async t => {
+  const report = {
+    schemaVersion: 1,
+    command: 'npm run load',
+    incomplete: false,
+    connections: 10_000,
+    durationMs: 600_000,
+    amount: null,
+    flags: 194,
+    seed: 1,
+    fixedLatencyMs: 200,
+    fates: { drawn: 'per request', saltHeader: 'x-flags-salt', salt: '<connection>.<request>' },
+    server: { url: 'http://127.0.0.1:1/flags', embedded: true, config: null, note: null, cpuPercent: 50 },
+    loadCpuPercent: 99,
+    node: 'v20',
+    cores: 2,
+    requests: 29_999_999,
+    ok: 29_999_999,
+    non2xx: 1_234_567,
+    errors: 1_234_567,
+    timeouts: 0,
+    elapsedMs: 600_123,
+    bytesPerSecond: 0,
+    latencyMs: { mean: 1234.5, stddev: 1, p50: 1234, p90: 2345, p99: 3456, max: 4567 },
+    throughput: 49_999,
+    littlesLawRps: 50_000,
+    ratio: 0.99,
+    boundRps: 50_000,
+    boundRatio: 0.99
+  } satisfies LoadReport
+  const narrow = tableLines(loadTerminalReport(report), ['requests'])
+  t.equal(narrow.length, 2, 'a header and a row')
+  t.match(narrow[0], /^requests +elapsed +req\/s +mean +p50 +p99 +non-2xx +errors$/)
+  t.same(narrow.filter(line => line.length > 80), [], 'no line over 80 columns')
+  const wide = tableLines(loadTerminalReport(report, { wide: true }), ['requests'])
+  t.match(wide[0], /^requests +elapsed +req\/s +mean +p50 +p90 +p99 +max +non-2xx +errors$/)
+  t.match(wide[1], /^29,999,999 +600\.12s +49,999 +1235ms +1234ms +2345ms +3456ms +4567ms +1,234,567 +1,234,567$/)
 })
 
 t.test('the book\'s closing lines, word for word (flags2_common.final_report)', async t => {

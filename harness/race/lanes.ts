@@ -1,0 +1,136 @@
+// The race's lanes, each in a process of its own (child_process.fork of lane.ts, compiled, with
+// IPC): a lane's client, its event loop and its CPU work are its own, so the lanes share only the
+// server and the machine's cores. On one event loop they slowed each other: at 20 flags and
+// 100 ms, async took 0.37 s for an ideal of 0.10 s.
+//
+// A lane is forked and opened (its client, or pooled's worker threads) before the race; go()
+// starts its run, and every download's end comes back as it happens, then the lane's figures.
+// Nothing outlives the race process: stop() closes the channel (the lane exits when it closes,
+// however this process ended) and waits for the exit, and this process's exit kills whatever is
+// left.
+
+import { fork, type ChildProcess } from 'node:child_process'
+import type { ModeFigures } from '../core/figures.js'
+import type { DownloadOptions } from '../core/download.js'
+import type { ModeName } from '../core/modes/mode.js'
+import type { Outcome } from '../core/record.js'
+
+/** What a lane is asked to run. */
+export interface LaneJob {
+  mode: ModeName
+  /** Requests at once: 1 for sequential, workers for pooled, the semaphore for async. */
+  concurrency: number
+  baseUrl: string
+  codes: readonly string[]
+  download: DownloadOptions
+  /** --cpu-work in ms, for the lane's ideal time (download.cpuSlices is the work itself). */
+  cpuWorkMs: number
+  /** One unmeasured run over the codes before the lane says it is ready: connections open, the JIT warm. */
+  warmup: boolean
+}
+
+/** One download over: `atMs` from the lane's go. */
+export interface LaneFlag { cc: string, outcome: Outcome, reason: string | null, atMs: number }
+
+export type ToLane = { type: 'open', job: LaneJob } | { type: 'go' }
+
+export type FromLane =
+  /** Opened (pooled's worker threads started) and warmed up if asked: waiting for go. */
+  | { type: 'ready', pid: number }
+  | ({ type: 'flag' } & LaneFlag)
+  /** The run is over: its figures, as the harness computes them for one run. */
+  | { type: 'done', figures: ModeFigures }
+  | { type: 'failed', message: string }
+
+export interface LaneProcess {
+  mode: ModeName
+  pid: number | undefined
+  /** Resolves with the lane's pid once it is open; rejects if it fails or ends first. */
+  ready: Promise<number>
+  /** Starts the run. */
+  go: () => void
+  /** Resolves with the run's figures; rejects if the lane fails or ends first. */
+  done: Promise<ModeFigures>
+  /** Closes the channel, so the lane exits; SIGKILL if it has not within STOP_GRACE_MS. Idempotent. */
+  stop: () => Promise<void>
+}
+
+const LANE_SCRIPT = new URL('./lane.js', import.meta.url)
+/** A lane that is told to go exits at once (its 'disconnect' handler): this is only a backstop. */
+const STOP_GRACE_MS = 5000
+
+/** Every live lane, killed when this process exits however it exits (as the embedded server). */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+function killLanesOnExit (): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
+}
+
+function described (code: number | null, signal: NodeJS.Signals | null): string {
+  return signal === null ? `exit code ${code ?? 'unknown'}` : `killed by ${signal}`
+}
+
+/** A settled-once promise whose rejection, if nobody waits on it, is not an unhandled one. */
+function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (error: Error) => void } {
+  let settle!: { resolve: (value: T) => void, reject: (error: Error) => void }
+  const promise = new Promise<T>((resolve, reject) => { settle = { resolve, reject } })
+  promise.catch(() => {})
+  return { promise, ...settle }
+}
+
+/** Forks a lane and opens it; `onFlag` is called as each of its downloads ends. */
+export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): LaneProcess {
+  // Plain compiled JavaScript, unless this process runs under a loader (the tests): its execArgv
+  // (tap's TypeScript loader) goes on, as for ProcessPoolExecutor's workers.
+  const child = fork(LANE_SCRIPT, [job.mode], {
+    execArgv: [...process.execArgv],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  running.add(child)
+  killLanesOnExit()
+  const ready = deferred<number>()
+  const done = deferred<ModeFigures>()
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  const fail = (error: Error): void => {
+    ready.reject(error)
+    done.reject(error)
+  }
+  child.on('message', (message: FromLane) => {
+    switch (message.type) {
+      case 'ready': ready.resolve(message.pid); break
+      case 'flag': onFlag({ cc: message.cc, outcome: message.outcome, reason: message.reason, atMs: message.atMs }); break
+      case 'done': done.resolve(message.figures); break
+      case 'failed': fail(new Error(`the ${job.mode} lane failed: ${message.message}`))
+    }
+  })
+  child.on('error', error => fail(new Error(`the ${job.mode} lane's process: ${error.message}`)))
+  child.on('exit', (code, signal) => {
+    running.delete(child)
+    // Settled promises stay as they are: this only tells those still waiting.
+    fail(new Error(`the ${job.mode} lane's process ended (${described(code, signal)}) before its run was over`))
+  })
+  const send = (message: ToLane): void => {
+    child.send(message, error => { if (error !== null) fail(new Error(`the ${job.mode} lane's process: ${error.message}`)) })
+  }
+  send({ type: 'open', job })
+  return {
+    mode: job.mode,
+    pid: child.pid,
+    ready: ready.promise,
+    go: () => send({ type: 'go' }),
+    done: done.promise,
+    stop: async () => {
+      // No pid: the fork itself failed, and there is nothing to wait for.
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        if (child.connected) child.disconnect()
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+        await exited
+        clearTimeout(timer)
+      }
+    }
+  }
+}
