@@ -116,10 +116,9 @@ export function deliver (
     answerAsFated(reply, open, answer, fate, timing, limits, metrics, hangs)
     return
   }
-  // Node's timers count from the event loop's time, read when the loop last woke: on a busy
-  // loop it can be some milliseconds old when a request arrives, and the timer fire that much
-  // short of the delay. So the delay is counted from now, and a timer that fires early waits
-  // out the rest: every answer is held at least its injected delay.
+  // Node's timers count whole milliseconds of the event loop's time: one may fire up to a
+  // millisecond short of its delay by performance.now(). So the delay is counted from now, and
+  // a timer that fires early waits out the rest: every answer is held at least its delay.
   const due = performance.now() + fate.delayMs
   const fire = (): void => {
     const left = due - performance.now()

@@ -79,22 +79,26 @@ t.test('an unreachable server: one line, exit 1', async t => {
   t.equal(run.stderr.trim().split('\n').length, 1)
 })
 
-t.test('Ctrl-C: the partial report, marked incomplete, exit 130, no server left', async t => {
-  // --cold: the first run is the measured one, so two codes in, the run is being measured.
-  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '300ms', '--mode', 'sequential', '-a'])
-  // -v prints a line per completed code: once two are done, the run is well under way.
-  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
-  running.child.kill('SIGINT')
-  const run = await running.finished
-  t.equal(run.code, 130, 'exit 130')
-  const report = parseReport(t, run.stdout)
-  t.equal(report.incomplete, true, 'marked incomplete')
-  const [sequential] = report.modes
-  t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
-  t.equal(sequential?.complete, false)
-  t.equal((sequential?.ok ?? 0) + (sequential?.errors ?? 0) + (sequential?.notRun ?? 0) + (sequential?.notFound ?? 0), 194, 'ok + not found + errors + not run = codes')
-  t.ok(await refused(report.server.url), 'the embedded server is stopped')
-})
+// Ctrl-C and SIGTERM end a run alike, with what it measured; only the exit code differs. With
+// an --expect that the cut run would miss: a cut run is not judged.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  t.test(`${signal}: the partial report, marked incomplete, exit ${code}, no server left`, async t => {
+    // --cold: the first run is the measured one, so two codes in, the run is being measured.
+    const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '300ms', '--mode', 'sequential', '-a', '--expect', 'errors==0'])
+    // -v prints a line per completed code: once two are done, the run is well under way.
+    await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+    running.child.kill(signal)
+    const run = await running.finished
+    t.equal(run.code, code, `exit ${code}, not 3: the run was cut, not judged`)
+    const report = parseReport(t, run.stdout)
+    t.equal(report.incomplete, true, 'marked incomplete')
+    const [sequential] = report.modes
+    t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
+    t.equal(sequential?.complete, false)
+    t.equal((sequential?.ok ?? 0) + (sequential?.errors ?? 0) + (sequential?.notRun ?? 0) + (sequential?.notFound ?? 0), 194, 'ok + not found + errors + not run = codes')
+    t.ok(await refused(report.server.url), 'the embedded server is stopped')
+  })
+}
 
 t.test('--sweep: one row per concurrency and mode, against Little\'s law', async t => {
   const run = await harness(['--json', '--sweep', '1,2,4', '--latency', '20ms', '-l', '4', '--seed', '3'])

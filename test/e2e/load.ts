@@ -134,25 +134,29 @@ t.test('bad option: exit 2, one line; unreachable server: exit 1, one line; --he
   t.equal(help.stdout, LOAD_HELP)
 })
 
-t.test('Ctrl-C during the run: what was measured, marked incomplete, exit 130', async t => {
-  // A server that answers after 10 ms and tells the test when the load has started.
-  let firstFlag: () => void = () => {}
-  const loadStarted = new Promise<void>(resolve => { firstFlag = resolve })
-  const server = createServer((req, res) => {
-    if (req.url === '/healthz') return res.end('{"status":"ok"}')
-    if (req.url === '/flags') return res.end('{"codes":["BR","CN"]}')
-    if (req.url?.endsWith('.gif') !== true) return res.writeHead(404).end()
-    firstFlag()
-    setTimeout(() => res.end('GIF89a'), 10)
+// Ctrl-C and SIGTERM end a load run alike, with what it measured; only the exit code differs.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  t.test(`${signal} during the run: what was measured, marked incomplete, exit ${code}`, async t => {
+    // A server that answers after 10 ms and tells the test when the load has started.
+    let firstFlag: () => void = () => {}
+    const loadStarted = new Promise<void>(resolve => { firstFlag = resolve })
+    const server = createServer((req, res) => {
+      if (req.url === '/healthz') return res.end('{"status":"ok"}')
+      if (req.url === '/flags') return res.end('{"codes":["BR","CN"]}')
+      if (req.url?.endsWith('.gif') !== true) return res.writeHead(404).end()
+      firstFlag()
+      setTimeout(() => res.end('GIF89a'), 10)
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => { server.closeAllConnections(); server.close() })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flags`
+    const running = spawnCompiled('harness/load/main.js', ['-s', url, '-c', '4', '-d', '5m', '--json'])
+    await loadStarted
+    running.child.kill(signal)
+    const run = await running.finished
+    t.equal(run.code, code, `exit ${code}`)
+    const report = JSON.parse(run.stdout) as LoadReport
+    t.match(report, { incomplete: true, connections: 4, flags: 2, server: { embedded: false, config: null } })
+    t.ok(report.requests > 0, `what was measured: ${report.requests} requests`)
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flags`
-  const running = spawnCompiled('harness/load/main.js', ['-s', url, '-c', '4', '-d', '5m', '--json'])
-  await loadStarted
-  running.child.kill('SIGINT')
-  const run = await running.finished
-  t.equal(run.code, 130, 'exit 130')
-  const report = JSON.parse(run.stdout) as LoadReport
-  t.match(report, { incomplete: true, connections: 4, flags: 2, server: { embedded: false, config: null } })
-})
+}
