@@ -108,7 +108,8 @@ export function modeNotes (m: ModeFigures, codes: number): string[] {
 export const LEGENDS: readonly string[] = [
   'ideal: the shortest elapsed time possible: this mode\'s schedule with only what the server injected and the CPU work; effic = ideal / elapsed',
   'bound: what dominates the ideal, the waits (io) or the CPU work over the threads that can run it (cpu)',
-  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)'
+  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)',
+  'rss peak: the harness process\'s peak resident memory, its threads included; +N: a process pool\'s workers, summed as they stood after a run (the largest)'
 ]
 
 /** How the runs were made: warmed up or cold, and which fates they met. */
