@@ -12,7 +12,7 @@ import { placement } from '../harness/core/load/placement.js'
 import { defaultGenerator, DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
 import { EXIT, FlagsError, interruptedExit, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
-import { versionLine } from '../server/contract/project.js'
+import { answeredHelpOrVersion } from '../server/contract/project.js'
 import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
 import { wholeNumber } from '../server/contract/values.js'
 
@@ -287,14 +287,7 @@ function print (program: string, options: Record<string, unknown>, outcome: Benc
  */
 export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (options: BenchOptions<S>, run: BenchRun) => Promise<BenchOutcome>): Promise<void> {
   const options = readOrExit(bench)
-  if (options.help) {
-    process.stdout.write(helpText(bench.program, bench.about, bench.options))
-    return
-  }
-  if (options.version) {
-    process.stdout.write(`${versionLine(bench.program)}\n`)
-    return
-  }
+  if (answeredHelpOrVersion(bench.program, options, () => helpText(bench.program, bench.about, bench.options))) return
   const interrupt = new AbortController()
   let stoppedBy: NodeJS.Signals | null = null
   const cleanups: Array<() => Promise<void>> = []

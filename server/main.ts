@@ -5,7 +5,7 @@ import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
 import { formatDuration } from './contract/duration.js'
 import { EXIT, exitWith, FlagsError, onInterrupt, parsedOrExit } from './contract/errors.js'
 import { describeInjection } from './contract/injection.js'
-import { versionLine } from './contract/project.js'
+import { answeredHelpOrVersion } from './contract/project.js'
 import { announceReady, type ReadySite } from './contract/ready.js'
 import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
@@ -65,14 +65,7 @@ function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | u
 
 async function main (): Promise<void> {
   const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env, process.stdout.isTTY))
-  if (plan.help) {
-    process.stdout.write(SERVER_HELP)
-    return
-  }
-  if (plan.version) {
-    process.stdout.write(`${versionLine('flag-server')}\n`)
-    return
-  }
+  if (answeredHelpOrVersion('flag-server', plan, () => SERVER_HELP)) return
   const log = plan.log === 'off' ? undefined : createServerLog(plan.log)
   let started: Awaited<ReturnType<typeof start>>
   try {

@@ -5,7 +5,7 @@ import { constants } from 'node:fs'
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { EXIT, exitWith, interruptedExit, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
-import { versionLine } from '../../server/contract/project.js'
+import { answeredHelpOrVersion } from '../../server/contract/project.js'
 import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
@@ -53,14 +53,7 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
   const args = parsedOrExit(PROGRAM, () => parseHarnessArgs(argv))
-  if (args.help) {
-    process.stdout.write(HARNESS_HELP)
-    return
-  }
-  if (args.version) {
-    process.stdout.write(`${versionLine(PROGRAM)}\n`)
-    return
-  }
+  if (answeredHelpOrVersion(PROGRAM, args, () => HARNESS_HELP)) return
   await checkOutputs(args)
 
   // Ctrl-C or SIGTERM: stop handing out requests and report what was measured, then exit 130 or

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Client } from 'undici'
 import { projectRoot } from '../../server/contract/project.js'
 import { isReadyMessage } from '../../server/contract/ready.js'
+import { killOnExit } from './children.js'
 
 export interface EmbeddedServer {
   /** Origin of the site, e.g. http://127.0.0.1:41234 (no /flags). */
@@ -58,21 +59,6 @@ type Exit = { code: number | null, signal: NodeJS.Signals | null } | { error: Er
 /** How one stage of the start ended: done, the child gone, or out of time. */
 type Stage<T> = { done: T } | { exit: Exit } | { timedOut: true }
 
-const running = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-/**
- * The one 'exit' listener for every child: 'exit' listeners must be synchronous, so this
- * cannot wait for a graceful close; SIGKILL is the only way to be sure before the parent is gone.
- */
-function killChildrenOnExit (): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL')
-  })
-}
-
 /**
  * The child's environment: the parent's, less NODE_OPTIONS, because a test runner puts its
  * TypeScript loader and coverage hooks there, and the server must run as plain compiled JS.
@@ -111,17 +97,12 @@ export async function startEmbeddedServer (serverArgs: readonly string[] = [], o
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: childEnv()
   })
-  running.add(child)
-  killChildrenOnExit()
+  killOnExit(child)
 
   // 'close' rather than 'exit': it comes after stderr is fully read, so the message is complete.
   const exited = new Promise<Exit>(resolve => {
-    const settle = (exit: Exit): void => {
-      running.delete(child)
-      resolve(exit)
-    }
-    child.once('close', (code, signal) => settle({ code, signal }))
-    child.once('error', error => settle({ error }))
+    child.once('close', (code, signal) => resolve({ code, signal }))
+    child.once('error', error => resolve({ error }))
   })
 
   // Both pipes are read for the child's whole life: a full pipe would block its writes.

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { EXIT, exitWith, interruptedExit, invalidOption, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
 import { NO_INJECTION } from '../../server/contract/injection.js'
-import { versionLine } from '../../server/contract/project.js'
+import { answeredHelpOrVersion } from '../../server/contract/project.js'
 import { SALT_HEADER } from '../../server/contract/protocol.js'
 import { flagRequests, requestsFor, SALT_FORM } from '../core/load/flag-requests.js'
 import { loadFigures } from '../core/load/little.js'
@@ -33,14 +33,7 @@ function fixedLatency (options: LoadOptions, target: Target): number | null {
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
   const options = parsedOrExit(PROGRAM, () => parseLoadArgs(argv))
-  if (options.help) {
-    process.stdout.write(LOAD_HELP)
-    return
-  }
-  if (options.version) {
-    process.stdout.write(`${versionLine(PROGRAM)}\n`)
-    return
-  }
+  if (answeredHelpOrVersion(PROGRAM, options, () => LOAD_HELP)) return
   // This process holds a socket per connection, and so does an embedded server: as bench:server.
   const limit = openFileLimit()
   if (limit !== undefined && limit <= 2 * options.connections) {

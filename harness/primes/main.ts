@@ -7,7 +7,7 @@
 
 import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/contract/errors.js'
-import { versionLine } from '../../server/contract/project.js'
+import { answeredHelpOrVersion } from '../../server/contract/project.js'
 import { parsePrimesArgs, PRIMES_HELP, type PrimesOptions } from './args.js'
 import { answersOf, figuresOf, type Answers, type ModeFigures } from './figures.js'
 import { runMode, type ModeRun } from './modes.js'
@@ -82,14 +82,7 @@ function jsonReport (options: PrimesOptions, workers: number, cores: number, mod
 
 async function main (): Promise<void> {
   const options = parsedOrExit(PROGRAM, () => parsePrimesArgs(process.argv.slice(2)))
-  if (options.help) {
-    process.stdout.write(PRIMES_HELP)
-    return
-  }
-  if (options.version) {
-    process.stdout.write(`${versionLine(PROGRAM)}\n`)
-    return
-  }
+  if (answeredHelpOrVersion(PROGRAM, options, () => PRIMES_HELP)) return
   const cores = availableParallelism()
   const workers = options.workers ?? Math.min(cores, options.numbers.length)
   const say = options.json ? () => {} : (line: string) => { process.stdout.write(line + '\n') }

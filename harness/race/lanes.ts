@@ -9,7 +9,8 @@
 // however this process ended) and waits for the exit, and this process's exit kills whatever is
 // left.
 
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
+import { describeExit, killOnExit } from '../core/children.js'
 import type { ModeFigures } from '../core/figures.js'
 import type { DownloadOptions } from '../core/download.js'
 import type { ModeName } from '../core/modes/mode.js'
@@ -59,20 +60,6 @@ const LANE_SCRIPT = new URL('./lane.js', import.meta.url)
 /** A lane that is told to go exits at once (its 'disconnect' handler): this is only a backstop. */
 const STOP_GRACE_MS = 5000
 
-/** Every live lane, killed when this process exits however it exits (as the embedded server). */
-const running = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function killLanesOnExit (): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
-}
-
-function described (code: number | null, signal: NodeJS.Signals | null): string {
-  return signal === null ? `exit code ${code ?? 'unknown'}` : `killed by ${signal}`
-}
-
 /** A settled-once promise whose rejection, if nobody waits on it, is not an unhandled one. */
 function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (error: Error) => void } {
   let settle!: { resolve: (value: T) => void, reject: (error: Error) => void }
@@ -90,8 +77,7 @@ export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): Lane
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
-  running.add(child)
-  killLanesOnExit()
+  killOnExit(child)
   const ready = deferred<number>()
   const done = deferred<ModeFigures>()
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
@@ -109,9 +95,8 @@ export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): Lane
   })
   child.on('error', error => fail(new Error(`the ${job.mode} lane's process: ${error.message}`)))
   child.on('exit', (code, signal) => {
-    running.delete(child)
     // Settled promises stay as they are: this only tells those still waiting.
-    fail(new Error(`the ${job.mode} lane's process ended (${described(code, signal)}) before its run was over`))
+    fail(new Error(`the ${job.mode} lane's process ended (${describeExit(code, signal)}) before its run was over`))
   })
   const send = (message: ToLane): void => {
     child.send(message, error => { if (error !== null) fail(new Error(`the ${job.mode} lane's process: ${error.message}`)) })

@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util'
 import { EXIT, onInterrupt, parseArgsError, parsedOrExit } from '../../server/contract/errors.js'
-import { versionLine } from '../../server/contract/project.js'
+import { answeredHelpOrVersion } from '../../server/contract/project.js'
 import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
 
@@ -37,14 +37,7 @@ function parseRaceArgs (argv: string[]): { port: number, host: string, help: boo
 
 async function main (): Promise<void> {
   const options = parsedOrExit('flag-race', () => parseRaceArgs(process.argv.slice(2)))
-  if (options.help) {
-    process.stdout.write(HELP)
-    return
-  }
-  if (options.version) {
-    process.stdout.write(`${versionLine('flag-race')}\n`)
-    return
-  }
+  if (answeredHelpOrVersion('flag-race', options, () => HELP)) return
   const app = buildRaceApp()
   // A second Ctrl-C quits at once; the exit hooks still kill the embedded server and the lanes'
   // processes (which also end on their own when this process's IPC channel to them closes).

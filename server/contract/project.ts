@@ -27,3 +27,13 @@ export function versionLine (program: string): string {
   const { version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }
   return `${program} ${version} (flag-lab, Node ${process.version})`
 }
+
+/**
+ * --help and --version, as every command answers them: the text on stdout. True when one was
+ * asked for, and the command has nothing else to do.
+ */
+export function answeredHelpOrVersion (program: string, asked: { help: boolean, version: boolean }, help: () => string): boolean {
+  if (asked.help) process.stdout.write(help())
+  else if (asked.version) process.stdout.write(`${versionLine(program)}\n`)
+  return asked.help || asked.version
+}

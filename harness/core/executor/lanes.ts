@@ -1,9 +1,10 @@
 // The two kinds of lane a pool runs its tasks on: a worker thread (ThreadPoolExecutor) or a
 // child process (ProcessPoolExecutor). A lane runs one task at a time; the pool does the rest.
 
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
+import { describeExit, killOnExit } from '../children.js'
 import type { StatsReply } from './process-worker.js'
 import { TASK_DATA_ENV } from './task-data.js'
 import type { TaskRequest, WorkerReply } from './task-runner.js'
@@ -66,16 +67,6 @@ export const THREADS: LaneKind = {
   }
 }
 
-/** Every live worker process, killed when this process exits however it exits (as the embedded server). */
-const children = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function killChildrenOnExit (): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => { for (const child of children) child.kill('SIGKILL') })
-}
-
 export const PROCESSES: LaneKind = {
   noun: 'worker process',
   onDeath: 'break',
@@ -88,8 +79,7 @@ export const PROCESSES: LaneKind = {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, [TASK_DATA_ENV]: JSON.stringify(workerData ?? null) }
     })
-    children.add(child)
-    killChildrenOnExit()
+    killOnExit(child)
     // The questions asked and not yet answered, in order: the process answers them in turn.
     const stats: Array<{ answer: (reply: StatsReply['stats']) => void, fail: (error: Error) => void }> = []
     child.on('message', (message: WorkerReply | StatsReply) => {
@@ -98,8 +88,7 @@ export const PROCESSES: LaneKind = {
     })
     child.on('error', events.error)
     child.on('exit', (code, signal) => {
-      children.delete(child)
-      const description = signal === null ? `exit code ${code ?? 'unknown'}` : `killed by ${signal}`
+      const description = describeExit(code, signal)
       // A process that ends (killed by terminate(), say) answers no more: its questions fail
       // rather than wait forever.
       for (const question of stats.splice(0)) question.fail(new Error(`the worker process ended (${description}) before it answered`))
