@@ -13,7 +13,7 @@ import { loadFigures } from '../harness/core/load/little.js'
 import { rssBytes } from '../harness/core/load/proc-stats.js'
 import { runCannon } from '../harness/core/load/run-cannon.js'
 import { table } from '../harness/reports/format.js'
-import { NO_INJECTION, parseInjection } from '../server/contract/injection.js'
+import { FAULT_RATE_NAMES, NO_INJECTION, parseInjection } from '../server/contract/injection.js'
 import { SALT_HEADER } from '../server/contract/protocol.js'
 import { atLeast, atMost, COUNT, info, int, PERCENT, runBench, servedCodes, unmeasured, type BenchOptions, type BenchRun, type Check } from './paired.js'
 
@@ -28,10 +28,15 @@ type Options = BenchOptions<typeof OPTIONS>
 /** A fault count may stray this many standard deviations from rate × requests. */
 const SIGMAS = 4
 
-/** Short delays, so a million requests take minutes, not hours; every fault kind, rarely. */
+/** Each fault kind's rate in the mix, where it is not the rare SOAK_RATE; and a fast enough slow body. */
+const SOAK_OPTIONS: Readonly<Record<string, string>> = { 'error-rate': '500:0.02,503:0.01', 'hang-rate': '0.001', 'slow-bps': '100000' }
+const SOAK_RATE = '0.005'
+
+/** Short delays, so a million requests take minutes, not hours; every fault kind of the contract, rarely. */
 const MIX = [
-  '--latency', 'lognormal:20ms,0.5', '--max-latency', '2s', '--error-rate', '500:0.02,503:0.01',
-  '--reset-rate', '0.005', '--truncate-rate', '0.005', '--slow-rate', '0.005', '--slow-bps', '100000', '--hang-rate', '0.001'
+  '--latency', 'lognormal:20ms,0.5', '--max-latency', '2s',
+  ...Object.values(FAULT_RATE_NAMES).flatMap(name => [`--${name}`, SOAK_OPTIONS[name] ?? SOAK_RATE]),
+  ...Object.entries(SOAK_OPTIONS).filter(([name]) => !Object.values(FAULT_RATE_NAMES).includes(name)).flatMap(([name, value]) => [`--${name}`, value])
 ]
 
 const ABOUT = `Many requests over many connections against the flag server started with

@@ -7,7 +7,7 @@ import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } fro
 import { FlagsError } from './contract/errors.js'
 import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
-import { deliver, sendCounted, type Answer, type HangSlots } from './inject.js'
+import { deliver, sendCounted, type Answer, type SiteCounters } from './inject.js'
 import { SiteMetrics } from './metrics.js'
 import { REQUEST_MESSAGE, requestLine } from './log.js'
 import { openRequestOf, tracker, type RequestEnded } from './requests.js'
@@ -43,7 +43,7 @@ function answerFor (flags: FlagSet, cc: string, file: string, path: string, ifNo
   const found = flags.files.get(`${cc}/${file}`)
   if (found === undefined) return notFound(path)
   if (ifNoneMatch !== undefined && noneMatch(ifNoneMatch, found.etag)) return { status: 304, headers: { etag: found.etag, 'cache-control': 'no-cache' }, body: Buffer.alloc(0) }
-  return { status: 200, headers: found.headers, body: found.body }
+  return found.ok
 }
 
 /**
@@ -96,7 +96,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
   remember(app.server, http)
   const state: SiteState = { injection: site.injection }
   const metrics = new SiteMetrics()
-  const hangs: HangSlots = { active: 0, max: site.maxHung }
+  const counters: SiteCounters = { metrics, hangs: { active: 0, max: site.maxHung } }
   const codes = JSON.stringify({ codes: flags.codes })
   // The fixed fate of an injection and its Server-Timing, if it has one, remembered for the last
   // injection seen (the site's, mostly).
@@ -164,7 +164,7 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
     const { cc, file } = request.params
     const answer = answerFor(flags, cc, file, path, request.headers['if-none-match'])
     const timing = fixed.fate === null ? serverTiming(requestFate) : fixed.timing
-    deliver(reply, open, answer, requestFate, timing, injection, metrics, hangs)
+    deliver(counters, { reply, open, answer, fate: requestFate, timing, injection })
   })
 
   if (site.admin.enabled) registerAdmin(app, state, site.admin.token)

@@ -4,13 +4,14 @@ import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { DURATION_ACCEPTED, parseDuration } from './contract/duration.js'
 import { invalidOption, parseArgsError, usageError } from './contract/errors.js'
-import { envName, INJECTION_ARGS, INJECTION_NAMES, parseInjection } from './contract/injection.js'
+import { envName, INJECTION_ARGS, INJECTION_KEYS, INJECTION_NAMES, optionName, parseInjection, RULES } from './contract/injection.js'
 import { defaultFlagsDir } from './contract/project.js'
 import { BOOK_SITES, PROFILE_NAMES, type ProfileName } from './contract/sites.js'
 import { MAX_SEED, parsePort, parseSeed, wholeNumber } from './contract/values.js'
 import { isLoopback, type SiteConfig } from './site.js'
 
-export { isLoopback }
+/** The injection options' lines, from their rules: a fault kind added to the contract is listed. */
+const INJECTION_HELP = INJECTION_KEYS.map(key => `  ${`--${optionName(key)} ${RULES[key].value}`.padEnd(28)} ${RULES[key].help}`).join('\n')
 
 export const SERVER_HELP = `Usage: npm run server -- [options]
 
@@ -38,15 +39,7 @@ Site:
   --version                    print the version and exit
 
 Injection (per request, drawn from the seed, the path and the x-flags-salt header):
-  --latency SPEC               200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5
-  --jitter DURATION            ± uniform jitter added to the latency (default 0ms)
-  --max-latency DURATION       every delay, hang and slow body ends by then (default 30s)
-  --error-rate RATE|LIST       0.25 (answered 418) or STATUS:RATE pairs, e.g. 500:0.1,503:0.05
-  --reset-rate RATE            connection reset (TCP RST) instead of an answer
-  --hang-rate RATE             no answer until --max-latency, then the connection closes
-  --slow-rate RATE             body sent at --slow-bps bytes per second
-  --slow-bps N                 (default 2048)
-  --truncate-rate RATE         half the body, then the connection closes
+${INJECTION_HELP}
   Rates are numbers from 0 to 1 and together add up to at most 1.
 
 Every option can also be set by an environment variable: --max-latency is FLAGS_MAX_LATENCY.

@@ -2,13 +2,9 @@
 // the client's salt and the config. Nothing depends on order, concurrency, time or restarts,
 // so a client can predict every fate, and two runs with one seed see the same server.
 
-import { faultRateTotal, type Injection, type Latency } from './contract/injection.js'
+import { faultName, type Fault } from './contract/faults.js'
+import { faultRateTotal, faultShares, type Injection, type Latency } from './contract/injection.js'
 import { formatServerTiming } from './contract/protocol.js'
-
-export type Fault =
-  | { kind: 'none' }
-  | { kind: 'http', status: number }
-  | { kind: 'reset' | 'hang' | 'slow' | 'truncate' }
 
 export interface Fate {
   delayMs: number
@@ -66,22 +62,12 @@ function drawLatency (latency: Latency, u1: number, u2: number): number {
   }
 }
 
-/** The fault whose slice of [0, 1) holds u: HTTP statuses first, then network faults, then none. */
+/** The fault whose slice of [0, 1) holds u, in the fault kinds' order (contract/faults.ts), else none. */
 function drawFault (injection: Injection, u: number): Fault {
   let edge = 0
-  for (const { status, rate } of injection.errorRate) {
+  for (const { fault, rate } of faultShares(injection)) {
     edge += rate
-    if (u < edge) return { kind: 'http', status }
-  }
-  const network = [
-    ['reset', injection.resetRate],
-    ['hang', injection.hangRate],
-    ['slow', injection.slowRate],
-    ['truncate', injection.truncateRate]
-  ] as const
-  for (const [kind, rate] of network) {
-    edge += rate
-    if (u < edge) return { kind }
+    if (u < edge) return fault
   }
   return NO_FAULT
 }
@@ -101,11 +87,6 @@ export function fate (seed: number, path: string, salt: string, injection: Injec
   const drawn = drawLatency(injection.latency, u1, u2) + injection.jitter * (2 * u3 - 1)
   const delayMs = Math.min(Math.max(drawn, 0), injection.maxLatency)
   return { delayMs, fault: drawFault(injection, u4) }
-}
-
-/** How a fault is named in Server-Timing and in the metrics: none, http-418, reset, hang... */
-export function faultName (fault: Fault): string {
-  return fault.kind === 'http' ? `http-${fault.status}` : fault.kind
 }
 
 /** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`; a slow body adds its time. */

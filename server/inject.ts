@@ -4,8 +4,9 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyReply } from 'fastify'
-import { faultName, serverTiming, type Fate } from './fate.js'
+import { faultName, type Fault, type FaultKind } from './contract/faults.js'
 import type { Injection } from './contract/injection.js'
+import { serverTiming, type Fate } from './fate.js'
 import type { SiteMetrics } from './metrics.js'
 import type { OpenRequest } from './requests.js'
 
@@ -95,31 +96,36 @@ const CHALLENGES: Readonly<Record<number, OutgoingHttpHeaders>> = {
   407: { 'proxy-authenticate': 'Basic realm="flags"' }
 }
 
-/**
- * Answer as the fate says, after its delay; `timing` is its Server-Timing (serverTiming(fate),
- * written once by the caller when every request meets the same fate). Callbacks, not async
- * functions: at tens of thousands of requests a second, a promise per request shows in the
- * server's CPU per answer. `open` is the request's place on its connection (requests.ts):
- * whatever is set up here is undone through it if the connection closes first.
- */
-export function deliver (
-  reply: FastifyReply,
-  open: OpenRequest | undefined,
-  answer: Answer,
-  fate: Fate,
-  timing: string,
-  limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
-  metrics: SiteMetrics,
+/** What every answer on a site counts into: built once with the site. */
+export interface SiteCounters {
+  metrics: SiteMetrics
   hangs: HangSlots
-): void {
-  if (fate.delayMs === 0) {
-    answerAsFated(reply, open, answer, fate, timing, limits, metrics, hangs)
-    return
-  }
-  // Node's timers count whole milliseconds of the event loop's time: one may fire up to a
-  // millisecond short of its delay by performance.now(). So the delay is counted from now, and
-  // a timer that fires early waits out the rest: every answer is held at least its delay.
-  const due = performance.now() + fate.delayMs
+}
+
+/**
+ * One request's answer, as the route planned it: the one object built per request on the way
+ * out (the 200 answers it carries are built once per file, flags.ts).
+ */
+export interface Delivery {
+  reply: FastifyReply
+  /** The request's place on its connection (requests.ts): whatever is set up here is undone through it if the connection closes first. */
+  open: OpenRequest | undefined
+  answer: Answer
+  fate: Fate
+  /** serverTiming(fate), written once by the caller when every request meets the same fate. */
+  timing: string
+  /** The injection the fate was drawn under: the cap, and the slow and stall parameters. */
+  injection: Injection
+}
+
+/**
+ * `then`, once at least `ms` have passed, unless the request is cut first: then the timer goes
+ * and `cut` runs. Node's timers count whole milliseconds of the event loop's time: one may
+ * fire up to a millisecond short of its delay by performance.now(). So the time is counted from
+ * now, and a timer that fires early waits out the rest: what Server-Timing says was held, was.
+ */
+function after (ms: number, open: OpenRequest | undefined, then: () => void, cut?: () => void): void {
+  const due = performance.now() + ms
   const fire = (): void => {
     const left = due - performance.now()
     if (left > 0) {
@@ -127,89 +133,115 @@ export function deliver (
       return
     }
     open?.onCut(undefined)
-    answerAsFated(reply, open, answer, fate, timing, limits, metrics, hangs)
+    then()
   }
-  let timer = setTimeout(fire, fate.delayMs)
+  let timer = setTimeout(fire, ms)
   // The timer goes as soon as the connection does: a timer left running per aborted request
   // would be a leak under an abort storm, and a pipelined one has no response 'close' to tell.
   open?.onCut(() => {
     clearTimeout(timer)
-    reply.hijack()
+    cut?.()
   })
 }
 
-function answerAsFated (
-  reply: FastifyReply,
-  open: OpenRequest | undefined,
-  answer: Answer,
-  fate: Fate,
-  timing: string,
-  limits: Pick<Injection, 'maxLatency' | 'slowBps'>,
-  metrics: SiteMetrics,
-  hangs: HangSlots
-): void {
+/**
+ * Answer as the fate says, after its delay. Callbacks, not async functions: at tens of
+ * thousands of requests a second, a promise per request shows in the server's CPU per answer.
+ */
+export function deliver (site: SiteCounters, plan: Delivery): void {
+  if (plan.fate.delayMs === 0) answerAsFated(site, plan)
+  else after(plan.fate.delayMs, plan.open, () => answerAsFated(site, plan), () => plan.reply.hijack())
+}
+
+function answerAsFated (site: SiteCounters, plan: Delivery): void {
+  const { reply, open, answer, fate } = plan
   const { fault } = fate
   if (fault.kind === 'none') {
     open?.finish(answer.status)
     // A 304 has no body and no Content-Length (it would have to be the 200's): no payload at all.
-    reply.code(answer.status).headers(answer.headers).header('server-timing', timing).send(answer.status === 304 ? undefined : answer.body)
+    reply.code(answer.status).headers(answer.headers).header('server-timing', plan.timing).send(answer.status === 304 ? undefined : answer.body)
     return
   }
-  if (fault.kind === 'hang' && hangs.active >= hangs.max) {
+  if (fault.kind === 'hang' && site.hangs.active >= site.hangs.max) {
     // Each hung request holds a socket until --max-latency: past the cap, say so instead.
-    metrics.countFault('hang-refused')
-    const body = Buffer.from(JSON.stringify({ error: `too many hung requests: ${hangs.max} at once at most (--max-hung)`, status: 503 }))
+    site.metrics.countFault('hang-refused')
+    const body = Buffer.from(JSON.stringify({ error: `too many hung requests: ${site.hangs.max} at once at most (--max-hung)`, status: 503 }))
     if (open !== undefined) open.fault = 'hang-refused'
     open?.finish(503)
     reply.code(503).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': serverTiming(fate, 'hang-refused') }).send(body)
     return
   }
-  metrics.countFault(faultName(fault))
-  if (fault.kind === 'http') {
+  site.metrics.countFault(faultName(fault))
+  misbehave(fault.kind, fault, plan, site)
+}
+
+type FaultOf<K extends FaultKind> = Extract<Fault, { kind: K }>
+type Behaviours = { readonly [K in FaultKind]: (fault: FaultOf<K>, plan: Delivery, site: SiteCounters) => void }
+
+/** The kind apart from its fault: TypeScript follows K to the kind's own entry, not a union. */
+function misbehave<K extends FaultKind> (kind: K, fault: FaultOf<K>, plan: Delivery, site: SiteCounters): void {
+  const behaviour: Behaviours[K] = BEHAVIOURS[kind]
+  behaviour(fault, plan, site)
+}
+
+/** Whatever a fault does, the request is over by --max-latency after it arrived. */
+function budgetMs ({ injection, fate }: Delivery): number {
+  return Math.max(0, injection.maxLatency - fate.delayMs)
+}
+
+/**
+ * The response taken over from Fastify, and the connection's socket, not the response's: a
+ * response queued behind a pipelined one has none yet, and a reset or a hang's end must still
+ * reach the client.
+ */
+function takeOverWithSocket (reply: FastifyReply): { res: ServerResponse, socket: Socket } {
+  return { res: takeOver(reply), socket: reply.request.raw.socket }
+}
+
+function withTiming (answer: Answer, timing: string): Answer {
+  return { ...answer, headers: { ...answer.headers, 'server-timing': timing } }
+}
+
+/** Each fault kind's answer: a kind in contract/faults.ts without one here does not compile. */
+const BEHAVIOURS: Behaviours = {
+  http: (fault, { reply, open, timing }) => {
     const body = Buffer.from(JSON.stringify({ error: 'injected fault', status: fault.status }))
     open?.finish(fault.status)
     reply.code(fault.status).headers({ 'content-type': 'application/json; charset=utf-8', 'server-timing': timing, ...CHALLENGES[fault.status] }).send(body)
-    return
-  }
-  const res = takeOver(reply)
-  // The connection's socket, not the response's: a response queued behind a pipelined one has
-  // none yet, and a reset or a hang's end must still reach the client.
-  const socket = reply.request.raw.socket
-  const headers = { ...answer.headers, 'server-timing': timing }
-  // Whatever a fault does, the request is over by --max-latency after it arrived.
-  const budgetMs = Math.max(0, limits.maxLatency - fate.delayMs)
-  switch (fault.kind) {
-    case 'reset':
-      // When its turn comes: a response queued behind pipelined ones gets the socket once they
-      // are sent. The whole connection goes; the requests pipelined behind it are cut with it.
-      // Once the answers before it are written out too (an empty write's callback comes after
-      // theirs): a reset drops whatever is still unsent.
-      if (res.socket === null) res.once('socket', () => resetWhenFlushed(socket))
-      else resetWhenFlushed(socket)
-      return
-    case 'hang': {
-      hangs.active++
-      const timer = setTimeout(() => socket.destroy(), budgetMs)
-      open?.onCut(() => {
-        clearTimeout(timer)
-        hangs.active--
-      })
+  },
+  reset: (fault, { reply }) => {
+    const { res, socket } = takeOverWithSocket(reply)
+    // When its turn comes: a response queued behind pipelined ones gets the socket once they
+    // are sent. The whole connection goes; the requests pipelined behind it are cut with it.
+    // Once the answers before it are written out too (an empty write's callback comes after
+    // theirs): a reset drops whatever is still unsent.
+    if (res.socket === null) res.once('socket', () => resetWhenFlushed(socket))
+    else resetWhenFlushed(socket)
+  },
+  hang: (fault, plan, { hangs }) => {
+    const { socket } = takeOverWithSocket(plan.reply)
+    hangs.active++
+    const timer = setTimeout(() => socket.destroy(), budgetMs(plan))
+    plan.open?.onCut(() => {
+      clearTimeout(timer)
+      hangs.active--
+    })
+  },
+  slow: (fault, plan) => {
+    const res = takeOver(plan.reply)
+    // The body's time goes into Server-Timing too: a client's ideal must wait for it.
+    const slowPlan = slowBodyPlan(plan.answer.body.length, plan.injection.slowBps, budgetMs(plan))
+    sendSlowly(res, plan.open, withTiming(plan.answer, serverTiming(plan.fate, faultName(fault), slowPlan.ms)), slowPlan)
+  },
+  truncate: (fault, { reply, open, answer, timing }) => {
+    const { res, socket } = takeOverWithSocket(reply)
+    res.writeHead(answer.status, { ...answer.headers, 'server-timing': timing })
+    if (reply.request.raw.method === 'HEAD') {
+      // A HEAD has no body to cut short (Node ignores the write): the headers go out in full.
+      res.end(() => open?.finish(answer.status))
       return
     }
-    case 'slow': {
-      // The body's time goes into Server-Timing too: a client's ideal must wait for it.
-      const plan = slowBodyPlan(answer.body.length, limits.slowBps, budgetMs)
-      sendSlowly(res, open, { ...answer, headers: { ...headers, 'server-timing': serverTiming(fate, faultName(fault), plan.ms) } }, plan)
-      return
-    }
-    case 'truncate':
-      res.writeHead(answer.status, headers)
-      if (reply.request.raw.method === 'HEAD') {
-        // A HEAD has no body to cut short (Node ignores the write): the headers go out in full.
-        res.end(() => open?.finish(answer.status))
-        return
-      }
-      // Close only once the partial bytes are flushed, so the client sees a short body, not a reset.
-      res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => socket.destroy())
+    // Close only once the partial bytes are flushed, so the client sees a short body, not a reset.
+    res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => socket.destroy())
   }
 }

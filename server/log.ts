@@ -8,7 +8,8 @@
 import type { IncomingMessage } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino, { type Logger } from 'pino'
-import { faultName, type Fate } from './fate.js'
+import { faultName } from './contract/faults.js'
+import type { Fate } from './fate.js'
 
 export type LogFormat = 'pretty' | 'json'
 

@@ -1,4 +1,4 @@
-// Per-site counters in Prometheus text format. Written by hand: five series do not need a
+// Per-site counters in Prometheus text format. Written by hand: four series do not need a
 // client library, and the hot path is a Map increment.
 
 /** Injected delay buckets, seconds: spans the LOCAL site (0) to the default --max-latency (30 s). */

@@ -1,9 +1,12 @@
 // The injection: what a site does to each request, as one typed value. One table of rules
 // parses it at every edge (a command-line flag, an environment variable, the admin API, a
 // per-request override) and turns it back into text only where text is needed: the wire
-// (x-flags-* headers, a child server's arguments, the admin API) and reports.
+// (x-flags-* headers, a child server's arguments, the admin API) and reports. The table is the
+// latency's three options and then each fault kind's (faults.ts).
 
-import { DURATION_ACCEPTED, formatDuration, parseDuration } from './duration.js'
+import { DEFAULT_ERROR_STATUS, FAULT_KINDS, FAULTS, type Fault, type FaultKind, type FaultOptions } from './faults.js'
+import { durationRule, formatDecimal, type Rule } from './rules.js'
+import { formatDuration, parseDuration } from './duration.js'
 import { invalidOption, unknownOption } from './errors.js'
 
 export type Latency =
@@ -12,38 +15,17 @@ export type Latency =
   | { kind: 'normal', medianMs: number, spreadMs: number }
   | { kind: 'lognormal', medianMs: number, sigma: number }
 
-export interface StatusRate { status: number, rate: number }
-
-export interface Injection {
+interface LatencyOptions {
   latency: Latency
   /** Uniform ± jitter in ms, added to every drawn latency. */
   jitter: number
   /** Every delay, and every hang or slow body, ends by this many ms. */
   maxLatency: number
-  errorRate: readonly StatusRate[]
-  resetRate: number
-  hangRate: number
-  slowRate: number
-  slowBps: number
-  truncateRate: number
 }
+
+export type Injection = LatencyOptions & FaultOptions
 
 export type InjectionKey = keyof Injection
-
-interface Rule<T> {
-  accepted: string
-  /** undefined when the text is not a valid value. */
-  parse: (text: string) => T | undefined
-  format: (value: T) => string
-}
-
-const RATE_ACCEPTED = 'a number from 0 to 1, e.g. 0.25'
-
-function parseRate (text: string): number | undefined {
-  if (!/^(0|1|0?\.\d+|[01](\.\d+)?)$/.test(text.trim())) return undefined
-  const rate = Number(text)
-  return rate >= 0 && rate <= 1 ? rate : undefined
-}
 
 const LATENCY_ACCEPTED = 'a duration (200ms), a range (500ms..5s), normal:MEDIAN,SPREAD (normal:200ms,50ms) or lognormal:MEDIAN,SIGMA (lognormal:200ms,0.5)'
 
@@ -91,17 +73,6 @@ function parseLatency (text: string): Latency | undefined {
   return ms === undefined ? undefined : { kind: 'fixed', ms }
 }
 
-/**
- * A number as plain decimals, never 1e-7 (String's form below 1e-6): what parseRate and
- * parseSigma take back, so that a value the server shows or sends parses again.
- */
-function formatDecimal (n: number): string {
-  const [mantissa = '', exponent] = String(n).split('e')
-  if (exponent === undefined) return mantissa
-  const fractionDigits = (mantissa.split('.')[1] ?? '').length - Number(exponent)
-  return n.toFixed(Math.min(100, Math.max(0, fractionDigits)))
-}
-
 function formatLatency (latency: Latency): string {
   switch (latency.kind) {
     case 'fixed': return formatDuration(latency.ms)
@@ -111,66 +82,22 @@ function formatLatency (latency: Latency): string {
   }
 }
 
-/** The book's slow server answers 418 (I'm a teapot); a bare rate keeps that. */
-export const DEFAULT_ERROR_STATUS = 418
-
-function parseErrorRate (text: string): StatusRate[] | undefined {
-  const bare = parseRate(text)
-  if (bare !== undefined) return bare === 0 ? [] : [{ status: DEFAULT_ERROR_STATUS, rate: bare }]
-  const statuses: StatusRate[] = []
-  for (const part of text.split(',')) {
-    // Exactly STATUS:RATE: a third field (500:0.1:garbage) is refused, not dropped.
-    const fields = part.split(':')
-    if (fields.length !== 2) return undefined
-    const [status = '', rateText = ''] = fields
-    const code = Number(status)
-    const rate = parseRate(rateText)
-    if (!/^\d{3}$/.test(status.trim()) || code < 400 || code > 599 || rate === undefined) return undefined
-    if (statuses.some(s => s.status === code)) return undefined
-    statuses.push({ status: code, rate })
-  }
-  return statuses
-}
-
-function formatErrorRate (statuses: readonly StatusRate[]): string {
-  return statuses.length === 0 ? '0' : statuses.map(s => `${s.status}:${formatDecimal(s.rate)}`).join(',')
-}
-
-function durationRule (max: number): Rule<number> {
-  return {
-    accepted: `${DURATION_ACCEPTED}, at most ${formatDuration(max)}`,
-    parse: text => {
-      const ms = parseDuration(text)
-      return ms !== undefined && ms <= max ? ms : undefined
-    },
-    format: formatDuration
-  }
-}
-
-const rateRule: Rule<number> = { accepted: RATE_ACCEPTED, parse: parseRate, format: formatDecimal }
-
-/** One day: a bound on --max-latency so a typo cannot hold sockets for a year. */
-const MAX_MAX_LATENCY_MS = 86_400_000
-
-export const RULES: { readonly [K in InjectionKey]: Rule<Injection[K]> } = {
-  latency: { accepted: LATENCY_ACCEPTED, parse: parseLatency, format: formatLatency },
-  jitter: durationRule(MAX_MAX_LATENCY_MS),
-  maxLatency: durationRule(MAX_MAX_LATENCY_MS),
-  errorRate: {
-    accepted: `${RATE_ACCEPTED} (answered ${DEFAULT_ERROR_STATUS}), or STATUS:RATE pairs with statuses 400-599, e.g. 500:0.1,503:0.05`,
-    parse: parseErrorRate,
-    format: formatErrorRate
+const LATENCY_RULES: { readonly [K in keyof LatencyOptions]: Rule<LatencyOptions[K]> } = {
+  latency: {
+    accepted: LATENCY_ACCEPTED,
+    value: 'SPEC',
+    help: '200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5',
+    default: Object.freeze({ kind: 'fixed', ms: 0 }),
+    parse: parseLatency,
+    format: formatLatency
   },
-  resetRate: rateRule,
-  hangRate: rateRule,
-  slowRate: rateRule,
-  slowBps: {
-    accepted: 'a whole number of bytes per second from 1 to 1000000000',
-    parse: text => /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 1e9 ? Number(text) : undefined,
-    format: String
-  },
-  truncateRate: rateRule
+  jitter: durationRule('± uniform jitter added to the latency (default 0ms)', 0),
+  maxLatency: durationRule('every delay, hang and slow body ends by then (default 30s)', 30_000)
 }
+
+// Each fault kind's options are typed by its own entry in FAULTS, and FaultOptions is built from
+// those very entries: the spread is what the type says.
+export const RULES = Object.freeze(Object.assign({ ...LATENCY_RULES }, ...FAULT_KINDS.map(kind => FAULTS[kind].options))) as { readonly [K in InjectionKey]: Rule<Injection[K]> }
 
 export const INJECTION_KEYS = Object.keys(RULES) as InjectionKey[]
 
@@ -202,22 +129,37 @@ function formatValue<K extends InjectionKey> (key: K, injection: InjectionPatch)
 
 const KEY_BY_NAME = new Map(INJECTION_KEYS.map(key => [optionName(key), key]))
 
-export const NO_INJECTION: Injection = Object.freeze({
-  latency: Object.freeze({ kind: 'fixed', ms: 0 }),
-  jitter: 0,
-  maxLatency: 30_000,
-  errorRate: Object.freeze([]),
-  resetRate: 0,
-  hangRate: 0,
-  slowRate: 0,
-  slowBps: 2048,
-  truncateRate: 0
-})
+/** Every option at its rule's default: no delay and no fault. (Keyed by INJECTION_KEYS, so every key of Injection is there.) */
+export const NO_INJECTION: Injection = Object.freeze(Object.fromEntries(INJECTION_KEYS.map(key => [key, RULES[key].default]))) as unknown as Injection
+
+/** A fault a site draws, with its share of [0, 1), and what else the metrics count it as. */
+export interface FaultShare {
+  fault: Fault
+  rate: number
+  alsoCounted: readonly string[]
+}
+
+const SHARES = new WeakMap<Injection, readonly FaultShare[]>()
+
+/**
+ * The faults `injection` draws, in drawing order, those with no share left out. Worked out once
+ * per injection (a site's, or one a request's override made) and kept while it lives.
+ */
+export function faultShares (injection: Injection): readonly FaultShare[] {
+  let shares = SHARES.get(injection)
+  if (shares === undefined) {
+    shares = Object.freeze(FAULT_KINDS.flatMap(kind => FAULTS[kind].slices(injection).filter(({ rate }) => rate > 0).map(({ rate, status }) => {
+      const fault: Fault = kind === 'http' ? { kind, status: status ?? DEFAULT_ERROR_STATUS } : { kind }
+      return Object.freeze({ fault: Object.freeze(fault), rate, alsoCounted: FAULTS[kind].alsoCounted })
+    })))
+    SHARES.set(injection, shares)
+  }
+  return shares
+}
 
 /** The share of requests that get some fault: it can't exceed 1. */
 export function faultRateTotal (injection: Injection): number {
-  const errors = injection.errorRate.reduce((sum, s) => sum + s.rate, 0)
-  return errors + injection.resetRate + injection.hangRate + injection.slowRate + injection.truncateRate
+  return faultShares(injection).reduce((sum, { rate }) => sum + rate, 0)
 }
 
 /** Only the options someone gave, typed: what a client asks of a server on top of its own. */
@@ -244,12 +186,15 @@ export function parseInjectionPatch (
   return Object.freeze(patch) as InjectionPatch
 }
 
+/** Each fault kind's rate option (its first): http's is error-rate, reset's reset-rate, ... */
+export const FAULT_RATE_NAMES = Object.fromEntries(FAULT_KINDS.map(kind => [kind, optionName(Object.keys(FAULTS[kind].options)[0] as InjectionKey)])) as { readonly [K in FaultKind]: string }
+
 /** `base` with `patch` on top, checked as a whole: the fault rates must still add up to at most 1. */
 export function applyInjection (base: Injection, patch: InjectionPatch, spell: (name: string) => string): Injection {
   const injection: Injection = Object.freeze({ ...base, ...patch })
   const total = faultRateTotal(injection)
   if (total > 1 + 1e-9) {
-    const names = ['error-rate', 'reset-rate', 'hang-rate', 'slow-rate', 'truncate-rate'].map(spell).join(' + ')
+    const names = Object.values(FAULT_RATE_NAMES).map(spell).join(' + ')
     throw invalidOption(names, Number(total.toFixed(6)), 'rates that add up to at most 1')
   }
   return injection

@@ -2,7 +2,8 @@
 // spelt out once: the server starts them, the clients name them (-s DELAY), the race page
 // offers them.
 
-import { DEFAULT_ERROR_STATUS, NO_INJECTION, type Injection, type Latency } from './injection.js'
+import { DEFAULT_ERROR_STATUS } from './faults.js'
+import { NO_INJECTION, type Injection, type Latency } from './injection.js'
 
 export type ProfileName = 'local' | 'delay' | 'error'
 

@@ -11,6 +11,8 @@ import { runCompiled } from '../fixtures/run.js'
 
 const INJECTION = Object.fromEntries(INJECTION_KEYS.map(key => [`--${optionName(key)}`, key === 'slowBps' ? '0' : 'soon']))
 
+const LAST_INJECTION_OPTION = `--${optionName(INJECTION_KEYS[INJECTION_KEYS.length - 1] ?? 'latency')}`
+
 interface Command { script: string, heading: RegExp, bad: Record<string, string[]> }
 
 const COMMANDS: Record<string, Command> = {
@@ -85,8 +87,8 @@ function tableOptions (readme: string, heading: RegExp): Set<string> {
   const from = readme.slice(readme.search(heading))
   const table = /\n\| option \|[^\n]*\n\|[-| ]+\|\n((?:\|[^\n]*\n)+)/.exec(from)?.[1] ?? ''
   const options = table.split('\n').flatMap(row => [...(row.split('|')[1] ?? '').matchAll(/`(--[a-z-]+)`/g)].map(m => m[1] as string))
-  // "--latency ... --truncate-rate" stands for every injection option.
-  return new Set(options.includes('--truncate-rate') ? [...options, ...Object.keys(INJECTION)] : options)
+  // "--latency ... --<the last injection option>" stands for every injection option.
+  return new Set(options.includes(LAST_INJECTION_OPTION) ? [...options, ...Object.keys(INJECTION)] : options)
 }
 
 /** A bad value: a bare value goes after the option; a list that starts with a dash is the whole argument list. */

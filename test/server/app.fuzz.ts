@@ -9,6 +9,9 @@ import fc from 'fast-check'
 import t from 'tap'
 import { connect } from 'node:net'
 import { Pool, request } from 'undici'
+import { OVERRIDABLE } from '../../server/app.js'
+import { FAULT_KINDS, type FaultKind } from '../../server/contract/faults.js'
+import { FAULT_RATE_NAMES, optionName } from '../../server/contract/injection.js'
 import { MAX_OPEN_PER_CONNECTION } from '../../server/requests.js'
 import { defaultFlagsDir } from '../../server/contract/project.js'
 import { injectionOf, startSite } from '../fixtures/site.js'
@@ -31,7 +34,7 @@ interface FuzzRequest {
   headers: Readonly<Record<string, string>>
 }
 
-const OPTION_NAMES = ['latency', 'jitter', 'error-rate', 'reset-rate', 'hang-rate', 'slow-rate', 'slow-bps', 'truncate-rate']
+const OPTION_NAMES = OVERRIDABLE.map(optionName)
 const NOT_OPTIONS = ['max-latency', 'salt', 'x', '__proto__', 'constructor', 'toString', 'Latency', 'error_rate', '', '%00', '%ff%fe', 'latency%00']
 
 const SEGMENTS = [
@@ -143,7 +146,7 @@ const validOption = fc.oneof(
   fc.tuple(fc.constant('latency'), fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 5 }).map(n => `${n}ms`) }, { weight: 1, arbitrary: fc.constantFrom('1s', '1m', '1ms..1h') })),
   fc.tuple(fc.constant('jitter'), fc.integer({ min: 0, max: 5 }).map(n => `${n}ms`)),
   fc.tuple(fc.constant('error-rate'), fc.tuple(fc.integer({ min: 400, max: 599 }), fc.double({ min: 0, max: 1, noNaN: true })).map(([s, r]) => `${s}:${r}`)),
-  fc.tuple(fc.constantFrom('error-rate', 'reset-rate', 'hang-rate', 'slow-rate', 'truncate-rate'), fc.double({ min: 0, max: 1, noNaN: true }).map(String)),
+  fc.tuple(fc.constantFrom(...Object.values(FAULT_RATE_NAMES)), fc.double({ min: 0, max: 1, noNaN: true }).map(String)),
   fc.tuple(fc.constant('slow-bps'), fc.integer({ min: 1, max: 1_000_000 }).map(String))
 )
 const tame: fc.Arbitrary<FuzzRequest> = fc.record({
@@ -182,6 +185,10 @@ function decoded (text: string): string {
   }
 }
 
+/** Whether the client sees no answer or a short body when a kind is drawn: a kind added to the contract must say. */
+const CONNECTION_FAULTS: Readonly<Record<FaultKind, boolean>> = { http: false, reset: true, hang: true, slow: false, truncate: true }
+const CONNECTION_FAULT_RATES = FAULT_KINDS.filter(kind => CONNECTION_FAULTS[kind]).map(kind => FAULT_RATE_NAMES[kind])
+
 function asked (req: FuzzRequest): Asked {
   const options: Array<[string, string]> = [
     ...req.query.map(([n, v]) => [decoded(n), decoded(v)] as [string, string]),
@@ -194,8 +201,7 @@ function asked (req: FuzzRequest): Asked {
       for (const match of value.matchAll(/(\d{3})\s*:/g)) statuses.add(Number(match[1]))
       statuses.add(418)
     }
-    // A hang, a reset or a truncation: the client sees no answer, or a short body.
-    if (['reset-rate', 'hang-rate', 'truncate-rate'].includes(name) && Number(value) > 0) connectionFaults = true
+    if (CONNECTION_FAULT_RATES.includes(name) && Number(value) > 0) connectionFaults = true
   }
   return { statuses, connectionFaults }
 }

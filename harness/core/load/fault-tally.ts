@@ -4,7 +4,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
-import type { Injection } from '../../../server/contract/injection.js'
+import { faultName } from '../../../server/contract/faults.js'
+import { faultShares, type Injection } from '../../../server/contract/injection.js'
 import { FLAGS_PATH } from '../../../server/contract/protocol.js'
 
 /** The flag route as the server's metrics label it (route="/flags/:cc/:file"). */
@@ -63,16 +64,9 @@ export interface ConfiguredFault {
   alsoCounted: readonly string[]
 }
 
-/** Every fault kind `injection` draws with a rate above 0. */
+/** Every fault kind `injection` draws with a rate above 0, in the order the server draws them. */
 export function configuredFaults (injection: Injection): ConfiguredFault[] {
-  const kinds: ConfiguredFault[] = [
-    ...injection.errorRate.map(({ status, rate }) => ({ kind: `http-${status}`, rate, alsoCounted: [] })),
-    { kind: 'reset', rate: injection.resetRate, alsoCounted: [] },
-    { kind: 'hang', rate: injection.hangRate, alsoCounted: ['hang-refused'] },
-    { kind: 'slow', rate: injection.slowRate, alsoCounted: [] },
-    { kind: 'truncate', rate: injection.truncateRate, alsoCounted: [] }
-  ]
-  return kinds.filter(({ rate }) => rate > 0)
+  return faultShares(injection).map(({ fault, rate, alsoCounted }) => ({ kind: faultName(fault), rate, alsoCounted }))
 }
 
 /** How far a count drawn n times with probability p may stray from np: `sigmas` standard deviations, √(np(1 − p)) each. */

@@ -5,7 +5,8 @@ import { request } from 'undici'
 import { binomialTolerance, compareFaults, configuredFaults, FLAG_ROUTE_LABEL, parseFaultTally, readFaultTally } from '../../../../harness/core/load/fault-tally.js'
 import { requestSalt } from '../../../../harness/core/load/flag-requests.js'
 import { SALT_HEADER, flagUrl, FLAGS_PATH } from '../../../../server/contract/protocol.js'
-import { faultName, fate } from '../../../../server/fate.js'
+import { faultName } from '../../../../server/contract/faults.js'
+import { fate } from '../../../../server/fate.js'
 import { injectionOf, projectFlags, startSite } from '../../../fixtures/site.js'
 
 t.test('parseFaultTally: the flag route\'s requests, the faults by kind, the requests in flight', async t => {
