@@ -98,11 +98,13 @@ export const FAULTS = {
 export type FaultKind = keyof typeof FAULTS
 export const FAULT_KINDS = Object.keys(FAULTS) as FaultKind[]
 
-/** A request's fault as drawn: an HTTP error carries its status. */
+type PlainKind = Exclude<FaultKind, 'http'>
+
+/** A request's fault as drawn, one type per kind: an HTTP error carries its status. */
 export type Fault =
   | { kind: 'none' }
   | { kind: 'http', status: number }
-  | { kind: Exclude<FaultKind, 'http'> }
+  | { [K in PlainKind]: { kind: K } }[PlainKind]
 
 type OptionsOf<K extends FaultKind> = typeof FAULTS[K]['options']
 type FaultOptionKey = { [K in FaultKind]: keyof OptionsOf<K> }[FaultKind]
