@@ -45,7 +45,7 @@ elapsed () { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }
 
 # The variables docker-compose.yml reads: the user's own must not change what is checked.
 unset BIND ADMIN_TOKEN SEED GRACE GRACE_STOP MAX_HUNG PROFILE LATENCY JITTER MAX_LATENCY \
-  ERROR_RATE RESET_RATE HANG_RATE SLOW_RATE SLOW_BPS TRUNCATE_RATE HARNESS_SERVER \
+  ERROR_RATE RESET_RATE HANG_RATE SLOW_RATE SLOW_BPS TRUNCATE_RATE STALL_RATE STALL_FOR HARNESS_SERVER \
   COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_FILE
 # An empty env file: a .env in the project would be read too.
 : >"$work/env"

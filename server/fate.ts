@@ -89,7 +89,7 @@ export function fate (seed: number, path: string, salt: string, injection: Injec
   return { delayMs, fault: drawFault(injection, u4) }
 }
 
-/** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`; a slow body adds its time. */
+/** The Server-Timing value a client reads the fate back from: `delay;dur=812.5, fault;desc="http-418"`; a slow or stalled body adds its time. */
 export function serverTiming ({ delayMs, fault }: Fate, name = faultName(fault), bodyMs?: number): string {
   return formatServerTiming(bodyMs === undefined ? { delayMs, fault: name } : { delayMs, fault: name, bodyMs })
 }

@@ -243,5 +243,19 @@ const BEHAVIOURS: Behaviours = {
     }
     // Close only once the partial bytes are flushed, so the client sees a short body, not a reset.
     res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)), () => socket.destroy())
+  },
+  stall: (fault, plan) => {
+    const { reply, open, answer } = plan
+    const res = takeOver(reply)
+    // A HEAD or a 304 has no body to pause in: it goes out at once, and says so (body;dur=0).
+    const empty = reply.request.raw.method === 'HEAD' || answer.body.length === 0
+    const pauseMs = empty ? 0 : Math.min(plan.injection.stallFor, budgetMs(plan))
+    const { status, headers, body } = withTiming(answer, serverTiming(plan.fate, faultName(fault), pauseMs))
+    res.writeHead(status, headers)
+    const half = Math.floor(body.length / 2)
+    res.write(body.subarray(0, half))
+    const rest = (): void => { res.end(body.subarray(half), () => open?.finish(status)) }
+    if (pauseMs === 0) rest()
+    else after(pauseMs, open, rest)
   }
 }

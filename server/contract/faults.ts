@@ -4,7 +4,8 @@
 // The server's behaviour for each kind is a map keyed by FaultKind (server/inject.ts), so a
 // kind added here without one does not compile.
 
-import { formatDecimal, parseRate, RATE_ACCEPTED, rateRule, type Rule, type RuleValue } from './rules.js'
+import { formatDuration } from './duration.js'
+import { durationRule, formatDecimal, parseRate, RATE_ACCEPTED, rateRule, type Rule, type RuleValue } from './rules.js'
 
 export interface StatusRate { status: number, rate: number }
 
@@ -47,6 +48,9 @@ const SLOW_BPS: Rule<number> = {
   parse: text => /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 1e9 ? Number(text) : undefined,
   format: String
 }
+
+/** A congested link's pause: long enough to see in a run of the lab, short beside the default 30 s cap. */
+const STALL_FOR_DEFAULT_MS = 1000
 
 /** One share of [0, 1) a kind's rate takes: a kind with a list of rates (an HTTP status each) takes several. */
 export interface Slice { rate: number, status?: number }
@@ -91,6 +95,14 @@ export const FAULTS = {
   truncate: faultKind({
     options: { truncateRate: rateRule('half the body, then the connection closes') },
     slices: ({ truncateRate }) => [{ rate: truncateRate }],
+    alsoCounted: []
+  }),
+  stall: faultKind({
+    options: {
+      stallRate: rateRule('half the body, a pause of --stall-for, then the rest'),
+      stallFor: durationRule(`(default ${formatDuration(STALL_FOR_DEFAULT_MS)})`, STALL_FOR_DEFAULT_MS)
+    },
+    slices: ({ stallRate }) => [{ rate: stallRate }],
     alsoCounted: []
   })
 }

@@ -19,7 +19,7 @@ interface LatencyOptions {
   latency: Latency
   /** Uniform ± jitter in ms, added to every drawn latency. */
   jitter: number
-  /** Every delay, and every hang or slow body, ends by this many ms. */
+  /** Every delay, and every hang, slow body or stall, ends by this many ms. */
   maxLatency: number
 }
 
@@ -92,7 +92,7 @@ const LATENCY_RULES: { readonly [K in keyof LatencyOptions]: Rule<LatencyOptions
     format: formatLatency
   },
   jitter: durationRule('± uniform jitter added to the latency (default 0ms)', 0),
-  maxLatency: durationRule('every delay, hang and slow body ends by then (default 30s)', 30_000)
+  maxLatency: durationRule('every delay, hang, slow body and stall ends by then (default 30s)', 30_000)
 }
 
 // Each fault kind's options are typed by its own entry in FAULTS, and FaultOptions is built from

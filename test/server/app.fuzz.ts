@@ -85,6 +85,7 @@ const latency = fc.oneof(
 const valueFor: Record<string, fc.Arbitrary<string>> = {
   latency,
   jitter: duration,
+  'stall-for': duration,
   'error-rate': errorRate,
   'slow-bps': fc.oneof(fc.constantFrom('0', '1', '1000000000', '1000000001', '-5', '1.5', 'x'), fc.integer({ min: 1, max: 100_000_000 }).map(String))
 }
@@ -186,7 +187,7 @@ function decoded (text: string): string {
 }
 
 /** Whether the client sees no answer or a short body when a kind is drawn: a kind added to the contract must say. */
-const CONNECTION_FAULTS: Readonly<Record<FaultKind, boolean>> = { http: false, reset: true, hang: true, slow: false, truncate: true }
+const CONNECTION_FAULTS: Readonly<Record<FaultKind, boolean>> = { http: false, reset: true, hang: true, slow: false, truncate: true, stall: false }
 const CONNECTION_FAULT_RATES = FAULT_KINDS.filter(kind => CONNECTION_FAULTS[kind]).map(kind => FAULT_RATE_NAMES[kind])
 
 function asked (req: FuzzRequest): Asked {

@@ -39,6 +39,13 @@ t.test('environment variables, under the flags', async t => {
   t.equal(parseServerArgs([], { FLAGS_LATENCY: '' }).sites.length, 3, 'an empty variable is unset')
 })
 
+t.test('the stall fault from the environment, and a bad value in one line', async t => {
+  const plan = parseServerArgs([], { FLAGS_STALL_RATE: '0.1', FLAGS_STALL_FOR: '250ms' })
+  t.same([plan.sites.length, plan.sites[0]?.config.injection.stallRate, plan.sites[0]?.config.injection.stallFor], [1, 0.1, 250], 'one custom site that stalls a tenth of its answers for 250 ms')
+  t.throws(() => parseServerArgs([], { FLAGS_STALL_FOR: '250' }), { message: /^FLAGS_STALL_FOR: invalid value "250"; accepted: a duration with a unit, e\.g\. 200ms, 1\.5s, 2s, at most 86400s$/ })
+  t.throws(() => parseServerArgs(['--stall-rate', '1', '--error-rate', '0.5'], {}), { message: /^--error-rate \+ --reset-rate \+ --hang-rate \+ --slow-rate \+ --truncate-rate \+ --stall-rate: invalid value 1\.5; accepted: rates that add up to at most 1$/ })
+})
+
 t.test('a non-loopback host turns overrides and admin off unless asked', async t => {
   const open = parseServerArgs(['--host', '0.0.0.0', '--port', '0'], {})
   t.same([open.sites[0]?.config.overrides, open.sites[0]?.config.admin.enabled], [false, false])

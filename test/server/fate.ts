@@ -87,6 +87,18 @@ t.test('fault rates hold, by kind', async t => {
   t.equal(PATHS.filter(p => fate(11, p, '', injectionOf({ 'reset-rate': '1' })).fault.kind !== 'reset').length, 0, 'rate 1, every request')
 })
 
+t.test('a stall takes its share after the other kinds, and leaves their fates as they were', async t => {
+  const before = injectionOf({ 'error-rate': '500:0.1', 'reset-rate': '0.05', 'truncate-rate': '0.05' })
+  const injection = injectionOf({ 'error-rate': '500:0.1', 'reset-rate': '0.05', 'truncate-rate': '0.05', 'stall-rate': '0.2' })
+  const drawn = PATHS.map(p => [fate(5, p, '', before).fault, fate(5, p, '', injection).fault] as const)
+  t.equal(drawn.filter(([was, is]) => was.kind !== 'none' && JSON.stringify(was) !== JSON.stringify(is)).length, 0, 'every fault drawn before is drawn again')
+  t.equal(drawn.filter(([was, is]) => is.kind === 'stall' && was.kind !== 'none').length, 0, 'a stall only where none was')
+  // The stall's slice is [0.2, 0.4) of u: 0.2 of the draws, within five standard errors over 20,000.
+  const seen = drawn.filter(([, is]) => is.kind === 'stall').length / PATHS.length
+  const tolerance = 5 * Math.sqrt(0.2 * 0.8 / PATHS.length)
+  t.ok(Math.abs(seen - 0.2) <= tolerance, `stall: ${seen.toFixed(4)} is within ${tolerance.toFixed(4)} of 0.2`)
+})
+
 t.test('Server-Timing carries the fate', async t => {
   t.equal(serverTiming({ delayMs: 812.5, fault: { kind: 'http', status: 418 } }), 'delay;dur=812.5, fault;desc="http-418"')
   t.equal(serverTiming({ delayMs: 1 / 3, fault: { kind: 'none' } }), 'delay;dur=0.333, fault;desc="none"')

@@ -14,7 +14,7 @@ export const FLAG_ROUTE_LABEL = `${FLAGS_PATH}/:cc/:file`
 export interface FaultTally {
   /** flags_requests_total on the flag route, whatever the status ("none" included): the fates drawn. */
   requests: number
-  /** flags_faults_injected_total by kind: http-500, reset, hang, hang-refused, slow, truncate. */
+  /** flags_faults_injected_total by kind: http-500, reset, hang, hang-refused, slow, truncate, stall. */
   faults: Record<string, number>
   /** flags_requests_in_flight when read (the /metrics request itself included). */
   inFlight: number

@@ -64,7 +64,7 @@ t.test('an unknown option lists the known ones', async t => {
 t.test('fault rates add up to at most 1', async t => {
   t.ok(parse({ 'error-rate': '0.5', 'reset-rate': '0.5' }), 'exactly 1 is fine')
   const error = t.throws(() => parse({ 'error-rate': '0.5', 'reset-rate': '0.3', 'truncate-rate': '0.3' })) as FlagsError
-  t.match(error.message, /^--error-rate \+ --reset-rate \+ --hang-rate \+ --slow-rate \+ --truncate-rate: invalid value 1\.1; accepted: rates that add up to at most 1$/)
+  t.match(error.message, /^--error-rate \+ --reset-rate \+ --hang-rate \+ --slow-rate \+ --truncate-rate \+ --stall-rate: invalid value 1\.1; accepted: rates that add up to at most 1$/)
 })
 
 t.test('parsing is on top of a base and leaves it alone', async t => {

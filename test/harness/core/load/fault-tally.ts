@@ -36,6 +36,10 @@ t.test('configuredFaults, binomialTolerance: the kinds drawn, named as the metri
     { kind: 'hang', rate: 0.001, alsoCounted: ['hang-refused'] },
     { kind: 'truncate', rate: 0.005, alsoCounted: [] }
   ], 'a rate of 0 is no kind')
+  t.same(configuredFaults(injectionOf({ 'stall-rate': '0.01', 'hang-rate': '0.002' })), [
+    { kind: 'hang', rate: 0.002, alsoCounted: ['hang-refused'] },
+    { kind: 'stall', rate: 0.01, alsoCounted: [] }
+  ], 'a stall, counted under its own name, after the kinds before it')
   t.equal(binomialTolerance(4000, 0.25), 4 * Math.sqrt(750))
   t.equal(binomialTolerance(100, 0.5, 2), 10)
   t.equal(binomialTolerance(100, 0), 0)
