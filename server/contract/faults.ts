@@ -53,7 +53,7 @@ const SLOW_BPS: Rule<number> = {
 const STALL_FOR_DEFAULT_MS = 1000
 
 /** One share of [0, 1) a kind's rate takes: a kind with a list of rates (an HTTP status each) takes several. */
-export interface Slice { rate: number, status?: number }
+interface Slice { rate: number, status?: number }
 
 interface FaultSpec<Options extends Readonly<Record<string, Rule<unknown>>>> {
   /** Its options keyed as the injection keys them, the rate first: --stall-rate, ?stall-for=, FLAGS_STALL_FOR derive. */
