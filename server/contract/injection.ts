@@ -32,6 +32,9 @@ export type InjectionKey = keyof Injection
 
 interface Rule<T> {
   accepted: string
+  /** What the value is and what it does, for a command's --help; `metavar` names the value there. */
+  help: string
+  metavar: string
   /** undefined when the text is not a valid value. */
   parse: (text: string) => T | undefined
   format: (value: T) => string
@@ -136,8 +139,10 @@ function formatErrorRate (statuses: readonly StatusRate[]): string {
   return statuses.length === 0 ? '0' : statuses.map(s => `${s.status}:${formatDecimal(s.rate)}`).join(',')
 }
 
-function durationRule (max: number): Rule<number> {
+function durationRule (max: number, help: string): Rule<number> {
   return {
+    help,
+    metavar: 'DURATION',
     accepted: `${DURATION_ACCEPTED}, at most ${formatDuration(max)}`,
     parse: text => {
       const ms = parseDuration(text)
@@ -147,29 +152,35 @@ function durationRule (max: number): Rule<number> {
   }
 }
 
-const rateRule: Rule<number> = { accepted: RATE_ACCEPTED, parse: parseRate, format: formatDecimal }
+function rateRule (help: string): Rule<number> {
+  return { help, metavar: 'RATE', accepted: RATE_ACCEPTED, parse: parseRate, format: formatDecimal }
+}
 
 /** One day: a bound on --max-latency so a typo cannot hold sockets for a year. */
 const MAX_MAX_LATENCY_MS = 86_400_000
 
 export const RULES: { readonly [K in InjectionKey]: Rule<Injection[K]> } = {
-  latency: { accepted: LATENCY_ACCEPTED, parse: parseLatency, format: formatLatency },
-  jitter: durationRule(MAX_MAX_LATENCY_MS),
-  maxLatency: durationRule(MAX_MAX_LATENCY_MS),
+  latency: { help: '200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5', metavar: 'SPEC', accepted: LATENCY_ACCEPTED, parse: parseLatency, format: formatLatency },
+  jitter: durationRule(MAX_MAX_LATENCY_MS, '± uniform jitter added to the latency'),
+  maxLatency: durationRule(MAX_MAX_LATENCY_MS, 'every delay, hang and slow body ends by then'),
   errorRate: {
+    help: `0.25 (answered ${DEFAULT_ERROR_STATUS}) or STATUS:RATE pairs, e.g. 500:0.1,503:0.05`,
+    metavar: 'RATE|LIST',
     accepted: `${RATE_ACCEPTED} (answered ${DEFAULT_ERROR_STATUS}), or STATUS:RATE pairs with statuses 400-599, e.g. 500:0.1,503:0.05`,
     parse: parseErrorRate,
     format: formatErrorRate
   },
-  resetRate: rateRule,
-  hangRate: rateRule,
-  slowRate: rateRule,
+  resetRate: rateRule('connection reset (TCP RST) instead of an answer'),
+  hangRate: rateRule('no answer until --max-latency, then the connection closes'),
+  slowRate: rateRule('body sent at --slow-bps bytes per second'),
   slowBps: {
+    help: 'bytes per second of a slow body',
+    metavar: 'N',
     accepted: 'a whole number of bytes per second from 1 to 1000000000',
     parse: text => /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 1e9 ? Number(text) : undefined,
     format: String
   },
-  truncateRate: rateRule
+  truncateRate: rateRule('half the body, then the connection closes')
 }
 
 export const INJECTION_KEYS = Object.keys(RULES) as InjectionKey[]
@@ -181,9 +192,6 @@ export function optionName (key: InjectionKey): string {
 
 /** Every injection option's name: latency, jitter, max-latency, ... */
 export const INJECTION_NAMES: readonly string[] = INJECTION_KEYS.map(optionName)
-
-/** The injection options as node:util parseArgs declares them: each takes a value. */
-export const INJECTION_ARGS = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
 
 /** The environment variable for an option: max-latency → FLAGS_MAX_LATENCY. */
 export function envName (name: string): string {
