@@ -28,8 +28,8 @@ export const PRIMES_COMMAND: CommandLine = {
       { name: 'numbers', short: 'n', type: 'string', metavar: 'LIST', help: `whole numbers from 0 to ${MAX_N} (2^54 - 1), comma-separated, at most ${MAX_NUMBERS}`, default: 'the book\'s 20' },
       { name: 'workers', short: 'w', type: 'string', metavar: 'N', help: `pool size, 1 to ${MAX_WORKERS}`, default: 'min(cores, numbers)' },
       { name: 'mode', short: 'm', type: 'string', metavar: 'LIST', help: `some of ${MODE_NAMES.join(', ')}`, default: 'all, in that order' },
-      { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
       { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the lines and the table' },
+      { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
       HELP_OPTION,
       VERSION_OPTION
     ]

@@ -22,7 +22,8 @@ export function wrap (line: string, width: number, hang = ''): string[] {
   let current = indent
   for (const chunk of line.slice(indent.length).match(/\S+\s*/g) ?? []) {
     const word = chunk.trimEnd()
-    if (current.trim() !== '' && current.trimEnd().length + (current.endsWith(' ') ? 0 : 1) + word.length > width) {
+    // Each chunk keeps the spaces after its word: the line so far ends with the ones before this word.
+    if (current.trim() !== '' && current.length + word.length > width) {
       lines.push(current.trimEnd())
       current = hang
     }
