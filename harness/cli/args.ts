@@ -84,7 +84,8 @@ export const HARNESS_COMMAND: CommandLine = {
   ],
   // A line for each code that has more to say, whatever the width.
   closing: [
-    'Exit: 0 when the run completed (failed requests are counted, not fatal), 1 when the server cannot be reached or dies during the run (the report of what was measured is printed), 2 for',
+    'Exit: 0 when the run completed (failed requests counted, not fatal), 1 when the',
+    'server cannot be reached or dies mid-run (what was measured is printed), 2 for',
     'bad options, 3 when an --expect threshold was missed (each miss on a line),',
     '130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM): the partial report is printed.'
   ].join('\n')

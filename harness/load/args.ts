@@ -29,7 +29,7 @@ export const LOAD_COMMAND: CommandLine = {
       heading: 'Load',
       rows: [
         { name: 'connections', short: 'c', type: 'string', metavar: 'N', help: `connections, each with one request in flight (1 to ${MAX_CONNECTIONS})`, default: String(DEFAULT_CONNECTIONS) },
-        { name: 'duration', short: 'd', type: 'string', metavar: 'DURATION', help: `how long to run (e.g. 10s, at most ${formatDuration(MAX_DURATION_MS)})`, default: formatDuration(DEFAULT_DURATION_MS) },
+        { name: 'duration', short: 'd', type: 'string', metavar: 'DURATION', help: 'how long to run (e.g. 10s, at most 10m)', default: formatDuration(DEFAULT_DURATION_MS) },
         { name: 'amount', short: 'a', type: 'string', metavar: 'N', help: `stop after N requests instead (1 to ${MAX_AMOUNT})` }
       ]
     },

@@ -3,7 +3,7 @@
 
 import { isOption, optionLabel, type CommandLine, type HelpRow, type OptionGroup, type OptionSpec } from './options.js'
 
-export const HELP_WIDTH = 80
+const HELP_WIDTH = 80
 
 /** A label longer than this puts its help line on the next line, so one long label leaves the column where the others need it. */
 const MAX_LABEL = 22

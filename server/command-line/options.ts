@@ -24,7 +24,7 @@ export interface OptionSpec {
 }
 
 /** A positional argument, as --help lists it: CC ... */
-export interface ArgumentSpec { argument: string, help: string }
+interface ArgumentSpec { argument: string, help: string }
 
 export type HelpRow = OptionSpec | ArgumentSpec
 
@@ -66,7 +66,7 @@ export function optionLabel (spec: OptionSpec): string {
 }
 
 /** What a command line gave, read by option name (a name not declared is a bug here, so it throws). */
-export interface GivenOptions {
+interface GivenOptions {
   positionals: string[]
   /** A value option's text; undefined when not given. */
   text: (name: string) => string | undefined
