@@ -5,10 +5,13 @@ import neostandard from 'neostandard'
 // A folder belongs to the first entry whose prefix it starts with.
 const LAYERS = [
   { name: 'contract', folders: ['server/contract/'], may: ['contract'] },
-  { name: 'server', folders: ['server/'], may: ['contract', 'server'] },
+  // Process plumbing (exit codes, signals, --help and --version): for the commands, the server's
+  // and the tools'; the core and the reports never print or exit, so they may not import it.
+  { name: 'command-line', folders: ['server/command-line/'], may: ['contract', 'command-line'] },
+  { name: 'server', folders: ['server/'], may: ['contract', 'command-line', 'server'] },
   { name: 'core', folders: ['harness/core/'], may: ['contract', 'core'] },
   { name: 'reports', folders: ['harness/reports/'], may: ['contract', 'core', 'reports'] },
-  { name: 'tools', folders: ['harness/', 'scripts/', 'bench/'], may: ['contract', 'core', 'reports', 'tools'] }
+  { name: 'tools', folders: ['harness/', 'scripts/', 'bench/'], may: ['contract', 'command-line', 'core', 'reports', 'tools'] }
 ]
 
 /**

@@ -7,9 +7,12 @@
 
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
-import { EXIT, exitWith, FlagsError, onInterrupt, parseArgsError, parsedOrExit } from '../server/contract/errors.js'
+import { EXIT, exitWith, parsedOrExit } from '../server/command-line/exit.js'
+import { onInterrupt } from '../server/command-line/interrupt.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '../server/command-line/options.js'
+import { answeredHelpOrVersion } from '../server/command-line/version.js'
+import { FlagsError } from '../server/contract/errors.js'
 import { formatServerTiming } from '../server/contract/protocol.js'
 import { defaultFlagsDir } from '../server/contract/project.js'
 import { announceReady } from '../server/contract/ready.js'
@@ -17,26 +20,36 @@ import { parsePort, urlHost, wholeNumber } from '../server/contract/values.js'
 // The one server module a tool may import (eslint.config.js says why): the same bytes.
 import { loadFlags } from '../server/flags.js'
 
-const PROGRAM = 'bare-server'
-const KNOWN = ['--host', '--port', '--delay-ms', '--flags-dir']
+const COMMAND: CommandLine = {
+  program: 'bare-server',
+  usage: 'node dist/bench/bare-server.js [options]',
+  about: 'The benches\' yardstick: bare Fastify sending the flag server\'s bytes, nothing else (the benches start it).',
+  groups: [{
+    heading: 'Options',
+    rows: [
+      { name: 'host', type: 'string', metavar: 'HOST', help: 'address to bind', default: '127.0.0.1' },
+      { name: 'port', type: 'string', metavar: 'N', help: '0 to 65535; 0 picks a free port', default: '0' },
+      { name: 'delay-ms', type: 'string', metavar: 'N', help: 'a plain timer before each reply, in ms (0 to 60000)', default: '0' },
+      { name: 'flags-dir', type: 'string', metavar: 'DIR', help: 'where the flags are', default: 'the project\'s flags/' },
+      HELP_OPTION,
+      VERSION_OPTION
+    ]
+  }],
+  closing: 'Exit: 0 when closed by SIGINT or SIGTERM, 1 when it cannot listen, 2 for bad options.'
+}
+const PROGRAM = COMMAND.program
 
-const { host, port, delayMs, flagsDir } = parsedOrExit(PROGRAM, () => {
-  let values: Record<string, string | undefined>
-  try {
-    ({ values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, 'delay-ms': { type: 'string' }, 'flags-dir': { type: 'string' } },
-      strict: true
-    }))
-  } catch (error) {
-    throw parseArgsError(error, KNOWN)
-  }
+const { host, port, delayMs, flagsDir, asked } = parsedOrExit(PROGRAM, () => {
+  const { text, on } = readCommandLine(COMMAND, process.argv.slice(2))
   return {
-    host: values.host ?? '127.0.0.1',
-    port: parsePort(values.port ?? '0', '--port'),
-    delayMs: wholeNumber(values['delay-ms'] ?? '0', '--delay-ms', 0, 60_000),
-    flagsDir: values['flags-dir'] ?? defaultFlagsDir()
+    host: text('host') ?? '127.0.0.1',
+    port: parsePort(text('port') ?? '0', '--port'),
+    delayMs: wholeNumber(text('delay-ms') ?? '0', '--delay-ms', 0, 60_000),
+    flagsDir: text('flags-dir') ?? defaultFlagsDir(),
+    asked: { help: on('help'), version: on('version') }
   }
 })
+if (answeredHelpOrVersion(COMMAND, asked)) process.exit(EXIT.ok)
 const flags = await loadFlags(flagsDir).catch((error: Error) => exitWith(PROGRAM, error.message, error instanceof FlagsError ? EXIT.usage : EXIT.failed))
 /** What the flag server says of a request it delayed by delayMs and did nothing else to. */
 const timing = formatServerTiming({ delayMs, fault: 'none' })

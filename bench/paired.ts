@@ -5,14 +5,16 @@
 
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { median } from '../harness/core/figures.js'
 import { placement } from '../harness/core/load/placement.js'
 import { defaultGenerator, DISTURBED_CPU, GENERATOR_NAMES, loadGenerator, ServerRig, type DriveFigures, type DriveSummary, type ServerSpec } from '../harness/core/load/drive.js'
 import { table } from '../harness/reports/format.js'
-import { EXIT, FlagsError, interruptedExit, invalidOption, onInterrupt, parseArgsError } from '../server/contract/errors.js'
-import { answeredHelpOrVersion } from '../server/contract/project.js'
+import { EXIT, interruptedExit, parsedOrExit } from '../server/command-line/exit.js'
+import { onInterrupt } from '../server/command-line/interrupt.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine, type OptionSpec as CommandOption } from '../server/command-line/options.js'
+import { answeredHelpOrVersion } from '../server/command-line/version.js'
+import { invalidOption } from '../server/contract/errors.js'
 import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
 import { wholeNumber } from '../server/contract/values.js'
 
@@ -31,17 +33,40 @@ export type OptionSpecs = Record<string, OptionSpec>
 type OptionValue<O extends OptionSpec> = O extends { kind: 'wholeList' } ? number[] : O extends { kind: 'choice' } ? string : O extends { kind: 'onOff' } ? boolean : number
 export type BenchOptions<S extends OptionSpecs> = { [K in keyof S]: OptionValue<S[K]> } & { json: boolean }
 
-/** latencyMs → --latency-ms */
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
+/** latencyMs → latency-ms */
+const optionName = (key: string): string => key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
 
 const METAVAR: Record<OptionSpec['kind'], string> = { seconds: 'S', whole: 'N', wholeList: 'N,N', choice: 'NAME', onOff: 'on|off' }
 
-/** The text of one option, from its flag, else its environment variable, else its default. */
-function optionText (key: string, spec: OptionSpec, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): [string, string] | undefined {
-  const flag = flags[key]
-  if (typeof flag === 'string') return [flag, flagName(key)]
-  const fromEnv = env[spec.env]
-  return fromEnv === undefined || fromEnv === '' ? undefined : [fromEnv, spec.env]
+function defaultText (spec: OptionSpec): string {
+  if (Array.isArray(spec.default)) return spec.default.join(',')
+  return typeof spec.default === 'boolean' ? (spec.default ? 'on' : 'off') : String(spec.default)
+}
+
+/** A bench's command line, from its option table: every option takes a value, and an environment variable. */
+function benchCommand ({ program, about, options: specs }: Bench<OptionSpecs>): CommandLine {
+  const options: CommandOption[] = Object.entries(specs).map(([key, spec]) => ({
+    name: optionName(key),
+    type: 'string',
+    metavar: METAVAR[spec.kind],
+    help: spec.kind === 'choice' ? `${spec.help}: ${spec.choices.join(', ')}` : spec.help,
+    default: defaultText(spec),
+    env: spec.env
+  }))
+  return {
+    program,
+    usage: `npm run ${program} -- [options]`,
+    // Written wrapped in each bench's source: one paragraph, wrapped again at the help's width.
+    about: about.replace(/\s*\n\s*/g, ' '),
+    groups: [{
+      heading: 'Options (or environment variables; an option given wins)',
+      rows: [...options, { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the tables' }, HELP_OPTION, VERSION_OPTION]
+    }],
+    closing: [
+      'Exit codes: 0 every target met, 1 a target missed or not measured (or the run failed), 2 a bad option, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): what was measured is printed.',
+      'Progress goes to stderr when it is a terminal; the results to stdout.'
+    ].join('\n')
+  }
 }
 
 /** Parse one option's text by its kind; errors name the option as it was spelt. */
@@ -69,42 +94,14 @@ function parseOption (spec: OptionSpec, text: string, spelt: string): number | n
 }
 
 /** The options of a bench, or a FlagsError naming the bad one. `help` is true for --help, `version` for --version. */
-export function readOptions<S extends OptionSpecs> (specs: S, argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions<S> & { help: boolean, version: boolean } {
-  const declared = Object.fromEntries(Object.keys(specs).map(key => [flagName(key).slice(2), { type: 'string' as const }]))
-  let values: Record<string, unknown>
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...declared, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, strict: true }))
-  } catch (error) {
-    throw parseArgsError(error, [...Object.keys(specs).map(flagName), '--json', '--help', '--version'])
-  }
-  const flags = Object.fromEntries(Object.keys(specs).map(key => [key, values[flagName(key).slice(2)]]))
-  const options: Record<string, unknown> = { json: values.json === true, help: values.help === true, version: values.version === true }
+function readOptions<S extends OptionSpecs> (command: CommandLine, specs: S, argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions<S> & { help: boolean, version: boolean } {
+  const given = readCommandLine(command, argv, env)
+  const options: Record<string, unknown> = { json: given.on('json'), help: given.on('help'), version: given.on('version') }
   for (const [key, spec] of Object.entries(specs)) {
-    const given = optionText(key, spec, flags, env)
-    options[key] = given === undefined ? spec.default : parseOption(spec, ...given)
+    const text = given.textOrEnv(optionName(key))
+    options[key] = text === undefined ? spec.default : parseOption(spec, ...text)
   }
   return options as BenchOptions<S> & { help: boolean, version: boolean }
-}
-
-function helpText (program: string, about: string, specs: OptionSpecs): string {
-  const rows = Object.entries(specs).map(([key, spec]) => {
-    const fallback = Array.isArray(spec.default) ? spec.default.join(',') : typeof spec.default === 'boolean' ? (spec.default ? 'on' : 'off') : String(spec.default)
-    const choices = spec.kind === 'choice' ? `: ${spec.choices.join(', ')}` : ''
-    return [`${flagName(key)} ${METAVAR[spec.kind]}`, `${spec.help}${choices} (${spec.env}, default ${fallback})`]
-  })
-  rows.push(['--json', 'one JSON document on stdout instead of the tables'], ['-h, --help', 'this help'], ['--version', 'the program, the project\'s version and Node\'s'])
-  const width = Math.max(...rows.map(([flag]) => (flag ?? '').length))
-  return `Usage: npm run ${program} -- [options]
-
-${about}
-
-Options (or environment variables; an option given wins):
-${rows.map(([flag, text]) => `  ${(flag ?? '').padEnd(width)}  ${text ?? ''}`).join('\n')}
-
-Exit codes: 0 every target met, 1 a target missed or not measured (or the run failed),
-2 a bad option, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): what was measured is printed.
-Progress goes to stderr when it is a terminal; the results to stdout.
-`
 }
 
 /** duration, warmup and rounds: every bench that drives a server in alternating rounds. */
@@ -258,16 +255,6 @@ export interface Bench<S extends OptionSpecs> {
   options: S
 }
 
-function readOrExit<S extends OptionSpecs> (bench: Bench<S>): BenchOptions<S> & { help: boolean, version: boolean } {
-  try {
-    return readOptions(bench.options, process.argv.slice(2), process.env)
-  } catch (error) {
-    if (!(error instanceof FlagsError)) throw error
-    process.stderr.write(`${bench.program}: ${error.message}\n`)
-    process.exit(EXIT.usage)
-  }
-}
-
 function print (program: string, options: Record<string, unknown>, outcome: BenchOutcome, elapsedS: number, code: number): void {
   if (options.json === true) {
     const { help, version, json, ...given } = options
@@ -286,8 +273,9 @@ function print (program: string, options: Record<string, unknown>, outcome: Benc
  * 143 after SIGTERM, with what was measured; a failure is one line and 1, never a stack trace.
  */
 export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (options: BenchOptions<S>, run: BenchRun) => Promise<BenchOutcome>): Promise<void> {
-  const options = readOrExit(bench)
-  if (answeredHelpOrVersion(bench.program, options, () => helpText(bench.program, bench.about, bench.options))) return
+  const command = benchCommand(bench)
+  const options = parsedOrExit(bench.program, () => readOptions(command, bench.options, process.argv.slice(2), process.env))
+  if (answeredHelpOrVersion(command, options)) return
   const interrupt = new AbortController()
   let stoppedBy: NodeJS.Signals | null = null
   const cleanups: Array<() => Promise<void>> = []

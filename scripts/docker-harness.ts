@@ -6,7 +6,7 @@
 // An -s or --server of the user's, or HARNESS_SERVER, wins without asking.
 // The harness runs in this process (imported, not spawned), so SIGINT reaches it alone.
 
-import { EXIT } from '../server/contract/errors.js'
+import { EXIT } from '../server/command-line/exit.js'
 
 /** The three sites' URLs in the compose network, DELAY first. */
 const COMPOSE_SITES = ['http://server:8001/flags', 'http://server:8000/flags', 'http://server:8002/flags']

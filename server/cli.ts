@@ -1,58 +1,64 @@
 // The server's command line and environment → a validated plan of sites. Pure: main.ts runs it.
 
 import { randomInt } from 'node:crypto'
-import { parseArgs } from 'node:util'
+import { SERVER_INJECTION_OPTIONS } from './command-line/injection-options.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine, type OptionSpec } from './command-line/options.js'
 import { DURATION_ACCEPTED, parseDuration } from './contract/duration.js'
-import { invalidOption, parseArgsError, usageError } from './contract/errors.js'
-import { envName, INJECTION_ARGS, INJECTION_KEYS, INJECTION_NAMES, optionName, parseInjection, RULES } from './contract/injection.js'
+import { invalidOption } from './contract/errors.js'
+import { envName, INJECTION_NAMES, parseInjection } from './contract/injection.js'
 import { defaultFlagsDir } from './contract/project.js'
 import { BOOK_SITES, PROFILE_NAMES, type ProfileName } from './contract/sites.js'
 import { MAX_SEED, parsePort, parseSeed, wholeNumber } from './contract/values.js'
 import { isLoopback, type SiteConfig } from './site.js'
 
-/** The injection options' lines, from their rules: a fault kind added to the contract is listed. */
-const INJECTION_HELP = INJECTION_KEYS.map(key => `  ${`--${optionName(key)} ${RULES[key].value}`.padEnd(28)} ${RULES[key].help}`).join('\n')
-
-export const SERVER_HELP = `Usage: npm run server -- [options]
-
-With no options, starts the three sites of Fluent Python's flag examples:
-${Object.values(BOOK_SITES).map(site => `  ${site.label.padEnd(6)} ${site.url}  ${site.summary}`).join('\n')}
-With --profile, --port or any injection option, starts one site.
-
-Site:
-  --profile local|delay|error  start from a book site's settings (default local)
-  --port N                     0 to 65535; 0 picks a free port (default: the profile's, 8000-8002)
-  --host HOST                  address to bind (default localhost: 127.0.0.1 and ::1)
-  --seed N                     whole number from 0 to ${MAX_SEED}; the same seed gives
-                               every path the same delay and fault (default: random, printed)
-  --overrides on|off           per-request overrides by query (?latency=1s) or x-flags-* header
-                               (default: on for a loopback host, off otherwise)
-  --admin-token TOKEN          require "Authorization: Bearer TOKEN" on /admin/config
-                               (default: /admin/config open on a loopback host, off otherwise)
-  --grace DURATION             on SIGINT or SIGTERM, requests in flight get this long (default 5s)
-  --max-hung N                 hung requests at once, at most; past it a hang is answered 503
-                               (1 to 100000, default 1000)
-  --flags-dir DIR              where the flags are (default: the project's flags/)
-  --log off|pretty|json        a line on stdout for every request as it ends: time, method, path,
-                               status, injected delay and fault, requests in flight
-                               (default: pretty on a terminal, json lines otherwise)
-  --version                    print the version and exit
-
-Injection (per request, drawn from the seed, the path and the x-flags-salt header):
-${INJECTION_HELP}
-  Rates are numbers from 0 to 1 and together add up to at most 1.
-
-Every option can also be set by an environment variable: --max-latency is FLAGS_MAX_LATENCY.
-Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.
-
-Exit codes: 0 closed on SIGINT or SIGTERM (or after --help, --version); 1 cannot listen, or
-closing failed; 2 a bad option or flags folder; 130 a second SIGINT or SIGTERM while closing.
-`
-
-const SITE_OPTIONS = ['profile', 'port', 'host', 'seed', 'overrides', 'admin-token', 'grace', 'max-hung', 'flags-dir', 'log'] as const
+/** A site option: also read from its environment variable (--max-hung: FLAGS_MAX_HUNG). */
+function siteOption (spec: Omit<OptionSpec, 'type' | 'env'>): OptionSpec {
+  return { ...spec, type: 'string', env: envName(spec.name) }
+}
 
 export const LOG_MODES = ['off', 'pretty', 'json'] as const
 export type LogMode = typeof LOG_MODES[number]
+
+export const SERVER_COMMAND: CommandLine = {
+  program: 'flag-server',
+  usage: 'npm run server -- [options]',
+  about: [
+    'With no options, starts the three sites of Fluent Python\'s flag examples:',
+    ...Object.values(BOOK_SITES).map(site => `  ${site.label.padEnd(6)} ${site.url}  ${site.summary}`),
+    'With --profile, --port or any injection option, starts one site.'
+  ].join('\n'),
+  groups: [
+    {
+      heading: 'Site',
+      rows: [
+        siteOption({ name: 'profile', metavar: PROFILE_NAMES.join('|'), help: 'start from a book site\'s settings', default: 'local' }),
+        siteOption({ name: 'port', metavar: 'N', help: '0 to 65535; 0 picks a free port', default: 'the profile\'s, 8000-8002' }),
+        siteOption({ name: 'host', metavar: 'HOST', help: 'address to bind', default: 'localhost: 127.0.0.1 and ::1' }),
+        siteOption({ name: 'seed', metavar: 'N', help: `whole number from 0 to ${MAX_SEED}; the same seed gives every path the same delay and fault`, default: 'random, printed' }),
+        siteOption({ name: 'overrides', metavar: 'on|off', help: 'per-request overrides by query (?latency=1s) or x-flags-* header', default: 'on for a loopback host, off otherwise' }),
+        siteOption({ name: 'admin-token', metavar: 'TOKEN', help: 'require "Authorization: Bearer TOKEN" on /admin/config; without it, /admin/config is open on a loopback host, off otherwise' }),
+        siteOption({ name: 'grace', metavar: 'DURATION', help: 'on SIGINT or SIGTERM, requests in flight get this long', default: '5s' }),
+        siteOption({ name: 'max-hung', metavar: 'N', help: 'hung requests at once, at most; past it a hang is answered 503 (1 to 100000)', default: '1000' }),
+        siteOption({ name: 'flags-dir', metavar: 'DIR', help: 'where the flags are', default: 'the project\'s flags/' }),
+        siteOption({ name: 'log', metavar: LOG_MODES.join('|'), help: 'a line on stdout for every request as it ends: time, method, path, status, injected delay and fault, requests in flight', default: 'pretty on a terminal, json lines otherwise' }),
+        HELP_OPTION,
+        VERSION_OPTION
+      ]
+    },
+    {
+      heading: 'Injection (per request, drawn from the seed, the path and x-flags-salt)',
+      rows: SERVER_INJECTION_OPTIONS,
+      note: 'Rates are numbers from 0 to 1 and together add up to at most 1. --profile delay and error start from their site\'s latency and error rate instead of these defaults.'
+    }
+  ],
+  closing: [
+    'An option given wins over its environment variable; an empty variable is unset.',
+    'Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.',
+    '',
+    'Exit codes: 0 closed on SIGINT or SIGTERM (or after --help, --version); 1 cannot listen, or closing failed; 2 a bad option or flags folder; 130 a second SIGINT or SIGTERM while closing.'
+  ].join('\n'),
+  noArguments: '; the server takes only options (see --help)'
+}
 
 export interface ServerPlan {
   help: boolean
@@ -82,26 +88,11 @@ function parseProfile (text: string, spelt: string): ProfileName {
 
 /** `stdoutIsTty` picks the log's default format: pretty for a person at a terminal, JSON lines for a pipe or a file. */
 export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv, stdoutIsTty = false): ServerPlan {
-  const options = { ...Object.fromEntries(SITE_OPTIONS.map(name => [name, { type: 'string' as const }])), ...INJECTION_ARGS }
-  let values: Record<string, string | boolean | undefined>
-  let positionals: string[]
-  try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, allowPositionals: true, strict: true }))
-  } catch (error) {
-    throw parseArgsError(error, [...SITE_OPTIONS, ...INJECTION_NAMES, 'help', 'version'].map(name => `--${name}`))
-  }
-  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; the server takes only options (see --help)`)
-
-  /** A site option from the command line, else from the environment, with how its source spells it. */
-  const pick = (name: string): [string, string] | undefined => {
-    const flag = values[name]
-    if (typeof flag === 'string') return [flag, `--${name}`]
-    const fromEnv = env[envName(name)]
-    return fromEnv === undefined || fromEnv === '' ? undefined : [fromEnv, envName(name)]
-  }
+  const given = readCommandLine(SERVER_COMMAND, argv, env)
+  /** A site option from the command line, else from the environment, parsed; errors spell it as its source does. */
   const read = <T>(name: string, parse: (text: string, spelt: string) => T): T | undefined => {
-    const found = pick(name)
-    return found === undefined ? undefined : parse(found[0], found[1])
+    const found = given.textOrEnv(name)
+    return found === undefined ? undefined : parse(...found)
   }
 
   const host = read('host', (text, spelt) => {
@@ -132,7 +123,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const log = read('log', parseLogMode) ?? (stdoutIsTty ? 'pretty' : 'json')
 
   const fromEnv = Object.fromEntries(INJECTION_NAMES.filter(name => (env[envName(name)] ?? '') !== '').map(name => [name, env[envName(name)]]))
-  const fromFlags = Object.fromEntries(INJECTION_NAMES.filter(name => values[name] !== undefined).map(name => [name, values[name]]))
+  const fromFlags = Object.fromEntries(INJECTION_NAMES.flatMap(name => given.text(name) === undefined ? [] : [[name, given.text(name)]]))
   const injectionGiven = Object.keys(fromEnv).length + Object.keys(fromFlags).length > 0
   const admin: SiteConfig['admin'] = token !== undefined || loopback ? { enabled: true, token } : { enabled: false }
   const site = (name: ProfileName): SiteConfig => {
@@ -147,5 +138,5 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const sites = custom
     ? [{ config: site(profileName ?? 'local'), port: port ?? BOOK_SITES[profileName ?? 'local'].port }]
     : PROFILE_NAMES.map(name => ({ config: site(name), port: BOOK_SITES[name].port }))
-  return { help: values.help === true, version: values.version === true, log, host, graceMs, flagsDir, sites }
+  return { help: given.on('help'), version: given.on('version'), log, host, graceMs, flagsDir, sites }
 }

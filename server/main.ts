@@ -1,11 +1,13 @@
 // npm run server: parse, load the flags once, start the sites, close them on SIGINT/SIGTERM.
 
 import { buildServer } from './app.js'
-import { parseServerArgs, SERVER_HELP, type ServerPlan } from './cli.js'
+import { parseServerArgs, SERVER_COMMAND, type ServerPlan } from './cli.js'
+import { EXIT, exitWith, parsedOrExit } from './command-line/exit.js'
+import { onInterrupt } from './command-line/interrupt.js'
+import { answeredHelpOrVersion } from './command-line/version.js'
 import { formatDuration } from './contract/duration.js'
-import { EXIT, exitWith, FlagsError, onInterrupt, parsedOrExit } from './contract/errors.js'
+import { FlagsError } from './contract/errors.js'
 import { describeInjection } from './contract/injection.js'
-import { answeredHelpOrVersion } from './contract/project.js'
 import { announceReady, type ReadySite } from './contract/ready.js'
 import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
@@ -65,7 +67,7 @@ function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | u
 
 async function main (): Promise<void> {
   const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env, process.stdout.isTTY))
-  if (answeredHelpOrVersion('flag-server', plan, () => SERVER_HELP)) return
+  if (answeredHelpOrVersion(SERVER_COMMAND, plan)) return
   const log = plan.log === 'off' ? undefined : createServerLog(plan.log)
   let started: Awaited<ReturnType<typeof start>>
   try {

@@ -4,14 +4,15 @@
 import { constants } from 'node:fs'
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { EXIT, exitWith, interruptedExit, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
-import { answeredHelpOrVersion } from '../../server/contract/project.js'
+import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
+import { onInterrupt } from '../../server/command-line/interrupt.js'
+import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
 import { htmlReport } from '../reports/html.js'
 import { terminalReport } from '../reports/terminal.js'
-import { HARNESS_HELP, parseHarnessArgs, type HarnessArgs } from './args.js'
+import { HARNESS_COMMAND, parseHarnessArgs, type HarnessArgs } from './args.js'
 import { progressBar, silentProgress, verboseLine, type Progress } from './progress.js'
 
 const PROGRAM = 'flag-harness'
@@ -53,7 +54,7 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
   const args = parsedOrExit(PROGRAM, () => parseHarnessArgs(argv))
-  if (answeredHelpOrVersion(PROGRAM, args, () => HARNESS_HELP)) return
+  if (answeredHelpOrVersion(HARNESS_COMMAND, args)) return
   await checkOutputs(args)
 
   // Ctrl-C or SIGTERM: stop handing out requests and report what was measured, then exit 130 or

@@ -3,9 +3,11 @@
 
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
-import { EXIT, exitWith, interruptedExit, invalidOption, onInterrupt, parsedOrExit } from '../../server/contract/errors.js'
+import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
+import { onInterrupt } from '../../server/command-line/interrupt.js'
+import { answeredHelpOrVersion } from '../../server/command-line/version.js'
+import { invalidOption } from '../../server/contract/errors.js'
 import { NO_INJECTION } from '../../server/contract/injection.js'
-import { answeredHelpOrVersion } from '../../server/contract/project.js'
 import { SALT_HEADER } from '../../server/contract/protocol.js'
 import { flagRequests, requestsFor, SALT_FORM } from '../core/load/flag-requests.js'
 import { loadFigures } from '../core/load/little.js'
@@ -14,7 +16,7 @@ import { runCannon } from '../core/load/run-cannon.js'
 import { openTarget, reproduceCommand, TargetError, type Target } from '../core/target.js'
 import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
 import { LOAD_SCHEMA_VERSION, loadTerminalReport, type LoadReport } from '../reports/load.js'
-import { LOAD_HELP, parseLoadArgs, type LoadOptions } from './args.js'
+import { LOAD_COMMAND, parseLoadArgs, type LoadOptions } from './args.js'
 
 const PROGRAM = 'flag-load'
 
@@ -33,7 +35,7 @@ function fixedLatency (options: LoadOptions, target: Target): number | null {
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
   const options = parsedOrExit(PROGRAM, () => parseLoadArgs(argv))
-  if (answeredHelpOrVersion(PROGRAM, options, () => LOAD_HELP)) return
+  if (answeredHelpOrVersion(LOAD_COMMAND, options)) return
   // This process holds a socket per connection, and so does an embedded server: as bench:server.
   const limit = openFileLimit()
   if (limit !== undefined && limit <= 2 * options.connections) {

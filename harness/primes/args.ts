@@ -1,7 +1,8 @@
 // npm run primes's command line. Pure: main.ts acts on the result.
 
-import { parseArgs } from 'node:util'
-import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
+import { helpText } from '../../server/command-line/help.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '../../server/command-line/options.js'
+import { invalidOption } from '../../server/contract/errors.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { MAX_N } from './is-prime.js'
 import { MODE_NAMES, type ModeName } from './modes.js'
@@ -10,36 +11,40 @@ import { NUMBERS } from './numbers.js'
 const MAX_NUMBERS = 1000
 const MAX_WORKERS = 128
 
-export const PRIMES_HELP = `Usage: npm run primes -- [options]
+export const PRIMES_COMMAND: CommandLine = {
+  program: 'flag-primes',
+  usage: 'npm run primes -- [options]',
+  about: [
+    'The CPU-bound lesson, twin of the book\'s primes examples (19-concurrency/primes: sequential.py, threads.py, procs.py; 20-executors/primes/proc_pool.py): checks the book\'s 20 numbers (from primes.py, up to 9999999999999999) by trial division, in four modes one after the other, with a line per number as it completes, then a table against the ideal.',
+    '',
+    '  sequential   one after another on the main thread (sequential.py)',
+    '  event-loop   every check an async task on the one event loop, all at once (Promise.all)',
+    '  threads      a pool of W worker threads (threads.py; ThreadPoolExecutor)',
+    '  processes    a pool of W child processes (proc_pool.py; ProcessPoolExecutor)'
+  ].join('\n'),
+  groups: [{
+    heading: 'Options',
+    rows: [
+      { name: 'numbers', short: 'n', type: 'string', metavar: 'LIST', help: `whole numbers from 0 to ${MAX_N} (2^54 - 1), comma-separated, at most ${MAX_NUMBERS}`, default: 'the book\'s 20' },
+      { name: 'workers', short: 'w', type: 'string', metavar: 'N', help: `pool size, 1 to ${MAX_WORKERS}`, default: 'min(cores, numbers)' },
+      { name: 'mode', short: 'm', type: 'string', metavar: 'LIST', help: `some of ${MODE_NAMES.join(', ')}`, default: 'all, in that order' },
+      { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the lines and the table' },
+      { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
+      HELP_OPTION,
+      VERSION_OPTION
+    ]
+  }],
+  closing: [
+    'The ideal of a mode is the longest single check, or the total work over min(lanes, cores) if that is longer; the work is the sequential run\'s check times. CPU time counts every thread of this process and, for processes, what each child used from its first check to its last. A pool\'s start-up is shown apart, not in its elapsed time.',
+    '',
+    'Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad options; Ctrl-C (SIGINT) and SIGTERM end it at once, without the table (130 and 143 in a shell).'
+  ].join('\n'),
+  // The book's scripts take the worker count as their argument: say where it goes here.
+  noArguments: ': options only; a worker count is --workers N'
+}
 
-The CPU-bound lesson, twin of the book's primes examples (19-concurrency/primes: sequential.py,
-threads.py, procs.py; 20-executors/primes/proc_pool.py): checks the book's 20 numbers (from
-primes.py, up to 9999999999999999) by trial division, in four modes one after the other, with a
-line per number as it completes, then a table against the ideal.
-
-  sequential   one after another on the main thread (sequential.py)
-  event-loop   every check an async task on the one event loop, all at once (Promise.all)
-  threads      a pool of W worker threads (threads.py; ThreadPoolExecutor)
-  processes    a pool of W child processes (proc_pool.py; ProcessPoolExecutor)
-
-Options:
-  -n, --numbers LIST   comma-separated whole numbers from 0 to ${MAX_N} (2^54 - 1),
-                       at most ${MAX_NUMBERS}; default: the book's 20
-  -w, --workers N      pool size, 1 to ${MAX_WORKERS}; default: min(cores, numbers)
-  -m, --mode LIST      some of ${MODE_NAMES.join(', ')} (default: all, in that order)
-  --wide               every column in the table (by default it fits in 80 columns)
-  --json               one JSON document on stdout instead of the lines and the table
-  -h, --help
-  --version
-
-The ideal of a mode is the longest single check, or the total work over min(lanes, cores) if
-that is longer; the work is the sequential run's check times. CPU time counts every thread of
-this process and, for processes, what each child used from its first check to its last.
-A pool's start-up is shown apart, not in its elapsed time.
-
-Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad
-options; Ctrl-C (SIGINT) and SIGTERM end it at once, without the table (130 and 143 in a shell).
-`
+/** What --help prints on a pipe, or a terminal of 80 columns or fewer. */
+export const PRIMES_HELP = helpText(PRIMES_COMMAND)
 
 export interface PrimesOptions {
   help: boolean
@@ -76,34 +81,18 @@ function parseModes (text: string): ModeName[] {
 }
 
 export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
-  const options = {
-    numbers: { type: 'string', short: 'n' },
-    workers: { type: 'string', short: 'w' },
-    mode: { type: 'string', short: 'm' },
-    json: { type: 'boolean' },
-    wide: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-    version: { type: 'boolean' }
-  } as const
-  let parsed: { values: Record<string, string | boolean | undefined>, positionals: string[] }
-  try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
-  } catch (error) {
-    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
-  }
-  const { values, positionals } = parsed
-  // The book's scripts take the worker count as their argument: say where it goes here.
-  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}: options only; a worker count is --workers N`)
-  const text = (name: string): string | undefined => values[name] as string | undefined
-  const numbers = text('numbers') === undefined ? NUMBERS.map(String) : parseNumbers(text('numbers') as string)
+  const { text, on } = readCommandLine(PRIMES_COMMAND, argv)
+  const numbers = text('numbers')
+  const workers = text('workers')
+  const modes = text('mode')
   return {
-    help: values.help === true,
-    version: values.version === true,
-    numbers,
-    bookNumbers: text('numbers') === undefined,
-    workers: text('workers') === undefined ? null : wholeNumber(text('workers') as string, '--workers', 1, MAX_WORKERS),
-    modes: text('mode') === undefined ? [...MODE_NAMES] : parseModes(text('mode') as string),
-    json: values.json === true,
-    wide: values.wide === true
+    help: on('help'),
+    version: on('version'),
+    numbers: numbers === undefined ? NUMBERS.map(String) : parseNumbers(numbers),
+    bookNumbers: numbers === undefined,
+    workers: workers === undefined ? null : wholeNumber(workers, '--workers', 1, MAX_WORKERS),
+    modes: modes === undefined ? [...MODE_NAMES] : parseModes(modes),
+    json: on('json'),
+    wide: on('wide')
   }
 }

@@ -6,9 +6,9 @@
 // workers go with it (threads are ours, child processes leave when their IPC channel closes).
 
 import { availableParallelism } from 'node:os'
-import { EXIT, exitWith, parsedOrExit } from '../../server/contract/errors.js'
-import { answeredHelpOrVersion } from '../../server/contract/project.js'
-import { parsePrimesArgs, PRIMES_HELP, type PrimesOptions } from './args.js'
+import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
+import { answeredHelpOrVersion } from '../../server/command-line/version.js'
+import { parsePrimesArgs, PRIMES_COMMAND, type PrimesOptions } from './args.js'
 import { answersOf, figuresOf, type Answers, type ModeFigures } from './figures.js'
 import { runMode, type ModeRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
@@ -82,7 +82,7 @@ function jsonReport (options: PrimesOptions, workers: number, cores: number, mod
 
 async function main (): Promise<void> {
   const options = parsedOrExit(PROGRAM, () => parsePrimesArgs(process.argv.slice(2)))
-  if (answeredHelpOrVersion(PROGRAM, options, () => PRIMES_HELP)) return
+  if (answeredHelpOrVersion(PRIMES_COMMAND, options)) return
   const cores = availableParallelism()
   const workers = options.workers ?? Math.min(cores, options.numbers.length)
   const say = options.json ? () => {} : (line: string) => { process.stdout.write(line + '\n') }

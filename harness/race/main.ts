@@ -1,43 +1,37 @@
 // npm run race: serve the live race page, print its URL, close (and stop any embedded server) on Ctrl-C.
 
-import { parseArgs } from 'node:util'
-import { EXIT, onInterrupt, parseArgsError, parsedOrExit } from '../../server/contract/errors.js'
-import { answeredHelpOrVersion } from '../../server/contract/project.js'
+import { EXIT, parsedOrExit } from '../../server/command-line/exit.js'
+import { onInterrupt } from '../../server/command-line/interrupt.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '../../server/command-line/options.js'
+import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
 
-const HELP = `Usage: npm run race -- [--port N] [--host ADDRESS]
-
-Serves a page at /race that races the harness's three clients (sequential, pooled, async) at
-the same time, against the harness's own server or one of the book's sites, each flag shown
-as it lands. Each mode runs in a process of its own, started and warmed up before the race:
-the three share only the server and the machine's cores. npm run harness runs them one after
-the other, for the clean figures. The page's URLs are all relative, so it works from wherever
-this server is reached (in Docker: --host 0.0.0.0 and a published port).
-
-  --port N          0 to 65535; 0 picks a free port (default 8080)
-  --host ADDRESS    the address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
-  -h, --help
-  --version
-
-Exit: 0 when closed by Ctrl-C (SIGINT) or SIGTERM, 1 when it cannot listen, 2 for bad options.
-`
+const RACE_COMMAND: CommandLine = {
+  program: 'flag-race',
+  usage: 'npm run race -- [--port N] [--host ADDRESS]',
+  about: 'Serves a page at /race that races the harness\'s three clients (sequential, pooled, async) at the same time, against the harness\'s own server or one of the book\'s sites, each flag shown as it lands. Each mode runs in a process of its own, started and warmed up before the race: the three share only the server and the machine\'s cores. npm run harness runs them one after the other, for the clean figures. The page\'s URLs are all relative, so it works from wherever this server is reached (in Docker: --host 0.0.0.0 and a published port).',
+  groups: [{
+    heading: 'Options',
+    rows: [
+      { name: 'port', type: 'string', metavar: 'N', help: '0 to 65535; 0 picks a free port', default: '8080' },
+      { name: 'host', type: 'string', metavar: 'ADDRESS', help: 'the address to bind (0.0.0.0 for every interface)', default: '127.0.0.1' },
+      HELP_OPTION,
+      VERSION_OPTION
+    ]
+  }],
+  closing: 'Exit: 0 when closed by Ctrl-C (SIGINT) or SIGTERM, 1 when it cannot listen, 2 for bad options.'
+}
 
 function parseRaceArgs (argv: string[]): { port: number, host: string, help: boolean, version: boolean } {
-  const options = { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const
-  let values
-  try {
-    values = parseArgs({ args: argv, options, strict: true }).values
-  } catch (error) {
-    throw parseArgsError(error, Object.keys(options).map(name => `--${name}`))
-  }
-  const port = values.port === undefined ? 8080 : parsePort(values.port, '--port')
-  return { port, host: values.host ?? '127.0.0.1', help: values.help === true, version: values.version === true }
+  const { text, on } = readCommandLine(RACE_COMMAND, argv)
+  const port = text('port')
+  return { port: port === undefined ? 8080 : parsePort(port, '--port'), host: text('host') ?? '127.0.0.1', help: on('help'), version: on('version') }
 }
 
 async function main (): Promise<void> {
-  const options = parsedOrExit('flag-race', () => parseRaceArgs(process.argv.slice(2)))
-  if (answeredHelpOrVersion('flag-race', options, () => HELP)) return
+  const options = parsedOrExit(RACE_COMMAND.program, () => parseRaceArgs(process.argv.slice(2)))
+  if (answeredHelpOrVersion(RACE_COMMAND, options)) return
   const app = buildRaceApp()
   // A second Ctrl-C quits at once; the exit hooks still kill the embedded server and the lanes'
   // processes (which also end on their own when this process's IPC channel to them closes).

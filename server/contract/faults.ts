@@ -4,7 +4,6 @@
 // The server's behaviour for each kind is a map keyed by FaultKind (server/inject.ts), so a
 // kind added here without one does not compile.
 
-import { formatDuration } from './duration.js'
 import { durationRule, formatDecimal, parseRate, RATE_ACCEPTED, rateRule, type Rule, type RuleValue } from './rules.js'
 
 export interface StatusRate { status: number, rate: number }
@@ -32,7 +31,7 @@ function parseErrorRate (text: string): StatusRate[] | undefined {
 
 const ERROR_RATE: Rule<readonly StatusRate[]> = {
   accepted: `${RATE_ACCEPTED} (answered ${DEFAULT_ERROR_STATUS}), or STATUS:RATE pairs with statuses 400-599, e.g. 500:0.1,503:0.05`,
-  value: 'RATE|LIST',
+  metavar: 'RATE|LIST',
   help: `0.25 (answered ${DEFAULT_ERROR_STATUS}) or STATUS:RATE pairs, e.g. 500:0.1,503:0.05`,
   default: Object.freeze([]),
   parse: parseErrorRate,
@@ -42,8 +41,8 @@ const ERROR_RATE: Rule<readonly StatusRate[]> = {
 const SLOW_BPS_DEFAULT = 2048
 const SLOW_BPS: Rule<number> = {
   accepted: 'a whole number of bytes per second from 1 to 1000000000',
-  value: 'N',
-  help: `(default ${SLOW_BPS_DEFAULT})`,
+  metavar: 'N',
+  help: 'bytes per second of a slow body',
   default: SLOW_BPS_DEFAULT,
   parse: text => /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 1e9 ? Number(text) : undefined,
   format: String
@@ -100,7 +99,7 @@ export const FAULTS = {
   stall: faultKind({
     options: {
       stallRate: rateRule('half the body, a pause of --stall-for, then the rest'),
-      stallFor: durationRule(`(default ${formatDuration(STALL_FOR_DEFAULT_MS)})`, STALL_FOR_DEFAULT_MS)
+      stallFor: durationRule('how long a stalled body pauses', STALL_FOR_DEFAULT_MS)
     },
     slices: ({ stallRate }) => [{ rate: stallRate }],
     alsoCounted: []

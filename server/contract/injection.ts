@@ -85,14 +85,14 @@ function formatLatency (latency: Latency): string {
 const LATENCY_RULES: { readonly [K in keyof LatencyOptions]: Rule<LatencyOptions[K]> } = {
   latency: {
     accepted: LATENCY_ACCEPTED,
-    value: 'SPEC',
+    metavar: 'SPEC',
     help: '200ms | 500ms..5s (uniform) | normal:200ms,50ms | lognormal:200ms,0.5',
     default: Object.freeze({ kind: 'fixed', ms: 0 }),
     parse: parseLatency,
     format: formatLatency
   },
-  jitter: durationRule('± uniform jitter added to the latency (default 0ms)', 0),
-  maxLatency: durationRule('every delay, hang, slow body and stall ends by then (default 30s)', 30_000)
+  jitter: durationRule('± uniform jitter added to the latency', 0),
+  maxLatency: durationRule('every delay, hang, slow body and stall ends by then', 30_000)
 }
 
 // Each fault kind's options are typed by its own entry in FAULTS, and FaultOptions is built from
@@ -108,9 +108,6 @@ export function optionName (key: InjectionKey): string {
 
 /** Every injection option's name: latency, jitter, max-latency, ... */
 export const INJECTION_NAMES: readonly string[] = INJECTION_KEYS.map(optionName)
-
-/** The injection options as node:util parseArgs declares them: each takes a value. */
-export const INJECTION_ARGS = Object.fromEntries(INJECTION_NAMES.map(name => [name, { type: 'string' as const }]))
 
 /** The environment variable for an option: max-latency → FLAGS_MAX_LATENCY. */
 export function envName (name: string): string {

@@ -2,7 +2,7 @@
 // or compiled (dist/server/contract): the flags, the compiled server and the bench scripts are
 // found from there.
 
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FlagsError } from './errors.js'
@@ -20,20 +20,4 @@ export function projectRoot (fromUrl: string = import.meta.url): string {
 
 export function defaultFlagsDir (): string {
   return join(projectRoot(), 'flags')
-}
-
-/** What every command's --version prints: the program, the project's version, and Node's. */
-export function versionLine (program: string): string {
-  const { version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }
-  return `${program} ${version} (flag-lab, Node ${process.version})`
-}
-
-/**
- * --help and --version, as every command answers them: the text on stdout. True when one was
- * asked for, and the command has nothing else to do.
- */
-export function answeredHelpOrVersion (program: string, asked: { help: boolean, version: boolean }, help: () => string): boolean {
-  if (asked.help) process.stdout.write(help())
-  else if (asked.version) process.stdout.write(`${versionLine(program)}\n`)
-  return asked.help || asked.version
 }

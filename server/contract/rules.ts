@@ -8,7 +8,7 @@ export interface Rule<T> {
   /** What the option takes, for the one-line error: "a number from 0 to 1, e.g. 0.25". */
   accepted: string
   /** The placeholder help shows after the option's name: RATE, DURATION, N. */
-  value: string
+  metavar: string
   /** The option's help line, beside `--name VALUE`. */
   help: string
   default: T
@@ -42,7 +42,7 @@ export function formatDecimal (n: number): string {
 
 /** A fault kind's rate: 0 (the default) to 1. */
 export function rateRule (help: string): Rule<number> {
-  return { accepted: RATE_ACCEPTED, value: 'RATE', help, default: 0, parse: parseRate, format: formatDecimal }
+  return { accepted: RATE_ACCEPTED, metavar: 'RATE', help, default: 0, parse: parseRate, format: formatDecimal }
 }
 
 /** One day: a bound on every duration option, so a typo cannot hold sockets for a year. */
@@ -51,7 +51,7 @@ export const MAX_DURATION_MS = 86_400_000
 export function durationRule (help: string, defaultMs: number): Rule<number> {
   return {
     accepted: `${DURATION_ACCEPTED}, at most ${formatDuration(MAX_DURATION_MS)}`,
-    value: 'DURATION',
+    metavar: 'DURATION',
     help,
     default: defaultMs,
     parse: text => {

@@ -1,5 +1,5 @@
-// The conventions every command keeps (issue 13): --version prints one line and exits 0; npm
-// start is the server. (SIGTERM's 143 is tested beside Ctrl-C's 130 in harness.ts and load.ts.)
+// The conventions every command keeps (issue 13): --version prints one line and exits 0, --help
+// fits 80 columns (issue 24); npm start is the server. (SIGTERM's 143 is tested beside Ctrl-C's 130 in harness.ts and load.ts.)
 
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -24,6 +24,14 @@ t.test('--version: the program, the project\'s version and Node\'s, exit 0', asy
     t.equal(run.code, 0, `${script}: exit 0`)
     t.equal(run.stdout, `${program} ${version} (flag-lab, Node ${process.version})\n`, `${script}: one line`)
     t.equal(run.stderr, '')
+  }
+})
+
+t.test('--help: every line fits 80 columns on a pipe', async t => {
+  for (const script of ['harness/cli/main.js', 'harness/load/main.js', 'harness/primes/main.js', 'harness/race/main.js', 'server/main.js']) {
+    const run = await runCompiled(script, ['--help'])
+    t.equal(run.code, 0, `${script}: exit 0`)
+    t.same(run.stdout.split('\n').filter(line => line.length > 80), [], `${script}: no line wider than 80`)
   }
 })
 

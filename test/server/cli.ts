@@ -72,7 +72,9 @@ t.test('bad input: one line naming the option and what is accepted', async t => 
     [['--admin-token', ''], {}, /^--admin-token: invalid value ""; accepted: a token of one or more characters, without spaces$/],
     [['--admin-token='], {}, /^--admin-token: invalid value ""; accepted: /],
     [['--host', '0.0.0.0', '--admin-token', ''], {}, /^--admin-token: invalid value ""; accepted: /],
-    [['--latncy', '1s'], {}, /^--latncy: unknown option; accepted: --profile, --port/],
+    // A typo names the option meant; a name near none lists them all.
+    [['--latncy', '1s'], {}, /^--latncy: unknown option; did you mean --latency\?$/],
+    [['--bogus'], {}, /^--bogus: unknown option; accepted: --profile, --port/],
     [['--latency'], {}, /^--latency: needs a value$/],
     [['extra'], {}, /^unexpected argument "extra"/],
     [[], { FLAGS_LATENCY: 'soon' }, /^FLAGS_LATENCY: invalid value "soon"/],
