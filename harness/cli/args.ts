@@ -6,17 +6,18 @@ import { DURATION_ACCEPTED, parseDuration } from '../../server/contract/duration
 import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
 import { formatInjection, INJECTION_ARGS } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
-import { DEFAULT_MODES, MODE_NAMES, type ModeName } from '../core/modes/mode.js'
+import { DEFAULT_MODES, isSwept, MODE_NAMES, SWEPT_BY_DEFAULT, SWEPT_MODES, type ModeName } from '../core/modes/registry.js'
 import { HARNESS_FIGURES, modeOf, parseExpectation, type Expectation } from '../reports/expect.js'
 import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
-import { expandSweepRange, SWEPT_BY_DEFAULT, type SweptMode } from '../core/sweep.js'
+import { expandSweepRange } from '../core/sweep.js'
 
 export const HARNESS_HELP = `Usage: npm run harness -- [options] [CC ...]
 
-Downloads flags with three kinds of client, one after the other, against one flag server,
+Downloads flags with four kinds of client, one after the other, against one flag server,
 and measures them side by side: sequential (one request after another), pooled (a pool of
-worker threads, one download each at a time) and async (one event loop, many requests in
-flight). With no server given it starts its own, in a child process.
+worker threads, one download each at a time), processes (a pool of worker processes, with
+--mode) and async (one event loop, many requests in flight). With no server given it starts
+its own, in a child process.
 
 Which flags (as the book's flags2 programs):
   CC ...                  country codes (BR) or first letters (B = BA..BZ); default: the 20
@@ -28,8 +29,8 @@ Which flags (as the book's flags2 programs):
 How:
   -m, --max-req N         concurrency: pool size for pooled, requests in flight for async
                           (1 to 1000, default 20, capped by the number of codes)
-  --mode LIST             modes to run, in order, of sequential, pooled, processes (a pool of
-                          worker processes) and async (default sequential,pooled,async)
+  --mode LIST             modes to run, in order, of ${MODE_NAMES.join(', ')}
+                          (default ${DEFAULT_MODES.join(',')})
   --repeat K              K measured runs per mode (1 to 100, default 1)
   --warmup N              runs per mode before the measured ones, not measured: they open the
                           connections, warm the JIT and give each worker a request; the first
@@ -195,9 +196,9 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
   if (values['sync-save'] === true && values.save === undefined) throw usageError('--sync-save: needs --save DIR, the folder to save to')
 
   const modes = values.mode === undefined ? null : parseModes(values.mode)
-  const swept = modes?.filter((mode): mode is SweptMode => mode !== 'sequential') ?? []
+  const swept = modes?.filter(isSwept) ?? []
   // Sequential has one concurrency: a sweep of it alone would measure nothing it asked for.
-  if (values.sweep !== undefined && modes !== null && swept.length === 0) throw invalidOption('--mode', values.mode, 'with --sweep, at least one of pooled, processes, async (sequential runs once anyway)')
+  if (values.sweep !== undefined && modes !== null && swept.length === 0) throw invalidOption('--mode', values.mode, `with --sweep, at least one of ${SWEPT_MODES.join(', ')} (sequential runs once anyway)`)
   const sweep = values.sweep === undefined ? null : { concurrencies: parseSweep(values.sweep), modes: modes === null ? [...SWEPT_BY_DEFAULT] : swept }
 
   const repeat = values.repeat === undefined ? 1 : wholeNumber(values.repeat, '--repeat', 1, 100)

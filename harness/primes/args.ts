@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { invalidOption, parseArgsError, usageError } from '../../server/contract/errors.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { MAX_N } from './is-prime.js'
-import { MODE_NAMES, type ModeName } from './modes.js'
+import { PRIMES_MODES, type PrimesMode } from './modes.js'
 import { NUMBERS } from './numbers.js'
 
 const MAX_NUMBERS = 1000
@@ -26,7 +26,7 @@ Options:
   -n, --numbers LIST   comma-separated whole numbers from 0 to ${MAX_N} (2^54 - 1),
                        at most ${MAX_NUMBERS}; default: the book's 20
   -w, --workers N      pool size, 1 to ${MAX_WORKERS}; default: min(cores, numbers)
-  -m, --mode LIST      some of ${MODE_NAMES.join(', ')} (default: all, in that order)
+  -m, --mode LIST      some of ${PRIMES_MODES.join(', ')} (default: all, in that order)
   --wide               every column in the table (by default it fits in 80 columns)
   --json               one JSON document on stdout instead of the lines and the table
   -h, --help
@@ -50,7 +50,7 @@ export interface PrimesOptions {
   bookNumbers: boolean
   /** The pools' size; null for the default, min(cores, numbers). */
   workers: number | null
-  modes: ModeName[]
+  modes: PrimesMode[]
   json: boolean
   wide: boolean
 }
@@ -67,12 +67,12 @@ function parseNumbers (text: string): string[] {
   return items.map(item => BigInt(item).toString())
 }
 
-function parseModes (text: string): ModeName[] {
+function parseModes (text: string): PrimesMode[] {
   const asked = text.split(',').map(item => item.trim())
   for (const mode of asked) {
-    if (!(MODE_NAMES as readonly string[]).includes(mode)) throw invalidOption('--mode', mode, `some of ${MODE_NAMES.join(', ')}, comma-separated`)
+    if (!(PRIMES_MODES as readonly string[]).includes(mode)) throw invalidOption('--mode', mode, `some of ${PRIMES_MODES.join(', ')}, comma-separated`)
   }
-  return MODE_NAMES.filter(mode => asked.includes(mode))
+  return PRIMES_MODES.filter(mode => asked.includes(mode))
 }
 
 export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
@@ -102,7 +102,7 @@ export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
     numbers,
     bookNumbers: text('numbers') === undefined,
     workers: text('workers') === undefined ? null : wholeNumber(text('workers') as string, '--workers', 1, MAX_WORKERS),
-    modes: text('mode') === undefined ? [...MODE_NAMES] : parseModes(text('mode') as string),
+    modes: text('mode') === undefined ? [...PRIMES_MODES] : parseModes(text('mode') as string),
     json: values.json === true,
     wide: values.wide === true
   }

@@ -13,7 +13,7 @@ import { fork } from 'node:child_process'
 import { describeExit, killOnExit } from '../core/children.js'
 import type { ModeFigures } from '../core/figures.js'
 import type { DownloadOptions } from '../core/download.js'
-import type { ModeName } from '../core/modes/mode.js'
+import type { ModeName } from '../core/modes/registry.js'
 import type { Outcome } from '../core/record.js'
 
 /** What a lane is asked to run. */
