@@ -7,10 +7,10 @@ import { DURATION_ACCEPTED, formatDuration, parseDuration } from '../../server/c
 import { invalidOption, usageError } from '../../server/contract/errors.js'
 import { formatInjection } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
-import { DEFAULT_MODES, MODE_NAMES, type ModeName } from '../core/modes/mode.js'
+import { DEFAULT_MODES, isSwept, MODE_NAMES, SWEPT_BY_DEFAULT, SWEPT_MODES, type ModeName } from '../core/modes/registry.js'
 import { HARNESS_FIGURES, modeOf, parseExpectation, type Expectation } from '../reports/expect.js'
 import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
-import { expandSweepRange, SWEPT_BY_DEFAULT, type SweptMode } from '../core/sweep.js'
+import { expandSweepRange } from '../core/sweep.js'
 
 export const HARNESS_COMMAND: CommandLine = {
   program: 'flag-harness',
@@ -173,10 +173,10 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
 
   const modeText = text('mode')
   const modes = modeText === undefined ? null : parseModes(modeText)
-  const swept = modes?.filter((mode): mode is SweptMode => mode !== 'sequential') ?? []
+  const swept = modes?.filter(isSwept) ?? []
   const sweepText = text('sweep')
   // Sequential has one concurrency: a sweep of it alone would measure nothing it asked for.
-  if (sweepText !== undefined && modes !== null && swept.length === 0) throw invalidOption('--mode', modeText, 'with --sweep, at least one of pooled, processes, async (sequential runs once anyway)')
+  if (sweepText !== undefined && modes !== null && swept.length === 0) throw invalidOption('--mode', modeText, `with --sweep, at least one of ${SWEPT_MODES.join(', ')} (sequential runs once anyway)`)
   const sweep = sweepText === undefined ? null : { concurrencies: parseSweep(sweepText), modes: modes === null ? [...SWEPT_BY_DEFAULT] : swept }
 
   const whole = (name: string, min: number, max: number, fallback: number): number => {

@@ -1,14 +1,34 @@
 // downloadOne: the body of the book's download loop, shared by every mode. Only the way the
 // modes schedule it differs, which is the lesson (the book refactors its loop the same way).
+// What every client needs is here: the deadline, the failure reasons, the save, the CPU work and
+// the record. How the bytes travel is a FlagTransport (undici-transport.ts today), so a client
+// of another kind brings only its transport.
 
 import { setMaxListeners } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { errors, type Dispatcher } from 'undici'
-import { flagUrl, parseServerTiming, SALT_HEADER } from '../../server/contract/protocol.js'
+import { parseServerTiming, SALT_HEADER } from '../../server/contract/protocol.js'
 import { burnCpu } from './cpu-work.js'
 import { wallClockMs, type RequestRecord } from './record.js'
+
+/** A response whose status and headers are in, its body still to read. */
+export interface FlagResponse {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  body: { arrayBuffer: () => Promise<ArrayBuffer> }
+}
+
+/** A transport's own errors, in the words every client's failure reasons share. */
+export type TransportFailure = 'timeout' | 'reset' | 'bad-response'
+
+/** How a client fetches one flag. */
+export interface FlagTransport {
+  /** GET the flag of `cc` (upper case); rejects with the transport's own errors. */
+  get: (cc: string, headers: Record<string, string>, signal: AbortSignal) => Promise<FlagResponse>
+  /** What one of its own errors means; null for any other error (Node's, the deadline's). */
+  failureOf: (error: unknown) => TransportFailure | null
+}
 
 export interface DownloadOptions {
   /** The whole request, headers and body, must be done by then (the book's 3.1 s). */
@@ -62,26 +82,15 @@ class Deadline {
   }
 }
 
-/** The origin and path of a base URL, parsed once for the many requests made under it. */
-let lastBase: { baseUrl: string, origin: string, path: string } | undefined
-function splitBase (baseUrl: string): { origin: string, path: string } {
-  if (lastBase?.baseUrl !== baseUrl) {
-    const url = new URL(baseUrl)
-    lastBase = { baseUrl, origin: url.origin, path: url.pathname }
-  }
-  return lastBase
-}
-
 /** A short, stable reason for a failed request, for the error counts. */
-export function failureReason (error: unknown, headersArrived: boolean, interrupted: boolean): string {
+function failureReason (error: unknown, own: TransportFailure | null, headersArrived: boolean, interrupted: boolean): string {
   if (interrupted) return 'interrupted'
   const { name, code } = error as { name?: string, code?: string }
-  if (name === 'TimeoutError' || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout'
+  if (name === 'TimeoutError' || own === 'timeout') return 'timeout'
   if (headersArrived) return 'truncated'
   if (code === 'ECONNREFUSED') return 'refused'
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset'
-  // llhttp's parse errors: what came back was not HTTP.
-  if (name === 'HTTPParserError' || code?.startsWith('HPE_') === true) return 'bad-response'
+  if (code === 'ECONNRESET' || code === 'EPIPE' || own === 'reset') return 'reset'
+  if (own === 'bad-response') return 'bad-response'
   return code ?? name ?? 'unknown'
 }
 
@@ -89,7 +98,7 @@ export function failureReason (error: unknown, headersArrived: boolean, interrup
  * Download one flag and say what happened. It never throws: a failure is a record with its
  * reason, so no request is ever lost from the counts. `interrupt` is the run's Ctrl-C.
  */
-export async function downloadOne (client: Dispatcher, baseUrl: string, cc: string, options: DownloadOptions, interrupt?: AbortSignal): Promise<RequestRecord> {
+export async function downloadOne (transport: FlagTransport, cc: string, options: DownloadOptions, interrupt?: AbortSignal): Promise<RequestRecord> {
   const deadline = new Deadline(options.timeoutMs, interrupt)
   const startMs = wallClockMs()
   let status: number | null = null
@@ -98,8 +107,7 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
   const record = (outcome: RequestRecord['outcome'], reason: string | null, bytes = 0): RequestRecord =>
     ({ cc, outcome, status, reason, startMs, endMs: wallClockMs(), injectedDelayMs: timing.delayMs, injectedBodyMs: timing.bodyMs, fault: timing.fault, bytes })
   try {
-    const { origin, path } = splitBase(baseUrl)
-    const res = await client.request({ origin, path: flagUrl(path, cc), method: 'GET', headers: options.headers, signal: deadline.signal })
+    const res = await transport.get(cc, options.headers, deadline.signal)
     status = res.statusCode
     timing = parseServerTiming(res.headers['server-timing'])
     if (status !== 200) {
@@ -109,7 +117,7 @@ export async function downloadOne (client: Dispatcher, baseUrl: string, cc: stri
     }
     body = Buffer.from(await res.body.arrayBuffer())
   } catch (error) {
-    return record('error', failureReason(error, status !== null, interrupt?.aborted === true))
+    return record('error', failureReason(error, transport.failureOf(error), status !== null, interrupt?.aborted === true))
   } finally {
     deadline.clear()
   }

@@ -2,9 +2,10 @@
 // bound, counts by outcome, latency percentiles (perf_hooks' HDR histogram) and rates.
 
 import { createHistogram } from 'node:perf_hooks'
-import { idealMakespan, type IdealRequest, type Lanes } from './ideal.js'
+import { idealMakespan, type IdealRequest, type Slots } from './ideal.js'
 import type { LoopFigures, LoopSample, MemoryFigures } from './loop-monitor.js'
-import type { ModeName, ModeRun } from './modes/mode.js'
+import type { ModeRun } from './modes/mode.js'
+import type { ModeName } from './modes/registry.js'
 import type { RequestRecord } from './record.js'
 
 export interface RequestFigure {
@@ -29,7 +30,7 @@ export interface ModeFigures {
   coldMs: number | null
   /** The makespan of this mode's schedule with nothing but the injected waits and the CPU work (ideal.ts). */
   idealMs: number
-  /** What dominates it: the waits (io) or the CPU work over the lanes that can run it (cpu). */
+  /** What dominates it: the waits (io) or the CPU work over the slots that can run it (cpu). */
   bound: 'io' | 'cpu'
   /** The same schedule without the CPU work: the waits alone. */
   ioIdealMs: number
@@ -62,10 +63,10 @@ export interface ModeFigures {
   requests: RequestFigure[]
 }
 
-/** What the ideal needs to know of the mode: the CPU work per request, and its lanes. */
+/** What the ideal needs to know of the mode: the CPU work per request, and its slots. */
 export interface Schedule {
   workMs: number
-  lanes: Lanes
+  slots: Slots
 }
 
 export function median (values: readonly number[]): number {
@@ -107,9 +108,9 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
   for (const record of records) if (record.reason !== null) errorReasons[record.reason] = (errorReasons[record.reason] ?? 0) + 1
   const startMs = chosen?.startMs ?? 0
   const ideal = dispatched.map(record => idealRequest(record, timeoutMs, schedule.workMs))
-  const idealMs = idealMakespan(ideal, schedule.lanes)
-  const ioIdealMs = idealMakespan(ideal.map(r => ({ ...r, workMs: 0 })), schedule.lanes)
-  const cpuBoundMs = ideal.reduce((sum, r) => sum + r.workMs, 0) / schedule.lanes.cpu
+  const idealMs = idealMakespan(ideal, schedule.slots)
+  const ioIdealMs = idealMakespan(ideal.map(r => ({ ...r, workMs: 0 })), schedule.slots)
+  const cpuBoundMs = ideal.reduce((sum, r) => sum + r.workMs, 0) / schedule.slots.cpu
   return {
     mode,
     concurrency,

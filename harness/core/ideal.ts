@@ -4,10 +4,10 @@
 // It is the makespan of the mode's own schedule, simulated: requests are handed out in dispatch
 // order, each to the first free slot (what a semaphore or a pool's queue does); a request's
 // response has fully arrived after its wait (the injected delay, plus the body's time for a slow
-// body); only then can its CPU work start, on the first free CPU lane (the one event loop for
+// body); only then can its CPU work start, on the first free CPU slot (the one event loop for
 // sequential and async; a worker, as far as the cores go, for pooled), the ready ones in the
 // order they arrived; the slot is free again once the work is done. With equal work this greedy
-// schedule is the shortest possible one: no lane ever idles while work is ready.
+// schedule is the shortest possible one: no slot ever idles while work is ready.
 
 export interface IdealRequest {
   /** From dispatch until the response has fully arrived. */
@@ -16,7 +16,7 @@ export interface IdealRequest {
   workMs: number
 }
 
-export interface Lanes {
+export interface Slots {
   /** Requests at once: 1 sequential, C for async, W for pooled. */
   io: number
   /** CPU work at once: 1 on one event loop, min(W, cores) for pooled. */
@@ -37,9 +37,9 @@ function pushEvent (events: Event[], event: Event): void {
   events[i] = event
 }
 
-export function idealMakespan (requests: readonly IdealRequest[], lanes: Lanes): number {
-  const io = Math.max(1, lanes.io)
-  const cpu = Math.max(1, lanes.cpu)
+export function idealMakespan (requests: readonly IdealRequest[], slots: Slots): number {
+  const io = Math.max(1, slots.io)
+  const cpu = Math.max(1, slots.cpu)
   const events: Event[] = []
   const ready: number[] = []
   let next = 0

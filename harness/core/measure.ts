@@ -6,43 +6,33 @@
 import { availableParallelism } from 'node:os'
 import { calibrateCpuWork } from './cpu-work.js'
 import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
-import { openAsync } from './modes/async.js'
-import { POOL_MODES, type ModeContext, type ModeName, type ModeRun, type ModeSession } from './modes/mode.js'
-import { openPooled, openProcesses } from './modes/pooled.js'
-import { openSequential } from './modes/sequential.js'
+import type { ModeRun, ModeSession } from './modes/mode.js'
+import { concurrencyOf, cpuSlotsOf, MODES, type ModeName, type SweptMode } from './modes/registry.js'
 import { expandCodes, type MeasureOptions } from './options.js'
 import type { RequestRecord } from './record.js'
 import { SCHEMA_VERSION, type HarnessReport } from './result.js'
-import { sweepPoint, type Sweep, type SweptMode } from './sweep.js'
+import { sweepPoint, type Sweep } from './sweep.js'
 import { openTarget, reproduceCommand, type Target } from './target.js'
-
-const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
-  sequential: openSequential,
-  pooled: openPooled,
-  processes: openProcesses,
-  async: openAsync
-}
-
-/** A mode at a concurrency: what one line of the report, or one lane of the race, measures. */
-export interface Lane {
+/** A mode at a concurrency: what one line of the report measures. */
+export interface ModeAt {
   mode: ModeName
   concurrency: number
 }
 
 /** What happens during measure(), in order; every listener is optional. */
 export interface MeasureListeners {
-  /** The target is open and the codes are known; `lanes` are the modes to run (a sweep adds more). */
-  start?: (plan: { target: Target, codes: readonly string[], lanes: Lane[] }) => void
+  /** The target is open and the codes are known; `modes` are the modes to run (a sweep adds more). */
+  start?: (plan: { target: Target, codes: readonly string[], modes: ModeAt[] }) => void
   /** A mode is being opened: pooled starts its worker threads, which takes a visible while. */
-  opening?: (lane: Lane) => void
-  /** A run of a lane begins: a warm-up (not measured) or the measured run `index` of `of`. */
-  runStart?: (lane: Lane, run: RunInfo) => void
+  opening?: (at: ModeAt) => void
+  /** A run of a mode begins: a warm-up (not measured) or the measured run `index` of `of`. */
+  runStart?: (at: ModeAt, run: RunInfo) => void
   /** A request of that run is over, in completion order. */
-  record?: (lane: Lane, record: RequestRecord, run: RunInfo) => void
-  runEnd?: (lane: Lane, run: ModeRun, info: RunInfo) => void
+  record?: (at: ModeAt, record: RequestRecord, run: RunInfo) => void
+  runEnd?: (at: ModeAt, run: ModeRun, info: RunInfo) => void
 }
 
-/** Which run of a lane: warm-ups count from 0 to the warm-up count, measured runs to --repeat. */
+/** Which run of a mode: warm-ups count from 0 to the warm-up count, measured runs to --repeat. */
 export interface RunInfo {
   warmup: boolean
   index: number
@@ -58,15 +48,14 @@ interface Job {
   cpuSlices: number
 }
 
-function laneOf ({ options, codes }: Job, mode: ModeName, concurrency = options.maxReq): Lane {
-  // More workers or connections than codes would only sit idle.
-  return { mode, concurrency: mode === 'sequential' ? 1 : Math.min(concurrency, codes.length) }
+function modeAt ({ options, codes }: Job, mode: ModeName, concurrency = options.maxReq): ModeAt {
+  return { mode, concurrency: concurrencyOf(mode, concurrency, codes.length) }
 }
 
-async function openLane ({ options, target, codes, listeners, cpuSlices }: Job, lane: Lane): Promise<ModeSession> {
-  listeners.opening?.(lane)
+async function openMode ({ options, target, codes, listeners, cpuSlices }: Job, at: ModeAt): Promise<ModeSession> {
+  listeners.opening?.(at)
   const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuSlices }
-  return await OPENERS[lane.mode]({ baseUrl: target.baseUrl, codes, concurrency: lane.concurrency, download, interrupt: options.signal })
+  return await MODES[at.mode].open({ baseUrl: target.baseUrl, codes, concurrency: at.concurrency, download, interrupt: options.signal })
 }
 
 /** Run k of every mode draws the same fates: a new salt per run with --fresh-fates, none otherwise. */
@@ -74,47 +63,46 @@ function saltOf ({ options }: Job, run: string): string | null {
   return options.freshFates ? run : null
 }
 
-async function runLane (job: Job, lane: Lane, session: ModeSession, info: RunInfo): Promise<ModeRun> {
+async function runMode (job: Job, at: ModeAt, session: ModeSession, info: RunInfo): Promise<ModeRun> {
   const { listeners } = job
-  listeners.runStart?.(lane, info)
-  const run = await session.run(record => listeners.record?.(lane, record, info), saltOf(job, `${info.warmup ? 'warm' : 'run'}-${info.index + 1}`))
-  listeners.runEnd?.(lane, run, info)
+  listeners.runStart?.(at, info)
+  const run = await session.run(record => listeners.record?.(at, record, info), saltOf(job, `${info.warmup ? 'warm' : 'run'}-${info.index + 1}`))
+  listeners.runEnd?.(at, run, info)
   return run
 }
 
-function figuresOf ({ options, codes }: Job, lane: Lane, runs: readonly ModeRun[], coldMs: number | null): ModeFigures | null {
-  // One event loop runs all the CPU work of sequential and async; a pool spreads it over its workers, as far as the cores go.
-  const cpu = POOL_MODES.has(lane.mode) ? Math.min(lane.concurrency, availableParallelism()) : 1
-  return runs.length === 0 ? null : modeFigures(lane.mode, lane.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, lanes: { io: lane.concurrency, cpu } }, coldMs)
+function figuresOf ({ options, codes }: Job, at: ModeAt, runs: readonly ModeRun[], coldMs: number | null): ModeFigures | null {
+  const slots = { io: at.concurrency, cpu: cpuSlotsOf(at.mode, at.concurrency) }
+  return runs.length === 0 ? null : modeFigures(at.mode, at.concurrency, codes, runs, options.timeoutMs, { workMs: options.cpuWorkMs, slots }, coldMs)
 }
 
 /**
- * Open a lane, warm it up, run it K times, close it. The first warm-up run is the cold one
+ * Open a mode, warm it up, run it K times, close it. The first warm-up run is the cold one
  * (new connections, the JIT cold, each worker's first request): its time is kept apart.
  */
-async function measureLane (job: Job, lane: Lane): Promise<ModeFigures | null> {
+async function measureMode (job: Job, at: ModeAt): Promise<ModeFigures | null> {
   const { warmup, repeat, signal } = job.options
-  const session = await openLane(job, lane)
+  const session = await openMode(job, at)
   const runs: ModeRun[] = []
   let coldMs: number | null = null
   try {
     for (let w = 0; w < warmup && !signal.aborted; w++) {
-      const run = await runLane(job, lane, session, { warmup: true, index: w, of: warmup })
+      const run = await runMode(job, at, session, { warmup: true, index: w, of: warmup })
       coldMs ??= run.endMs - run.startMs
     }
-    for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runLane(job, lane, session, { warmup: false, index: k, of: repeat }))
+    for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runMode(job, at, session, { warmup: false, index: k, of: repeat }))
   } finally {
     await session.close()
   }
-  return figuresOf(job, lane, runs, coldMs)
+  return figuresOf(job, at, runs, coldMs)
 }
 
 /** Each mode, one after the other. */
-async function measureModes (job: Job, lanes: readonly Lane[]): Promise<ModeFigures[]> {
+async function measureModes (job: Job, modes: readonly ModeAt[]): Promise<ModeFigures[]> {
   const figures: ModeFigures[] = []
-  for (const lane of lanes) {
+  for (const at of modes) {
     if (job.options.signal.aborted) break
-    const measured = await measureLane(job, lane)
+    const measured = await measureMode(job, at)
     if (measured !== null) figures.push(measured)
   }
   return withSpeedups(figures)
@@ -122,13 +110,13 @@ async function measureModes (job: Job, lanes: readonly Lane[]): Promise<ModeFigu
 
 /** --sweep: sequential once as the baseline, then the swept modes at each concurrency. */
 async function measureSweep (job: Job, { concurrencies, modes }: { concurrencies: readonly number[], modes: readonly SweptMode[] }): Promise<{ modes: ModeFigures[], sweep: Sweep | null }> {
-  const sequential = await measureLane(job, laneOf(job, 'sequential'))
+  const sequential = await measureMode(job, modeAt(job, 'sequential'))
   if (sequential === null) return { modes: [], sweep: null }
   const points: Sweep['points'] = []
   for (const concurrency of concurrencies) {
     for (const mode of modes) {
       if (job.options.signal.aborted) break
-      const measured = await measureLane(job, laneOf(job, mode, concurrency))
+      const measured = await measureMode(job, modeAt(job, mode, concurrency))
       if (measured !== null) points.push(sweepPoint(mode, concurrency, measured, sequential))
     }
   }
@@ -147,11 +135,11 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
     // Calibrated here, once, on this idle thread, before any mode starts a worker.
     const cpuSlices = options.cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * options.cpuWorkMs) : 0
     const job: Job = { options, target, codes, listeners, cpuSlices }
-    const lanes = options.sweep === null ? options.modes.map(mode => laneOf(job, mode)) : [laneOf(job, 'sequential')]
-    listeners.start?.({ target, codes, lanes })
+    const planned = options.sweep === null ? options.modes.map(mode => modeAt(job, mode)) : [modeAt(job, 'sequential')]
+    listeners.start?.({ target, codes, modes: planned })
     const { modes, sweep } = options.sweep !== null
       ? await measureSweep(job, options.sweep)
-      : { modes: await measureModes(job, lanes), sweep: null }
+      : { modes: await measureModes(job, planned), sweep: null }
     const serverLost = await target.lost()
     return {
       schemaVersion: SCHEMA_VERSION,
@@ -166,7 +154,7 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       freshFates: options.freshFates,
       serverLost,
       incomplete: options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
-        (sweep === null || options.sweep === null ? modes.length < lanes.length : sweep.points.length < sweep.concurrencies.length * options.sweep.modes.length),
+        (sweep === null || options.sweep === null ? modes.length < planned.length : sweep.points.length < sweep.concurrencies.length * options.sweep.modes.length),
       modes,
       sweep
     }

@@ -7,8 +7,7 @@ import { applyInjection, INJECTION_NAMES, NO_INJECTION, parseInjectionPatch, typ
 import { FLAGS_PATH } from '../../server/contract/protocol.js'
 import { BOOK_SITES, bookSiteByLabel } from '../../server/contract/sites.js'
 import { parseSeed } from '../../server/contract/values.js'
-import { DEFAULT_MODES, type ModeName } from './modes/mode.js'
-import type { SweptMode } from './sweep.js'
+import { DEFAULT_MODES, type ModeName, type SweptMode } from './modes/registry.js'
 
 /** flags2_common.POP20_CC */
 export const POP20 = ['CN', 'IN', 'US', 'ID', 'BR', 'PK', 'NG', 'BD', 'RU', 'JP', 'MX', 'PH', 'VN', 'ET', 'EG', 'DE', 'IR', 'TR', 'CD', 'FR']

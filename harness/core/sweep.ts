@@ -3,13 +3,7 @@
 // simulated ideal of the same dispatch order.
 
 import type { ModeFigures } from './figures.js'
-import type { ModeName } from './modes/mode.js'
-
-/** A mode a sweep runs at each concurrency: any but sequential, its baseline. */
-export type SweptMode = Exclude<ModeName, 'sequential'>
-
-/** What --sweep runs without --mode: the book's pool of threads and its event loop. */
-export const SWEPT_BY_DEFAULT: readonly SweptMode[] = ['pooled', 'async']
+import type { SweptMode } from './modes/registry.js'
 
 /** One point of --sweep: a mode at one concurrency. */
 export interface SweepPoint {

@@ -5,7 +5,7 @@ import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '
 import { invalidOption } from '../../server/contract/errors.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { MAX_N } from './is-prime.js'
-import { MODE_NAMES, type ModeName } from './modes.js'
+import { PRIMES_MODES, type PrimesMode } from './modes.js'
 import { NUMBERS } from './numbers.js'
 
 const MAX_NUMBERS = 1000
@@ -27,7 +27,7 @@ export const PRIMES_COMMAND: CommandLine = {
     rows: [
       { name: 'numbers', short: 'n', type: 'string', metavar: 'LIST', help: `whole numbers from 0 to ${MAX_N} (2^54 - 1), comma-separated, at most ${MAX_NUMBERS}`, default: 'the book\'s 20' },
       { name: 'workers', short: 'w', type: 'string', metavar: 'N', help: `pool size, 1 to ${MAX_WORKERS}`, default: 'min(cores, numbers)' },
-      { name: 'mode', short: 'm', type: 'string', metavar: 'LIST', help: `some of ${MODE_NAMES.join(', ')}`, default: 'all, in that order' },
+      { name: 'mode', short: 'm', type: 'string', metavar: 'LIST', help: `some of ${PRIMES_MODES.join(', ')}`, default: 'all, in that order' },
       { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the lines and the table' },
       { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
       HELP_OPTION,
@@ -55,7 +55,7 @@ export interface PrimesOptions {
   bookNumbers: boolean
   /** The pools' size; null for the default, min(cores, numbers). */
   workers: number | null
-  modes: ModeName[]
+  modes: PrimesMode[]
   json: boolean
   wide: boolean
 }
@@ -72,12 +72,12 @@ function parseNumbers (text: string): string[] {
   return items.map(item => BigInt(item).toString())
 }
 
-function parseModes (text: string): ModeName[] {
+function parseModes (text: string): PrimesMode[] {
   const asked = text.split(',').map(item => item.trim())
   for (const mode of asked) {
-    if (!(MODE_NAMES as readonly string[]).includes(mode)) throw invalidOption('--mode', mode, `some of ${MODE_NAMES.join(', ')}, comma-separated`)
+    if (!(PRIMES_MODES as readonly string[]).includes(mode)) throw invalidOption('--mode', mode, `some of ${PRIMES_MODES.join(', ')}, comma-separated`)
   }
-  return MODE_NAMES.filter(mode => asked.includes(mode))
+  return PRIMES_MODES.filter(mode => asked.includes(mode))
 }
 
 export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
@@ -91,7 +91,7 @@ export function parsePrimesArgs (argv: readonly string[]): PrimesOptions {
     numbers: numbers === undefined ? NUMBERS.map(String) : parseNumbers(numbers),
     bookNumbers: numbers === undefined,
     workers: workers === undefined ? null : wholeNumber(workers, '--workers', 1, MAX_WORKERS),
-    modes: modes === undefined ? [...MODE_NAMES] : parseModes(modes),
+    modes: modes === undefined ? [...PRIMES_MODES] : parseModes(modes),
     json: on('json'),
     wide: on('wide')
   }

@@ -3,7 +3,7 @@
 // out evenly over the lanes that can run at once, min(L, C). A lower bound, not a schedule:
 // checks do not split, so a real run on even lanes may stay a little above it.
 
-import type { ModeRun } from './modes.js'
+import type { PrimesRun } from './modes.js'
 
 export interface Work {
   /** Whose check times: the sequential run's (each check alone on a core) or, without one, each mode's own. */
@@ -12,7 +12,7 @@ export interface Work {
   longestMs: number
 }
 
-export interface ModeFigures extends ModeRun {
+export interface ModeFigures extends PrimesRun {
   /** The work its ideal is computed from. */
   work: Work
   idealMs: number
@@ -34,7 +34,7 @@ export function idealMs (work: Work, lanes: number, cores: number): number {
   return Math.max(work.longestMs, work.totalMs / Math.min(lanes, cores))
 }
 
-function workersUsed (run: ModeRun): number {
+function workersUsed (run: PrimesRun): number {
   const key = run.mode === 'processes' ? 'pid' : 'threadId'
   return new Set(run.checks.map(check => check[key])).size
 }
@@ -43,7 +43,7 @@ function workersUsed (run: ModeRun): number {
  * Each run against its ideal, over the sequential run's work when there is one: a pool's own
  * check times would count two threads sharing a core as more work.
  */
-export function figuresOf (runs: readonly ModeRun[], cores: number): ModeFigures[] {
+export function figuresOf (runs: readonly PrimesRun[], cores: number): ModeFigures[] {
   const sequential = runs.find(run => run.mode === 'sequential')
   const shared = sequential === undefined ? undefined : workOf(sequential.checks.map(check => check.ms), 'sequential')
   return runs.map(run => {
@@ -71,7 +71,7 @@ export interface Answers {
 }
 
 /** Every mode must give the same answers (and, on the book's numbers, the book's). */
-export function answersOf (runs: readonly ModeRun[], book: ((n: bigint) => boolean | undefined) | null): Answers {
+export function answersOf (runs: readonly PrimesRun[], book: ((n: bigint) => boolean | undefined) | null): Answers {
   const [first, ...others] = runs
   const expected = new Map(first?.checks.map(check => [check.n, check.prime]))
   let modesDiffer: string | null = null

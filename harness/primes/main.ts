@@ -10,7 +10,7 @@ import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePrimesArgs, PRIMES_COMMAND, type PrimesOptions } from './args.js'
 import { answersOf, figuresOf, type Answers, type ModeFigures } from './figures.js'
-import { runMode, type ModeRun } from './modes.js'
+import { runMode, type PrimesRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
 import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, summaryTable, workLine } from './report.js'
 
@@ -40,8 +40,8 @@ function header (options: PrimesOptions, cores: number, workers: number): string
   ]
 }
 
-async function runAll (options: PrimesOptions, workers: number, say: (line: string) => void): Promise<ModeRun[]> {
-  const runs: ModeRun[] = []
+async function runAll (options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PrimesRun[]> {
+  const runs: PrimesRun[] = []
   for (const mode of options.modes) {
     say(modeTitle(mode, options.numbers.length, workers))
     const shown = progress(options, mode)

@@ -21,11 +21,11 @@ import { check, type CheckResult } from './tasks.js'
 type Tasks = typeof import('./tasks.js')
 const TASKS = new URL('./tasks.js', import.meta.url)
 
-export const MODE_NAMES = ['sequential', 'event-loop', 'threads', 'processes'] as const
-export type ModeName = typeof MODE_NAMES[number]
+export const PRIMES_MODES = ['sequential', 'event-loop', 'threads', 'processes'] as const
+export type PrimesMode = typeof PRIMES_MODES[number]
 
-export interface ModeRun {
-  mode: ModeName
+export interface PrimesRun {
+  mode: PrimesMode
   /** How many checks can run at once: 1 on the main thread, W for a pool. */
   lanes: number
   elapsedMs: number
@@ -104,7 +104,7 @@ export function childrenCpuMs (checks: readonly CheckResult[]): { runMs: number,
   return { runMs: runUs / 1000, startupMs: startupUs / 1000 }
 }
 
-async function runPool (kind: 'threads' | 'processes', numbers: readonly string[], workers: number, onCheck: OnCheck): Promise<ModeRun> {
+async function runPool (kind: 'threads' | 'processes', numbers: readonly string[], workers: number, onCheck: OnCheck): Promise<PrimesRun> {
   const cpu = process.cpuUsage()
   const Executor = kind === 'threads' ? ThreadPoolExecutor : ProcessPoolExecutor
   const pool = await Executor.start<Tasks>(workers, TASKS)
@@ -124,7 +124,7 @@ async function runPool (kind: 'threads' | 'processes', numbers: readonly string[
 }
 
 /** Checks every number in one mode; `onCheck` hears each result as it comes. */
-export async function runMode (mode: ModeName, numbers: readonly string[], workers: number, onCheck: OnCheck = () => {}): Promise<ModeRun> {
+export async function runMode (mode: PrimesMode, numbers: readonly string[], workers: number, onCheck: OnCheck = () => {}): Promise<PrimesRun> {
   if (mode === 'threads' || mode === 'processes') return await runPool(mode, numbers, workers, onCheck)
   const run = mode === 'sequential' ? await runSequential(numbers, onCheck) : await runEventLoop(numbers, onCheck)
   return { mode, lanes: 1, startupMs: null, startupCpuMs: null, ...run }

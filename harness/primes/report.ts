@@ -3,7 +3,7 @@
 
 import { millis, ratio, seconds, table } from '../reports/format.js'
 import type { ModeFigures } from './figures.js'
-import type { ModeName, ModeRun } from './modes.js'
+import type { PrimesMode, PrimesRun } from './modes.js'
 import type { CheckResult } from './tasks.js'
 
 /** The book's line, f'{n:16}  {label} {elapsed:9.6f}s'. */
@@ -12,8 +12,8 @@ export function bookLine (result: CheckResult): string {
 }
 
 /** The line before a mode's results, in the book's words where it has a twin. */
-export function modeTitle (mode: ModeName, count: number, workers: number): string {
-  const how: Record<ModeName, string> = {
+export function modeTitle (mode: PrimesMode, count: number, workers: number): string {
+  const how: Record<PrimesMode, string> = {
     sequential: 'sequentially',
     'event-loop': `as ${count} async tasks on one event loop`,
     threads: `with ${workers} threads`,
@@ -23,7 +23,7 @@ export function modeTitle (mode: ModeName, count: number, workers: number): stri
 }
 
 /** The book's closing line (sequential.py's, or procs.py's), and a pool's start-up, which it does not count. */
-export function modeEnd (run: ModeRun): string {
+export function modeEnd (run: PrimesRun): string {
   const total = run.mode === 'sequential' ? `Total time: ${seconds(run.elapsedMs)}` : `${run.checks.length} checks in ${seconds(run.elapsedMs)}`
   return run.startupMs === null ? total : `${total} (pool start-up ${seconds(run.startupMs)}, apart)`
 }
@@ -65,7 +65,7 @@ export function workLine (modes: readonly ModeFigures[], cores: number): string 
   return `Work: ${seconds(work.totalMs)} of checks in all, the longest ${seconds(work.longestMs)} (${whose}); ${cores} cores`
 }
 
-const find = (modes: readonly ModeFigures[], mode: ModeName): ModeFigures | undefined => modes.find(m => m.mode === mode)
+const find = (modes: readonly ModeFigures[], mode: PrimesMode): ModeFigures | undefined => modes.find(m => m.mode === mode)
 const speedup = (m: ModeFigures): string => m.speedup === null ? '' : ` (${m.speedup.toFixed(1)}x)`
 
 /** What the figures say, next to what the book's Python does, for each mode that ran. */

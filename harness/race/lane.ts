@@ -4,21 +4,11 @@
 // run's figures. When the channel closes (the race is over, or the race process ended however it
 // ended), this process ends: nothing outlives the race.
 
-import { availableParallelism } from 'node:os'
 import { modeFigures } from '../core/figures.js'
-import { openAsync } from '../core/modes/async.js'
-import { POOL_MODES, type ModeContext, type ModeName, type ModeSession } from '../core/modes/mode.js'
-import { openPooled, openProcesses } from '../core/modes/pooled.js'
-import { openSequential } from '../core/modes/sequential.js'
+import type { ModeSession } from '../core/modes/mode.js'
+import { cpuSlotsOf, MODES } from '../core/modes/registry.js'
 import { wallClockMs } from '../core/record.js'
 import type { FromLane, LaneJob, ToLane } from './lanes.js'
-
-const OPENERS: Record<ModeName, (context: ModeContext) => Promise<ModeSession>> = {
-  sequential: openSequential,
-  pooled: openPooled,
-  processes: openProcesses,
-  async: openAsync
-}
 
 const send = process.send?.bind(process)
 if (send === undefined) throw new Error('harness/race/lane.js is a lane of npm run race, forked by the race: not a program')
@@ -29,7 +19,7 @@ let opened: { job: LaneJob, session: ModeSession } | null = null
 
 async function open (job: LaneJob): Promise<void> {
   // Nothing cuts a lane's run but the end of its process.
-  const session = await OPENERS[job.mode]({ baseUrl: job.baseUrl, codes: job.codes, concurrency: job.concurrency, download: job.download, interrupt: new AbortController().signal })
+  const session = await MODES[job.mode].open({ baseUrl: job.baseUrl, codes: job.codes, concurrency: job.concurrency, download: job.download, interrupt: new AbortController().signal })
   opened = { job, session }
   // The harness's warm-up: new connections, the JIT cold, each worker's first request, kept out of the race.
   if (job.warmup) await session.run(() => {}, 'race-warm-up')
@@ -41,10 +31,9 @@ async function go (): Promise<void> {
   const { job, session } = opened
   const goAt = wallClockMs()
   const run = await session.run(record => tell({ type: 'flag', cc: record.cc, outcome: record.outcome, reason: record.reason, atMs: record.endMs - goAt }), null)
-  // The harness's figures for one run, its ideal as measure() reckons it: one event loop runs
-  // sequential's and async's CPU work, a pool spreads it over its workers as far as the cores go.
-  const cpu = POOL_MODES.has(job.mode) ? Math.min(job.concurrency, availableParallelism()) : 1
-  const figures = modeFigures(job.mode, job.concurrency, job.codes, [run], job.download.timeoutMs, { workMs: job.cpuWorkMs, lanes: { io: job.concurrency, cpu } })
+  // The harness's figures for one run, its ideal as measure() reckons it.
+  const slots = { io: job.concurrency, cpu: cpuSlotsOf(job.mode, job.concurrency) }
+  const figures = modeFigures(job.mode, job.concurrency, job.codes, [run], job.download.timeoutMs, { workMs: job.cpuWorkMs, slots })
   tell({ type: 'done', figures })
   await session.close()
 }

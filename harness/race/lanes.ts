@@ -10,10 +10,12 @@
 // left.
 
 import { fork } from 'node:child_process'
+import { join } from 'node:path'
+import { projectRoot } from '../../server/contract/project.js'
 import { describeExit, killOnExit } from '../core/children.js'
 import type { ModeFigures } from '../core/figures.js'
 import type { DownloadOptions } from '../core/download.js'
-import type { ModeName } from '../core/modes/mode.js'
+import type { ModeName } from '../core/modes/registry.js'
 import type { Outcome } from '../core/record.js'
 
 /** What a lane is asked to run. */
@@ -56,7 +58,8 @@ export interface LaneProcess {
   stop: () => Promise<void>
 }
 
-const LANE_SCRIPT = new URL('./lane.js', import.meta.url)
+/** From dist/, as the page's script (assets.ts): npm run build compiles it. */
+const LANE_SCRIPT = join(projectRoot(), 'dist', 'harness', 'race', 'lane.js')
 /** A lane that is told to go exits at once (its 'disconnect' handler): this is only a backstop. */
 const STOP_GRACE_MS = 5000
 
@@ -70,10 +73,12 @@ function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void, rej
 
 /** Forks a lane and opens it; `onFlag` is called as each of its downloads ends. */
 export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): LaneProcess {
-  // Plain compiled JavaScript, unless this process runs under a loader (the tests): its execArgv
-  // (tap's TypeScript loader) goes on, as for ProcessPoolExecutor's workers.
+  // Always the compiled lane, with no loader, even when this process runs from the sources under
+  // tap's TypeScript loader: a lane that inherited the loader compiled every module again in its
+  // process and in each of pooled's 20 worker threads, for seconds of CPU before the race could
+  // start; beside a CPU hog, the page's sequential lane was still not done a minute after Start.
   const child = fork(LANE_SCRIPT, [job.mode], {
-    execArgv: [...process.execArgv],
+    execArgv: [],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })

@@ -2,18 +2,8 @@
 // (browser/race-page.ts, compiled, as race/page.js), nothing from a CDN, every URL relative.
 
 import { BOOK_SITES, PROFILE_NAMES } from '../../server/contract/sites.js'
-import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
+import { MODES, RACED_MODES, type ModeName } from '../core/modes/registry.js'
 import { escapeHtml } from '../reports/svg.js'
-
-/** The report's palette: pooled and async as in the sweep chart, outcomes as in the timelines. */
-const MODE_COLOURS: Record<ModeName, string> = { sequential: '#555555', pooled: '#EE7733', processes: '#CC3311', async: '#0077BB' }
-
-const MODE_BLURBS: Record<ModeName, string> = {
-  sequential: 'one request after another',
-  pooled: 'worker threads, one download each',
-  processes: 'worker processes, one download each',
-  async: 'one event loop, many requests in flight'
-}
 
 /** Where a race can go: the harness's own server, or one of the book's sites by its label. */
 export const RACE_SITES: readonly string[] = ['embedded', ...PROFILE_NAMES.map(name => BOOK_SITES[name].label)]
@@ -55,8 +45,8 @@ ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0
 `
 
 function laneSection (mode: ModeName): string {
-  return `<section class="lane" data-mode="${mode}" style="--colour: ${MODE_COLOURS[mode]}">
-<header><h2>${mode}</h2><span class="blurb">${MODE_BLURBS[mode]}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="clock">0.00 s</span></header>
+  return `<section class="lane" data-mode="${mode}" style="--colour: ${MODES[mode].colour}">
+<header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="clock">0.00 s</span></header>
 <div class="track"><div></div></div>
 <ol class="flags"></ol>
 </section>`
@@ -92,7 +82,7 @@ The CPU work is done by the client after each download, on the thread that downl
 <button type="submit">Start the race</button>
 </form>
 <p id="status">Ready.</p>
-${DEFAULT_MODES.map(laneSection).join('\n')}
+${RACED_MODES.map(laneSection).join('\n')}
 <p id="summary"></p>
 <script type="module" src="race/page.js"></script>
 </body>

@@ -7,7 +7,7 @@
 
 import { calibrateCpuWork } from '../core/cpu-work.js'
 import { withSpeedups, type ModeFigures } from '../core/figures.js'
-import { DEFAULT_MODES, type ModeName } from '../core/modes/mode.js'
+import { concurrencyOf, RACED_MODES, type ModeName } from '../core/modes/registry.js'
 import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, type ServerChoice } from '../core/options.js'
 import type { Outcome } from '../core/record.js'
 import { openTarget, type Target } from '../core/target.js'
@@ -75,8 +75,7 @@ export async function runRace ({ server, injection, codes, cpuWorkMs, opened, si
   const target = await openTarget({ server, seed: null, injection })
   const lanes: LaneProcess[] = []
   try {
-    // As measure(): more workers or connections than codes would only sit idle.
-    const plan = DEFAULT_MODES.map(mode => ({ mode, concurrency: mode === 'sequential' ? 1 : Math.min(DEFAULT_MAX_REQ, codes.length) }))
+    const plan = RACED_MODES.map(mode => ({ mode, concurrency: concurrencyOf(mode, DEFAULT_MAX_REQ, codes.length) }))
     emit({ type: 'race', codes: [...codes], modes: plan, site: opened(target), cpuWorkMs, serverPid: target.pid })
     // Calibrated once, here, before any lane starts: every lane and thread then does the same work.
     const cpuSlices = cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * cpuWorkMs) : 0

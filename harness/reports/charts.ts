@@ -3,6 +3,7 @@
 
 import type { ModeFigures, RequestFigure } from '../core/figures.js'
 import type { LoopSample } from '../core/loop-monitor.js'
+import { MODES, SWEPT_MODES } from '../core/modes/registry.js'
 import type { Sweep, SweepPoint } from '../core/sweep.js'
 import { millis, ratio, seconds } from './format.js'
 import { axis, boxSwatch, escapeHtml as esc, frame, frameAround, legend, lineSwatch, linearScale, linearTicks, logScale, px, svg, timeTicks, type Frame, type LegendItem, type Scale } from './svg.js'
@@ -15,7 +16,6 @@ const OUTCOME_STYLE: Record<RequestFigure['outcome'], { wait: string, rest: stri
   error: { wait: '#994455', rest: '#EE99AA', label: 'error' }
 }
 const ERROR_MARK = '#AA0022'
-const SWEEP_COLOURS: Record<SweepPoint['mode'], string> = { pooled: '#EE7733', processes: '#CC3311', async: '#0077BB' }
 const LOOP_COLOUR = '#AA3377'
 const IDEAL_COLOUR = '#555555'
 const ELAPSED_BAR = OUTCOME_STYLE.ok.wait
@@ -172,8 +172,6 @@ function polyline (points: readonly SweepPoint[], x: Scale, y: Scale, value: (p:
   return `<polyline points="${coordinates}" fill="none" stroke="${colour}" stroke-width="2.5"${dashed ? ' stroke-dasharray="6 3"' : ''}/>`
 }
 
-const SWEEP_MODES = ['pooled', 'processes', 'async'] as const
-
 function sweepSeries (sweep: Sweep, mode: SweepPoint['mode']): SweepPoint[] {
   return sweep.points.filter(p => p.mode === mode).sort((a, b) => a.concurrency - b.concurrency)
 }
@@ -187,7 +185,7 @@ function sweepIdeals (sweep: Sweep, modes: ReadonlyArray<SweepPoint['mode']>): A
   const shared = modes.every(mode => key(mode) === key(modes[0] ?? mode))
   return shared
     ? modes.slice(0, 1).map(mode => ({ mode, colour: IDEAL_COLOUR, label: 'ideal (Little\'s law)' }))
-    : modes.map(mode => ({ mode, colour: SWEEP_COLOURS[mode], label: `${mode}, ideal (Little's law)` }))
+    : modes.map(mode => ({ mode, colour: MODES[mode].colour, label: `${mode}, ideal (Little's law)` }))
 }
 
 /** The measured speedups of one mode, each point with its figures on hover. */
@@ -207,16 +205,16 @@ export function sweepChart (sweep: Sweep): string {
   let top = 1
   for (const p of sweep.points) top = Math.max(top, p.speedup, p.idealSpeedup)
   const y = linearScale(0, top * 1.08, f.bottom, f.top)
-  const modes = SWEEP_MODES.filter(mode => sweep.points.some(p => p.mode === mode))
+  const modes = SWEPT_MODES.filter(mode => sweep.points.some(p => p.mode === mode))
   const ideals = sweepIdeals(sweep, modes)
   return svg(f, 'speedup against concurrency', ' class="sweep"', [
     legend(f, [
-      ...modes.map(mode => ({ label: `${mode}, measured`, swatch: lineSwatch(SWEEP_COLOURS[mode], false) })),
+      ...modes.map(mode => ({ label: `${mode}, measured`, swatch: lineSwatch(MODES[mode].colour, false) })),
       ...ideals.map(ideal => ({ label: ideal.label, swatch: lineSwatch(ideal.colour, true) }))
     ]),
     axis(f, 'bottom', concurrencies.map(c => ({ at: x(c), label: String(c) })), 'requests at once (log scale)'),
     axis(f, 'left', linearTicks(top * 1.08, 6, y), `speedup over sequential (${seconds(sweep.sequentialMs)})`),
     ...ideals.map(ideal => polyline(sweepSeries(sweep, ideal.mode), x, y, p => p.idealSpeedup, ideal.colour, true)),
-    ...modes.map(mode => measuredCurve(sweepSeries(sweep, mode), SWEEP_COLOURS[mode], x, y))
+    ...modes.map(mode => measuredCurve(sweepSeries(sweep, mode), MODES[mode].colour, x, y))
   ])
 }

@@ -5,6 +5,7 @@
 
 import type { HarnessReport } from '../core/result.js'
 import type { ModeFigures } from '../core/figures.js'
+import { MODE_NAMES } from '../core/modes/registry.js'
 import { usageError } from '../../server/contract/errors.js'
 import type { LoadReport } from './load.js'
 
@@ -144,8 +145,6 @@ export function missLine (result: ExpectationResult): string {
 
 // ---- the harness's figures -----------------------------------------------------------------
 
-const HARNESS_MODES = ['sequential', 'pooled', 'processes', 'async'] as const
-
 /** Per mode, MODE.NAME; the figure as the report holds it. */
 const MODE_FIGURES: Record<string, { kind: FigureKind, of: (m: ModeFigures) => number | null }> = {
   speedup: { kind: { kind: 'ratio', suffix: 'x' }, of: m => m.speedup },
@@ -172,11 +171,11 @@ export const HARNESS_FIGURES: FigureCatalog = {
   kindOf: name => {
     const [mode, figure] = name.includes('.') ? name.split('.') : [null, name]
     if (mode === null) return figure !== undefined && figure in TOTAL_FIGURES ? { kind: 'count' } : undefined
-    if (!(HARNESS_MODES as readonly string[]).includes(mode ?? '') || figure === undefined) return undefined
+    if (!(MODE_NAMES as readonly string[]).includes(mode ?? '') || figure === undefined) return undefined
     return MODE_FIGURES[figure]?.kind
   },
   // Spelt out: an object lists an integer key (404) first.
-  names: `MODE.FIGURE (MODE: ${HARNESS_MODES.join(', ')}; FIGURE: speedup, efficiency, elapsed, ideal, p50, p90, p99, max, rps, ok, 404, errors, loop-p99, loop-max, busy) or a total over the modes (ok, 404, errors)`
+  names: `MODE.FIGURE (MODE: ${MODE_NAMES.join(', ')}; FIGURE: speedup, efficiency, elapsed, ideal, p50, p90, p99, max, rps, ok, 404, errors, loop-p99, loop-max, busy) or a total over the modes (ok, 404, errors)`
 }
 
 /** The mode an expectation names, or null for a total. */

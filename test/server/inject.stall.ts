@@ -5,6 +5,7 @@
 import t from 'tap'
 import { Agent, request } from 'undici'
 import { downloadOne } from '../../harness/core/download.js'
+import { undiciTransport } from '../../harness/core/undici-transport.js'
 import { parseServerTiming } from '../../server/contract/protocol.js'
 import { injectionOf, projectFlags, startSite } from '../fixtures/site.js'
 
@@ -81,7 +82,7 @@ t.test("the harness's record carries the stall, read from Server-Timing", async 
   const base = `${await startSite(t, { injection: injectionOf({ 'stall-rate': '1', 'stall-for': '50ms' }) })}/flags`
   const client = new Agent()
   t.teardown(async () => await client.destroy())
-  const record = await downloadOne(client, base, 'BR', { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuSlices: 0 })
+  const record = await downloadOne(undiciTransport(client, base), 'BR', { timeoutMs: 3100, headers: {}, saveDir: null, syncSave: false, cpuSlices: 0 })
   t.match(record, { outcome: 'ok', status: 200, fault: 'stall', injectedDelayMs: 0, injectedBodyMs: 50 })
   t.ok(record.endMs - record.startMs >= 50, 'the record spans the pause')
 })

@@ -13,7 +13,7 @@
 
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Future, TimeoutError } from './future.js'
-import { PROCESSES, THREADS, type Lane, type LaneKind, type LaneSetup } from './lanes.js'
+import { PROCESSES, THREADS, type WorkerHandle, type WorkerKind, type WorkerSetup } from './worker-kinds.js'
 import { reviveError, type WorkerReply } from './task-runner.js'
 
 /** The tasks of a module, as seen through `typeof import(...)`: its exported functions. */
@@ -49,9 +49,9 @@ interface Job {
 }
 
 interface Worker {
-  lane: Lane
+  handle: WorkerHandle
   ready: boolean
-  /** Set when the lane ends with an error: the reason its exit gives. */
+  /** Set when the worker ends with an error: the reason its exit gives. */
   failure?: Error
 }
 
@@ -61,8 +61,8 @@ function firstLine (text: string): string {
 
 class PoolExecutor<Tasks> {
   readonly workers: number
-  readonly #kind: LaneKind
-  readonly #setup: LaneSetup
+  readonly #kind: WorkerKind
+  readonly #setup: WorkerSetup
   #startupMs = 0
   /** Every worker not yet exited, starting ones included: what shutdown must end. */
   readonly #live = new Set<Worker>()
@@ -77,7 +77,7 @@ class PoolExecutor<Tasks> {
   #terminating = false
   #brokenBy: string | undefined
 
-  protected constructor (kind: LaneKind, workers: number, setup: LaneSetup) {
+  protected constructor (kind: WorkerKind, workers: number, setup: WorkerSetup) {
     this.#kind = kind
     this.workers = workers
     this.#setup = setup
@@ -91,7 +91,7 @@ class PoolExecutor<Tasks> {
       await Promise.all(Array.from({ length: this.workers }, async () => await this.#spawn()))
     } catch (error) {
       this.#terminating = true
-      await Promise.all([...this.#live].map(async worker => await worker.lane.terminate()))
+      await Promise.all([...this.#live].map(async worker => await worker.handle.terminate()))
       throw new Error(`cannot start ${this.workers} worker(s) on ${this.#setup.tasksModule.href}: ${firstLine((error as Error).message)}`)
     }
     this.#startupMs = performance.now() - began
@@ -135,17 +135,17 @@ class PoolExecutor<Tasks> {
 
   /** Each worker's event-loop figures since it started; a worker that ends before it answers (terminate()) is left out. */
   async utilization (): Promise<EventLoopUtilization[]> {
-    return await this.#askLive(async lane => await lane.utilization())
+    return await this.#askLive(async handle => await handle.utilization())
   }
 
   /** The workers' resident memory summed, for processes (one that ends before it answers has none left); null for threads (theirs is the process's). */
   async rssBytes (): Promise<number | null> {
-    const each = await this.#askLive(async lane => await lane.rssBytes())
+    const each = await this.#askLive(async handle => await handle.rssBytes())
     return each.some(bytes => bytes === null) ? null : each.reduce<number>((sum, bytes) => sum + (bytes ?? 0), 0)
   }
 
-  async #askLive<T> (ask: (lane: Lane) => Promise<T>): Promise<T[]> {
-    const answers = await Promise.allSettled([...this.#live].map(async worker => await ask(worker.lane)))
+  async #askLive<T> (ask: (handle: WorkerHandle) => Promise<T>): Promise<T[]> {
+    const answers = await Promise.allSettled([...this.#live].map(async worker => await ask(worker.handle)))
     return answers.flatMap(answer => answer.status === 'fulfilled' ? [answer.value] : [])
   }
 
@@ -191,7 +191,7 @@ class PoolExecutor<Tasks> {
     for (const job of this.#running.values()) job.fail(new Error(`task ${job.fn} stopped: the pool was terminated`))
     this.#running.clear()
     this.#checkDrained()
-    await Promise.all([...this.#live].map(async worker => await worker.lane.terminate()))
+    await Promise.all([...this.#live].map(async worker => await worker.handle.terminate()))
   }
 
   async #drainThenEnd (): Promise<void> {
@@ -200,7 +200,7 @@ class PoolExecutor<Tasks> {
       this.#checkDrained()
     })
     this.#terminating = true
-    await Promise.all([...this.#live].map(async worker => await worker.lane.terminate()))
+    await Promise.all([...this.#live].map(async worker => await worker.handle.terminate()))
   }
 
   #refusal (fn: string): Error | undefined {
@@ -225,7 +225,7 @@ class PoolExecutor<Tasks> {
     await new Promise<void>((resolve, reject) => {
       const worker: Worker = {
         ready: false,
-        lane: this.#kind.spawn(this.#setup, {
+        handle: this.#kind.spawn(this.#setup, {
           reply: reply => this.#onReply(worker, reply, resolve),
           error: error => { worker.failure = error },
           exit: description => this.#onExit(worker, description, reject)
@@ -290,7 +290,7 @@ class PoolExecutor<Tasks> {
 
   /** Idle workers are unref'd: a pool nobody shut down holds the process only while it has work. */
   #becomeIdle (worker: Worker): void {
-    worker.lane.unref()
+    worker.handle.unref()
     this.#idle.push(worker)
     this.#dispatch()
     this.#checkDrained()
@@ -308,13 +308,13 @@ class PoolExecutor<Tasks> {
         continue
       }
       try {
-        worker.lane.send({ fn: job.fn, args: job.args })
+        worker.handle.send({ fn: job.fn, args: job.args })
       } catch (error) {
         this.#idle.push(worker)
         job.fail(new Error(`cannot send task ${job.fn} to a ${this.#kind.noun}: ${(error as Error).message}`))
         continue
       }
-      worker.lane.ref()
+      worker.handle.ref()
       this.#running.set(worker, job)
     }
   }

@@ -5,17 +5,19 @@ import { Pool } from 'undici'
 import { downloadOne, withSalt } from '../download.js'
 import { asCompleted } from '../executor/future.js'
 import { Semaphore } from '../semaphore.js'
+import { undiciTransport } from '../undici-transport.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openAsync (context: ModeContext): Promise<ModeSession> {
   const pool = new Pool(new URL(context.baseUrl).origin, { connections: context.concurrency })
+  const transport = undiciTransport(pool, context.baseUrl)
   return {
     run: async (onRecord, salt) => {
       const download = withSalt(context.download, salt)
       const run = recorder(onRecord)
       const semaphore = new Semaphore(context.concurrency)
       const toDo = context.codes.map(async cc => await semaphore.run(async () =>
-        context.interrupt.aborted ? null : await downloadOne(pool, context.baseUrl, cc, download, context.interrupt)))
+        context.interrupt.aborted ? null : await downloadOne(transport, cc, download, context.interrupt)))
       for await (const future of asCompleted(toDo)) {
         const record = await future.result()
         if (record !== null) run.add(record)

@@ -6,21 +6,12 @@ import type { DownloadOptions } from '../download.js'
 import { watchLoop, type LoopFigures, type LoopSample, type MemoryFigures } from '../loop-monitor.js'
 import { wallClockMs, type RequestRecord } from '../record.js'
 
-export const MODE_NAMES = ['sequential', 'pooled', 'processes', 'async'] as const
-export type ModeName = typeof MODE_NAMES[number]
-
-/** The book's three, run by default: processes (ProcessPoolExecutor) is asked for with --mode. */
-export const DEFAULT_MODES: readonly ModeName[] = ['sequential', 'pooled', 'async']
-
-/** The modes with workers of their own: a pool of threads, or of processes. */
-export const POOL_MODES: ReadonlySet<ModeName> = new Set(['pooled', 'processes'])
-
 export interface ModeContext {
   /** The flags' base URL, e.g. http://127.0.0.1:8000/flags */
   baseUrl: string
   /** Country codes in dispatch order. */
   codes: readonly string[]
-  /** Requests at once: 1 for sequential, workers for pooled, the semaphore for async. */
+  /** Requests at once: 1 for sequential, the workers of a pool, the semaphore for async (registry.ts, concurrencyOf). */
   concurrency: number
   download: DownloadOptions
   /** Ctrl-C: stop handing out requests, cut those in flight. */

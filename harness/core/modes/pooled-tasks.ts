@@ -5,6 +5,7 @@ import { Client } from 'undici'
 import { downloadOne, withSalt, type DownloadOptions } from '../download.js'
 import { taskData } from '../executor/task-data.js'
 import type { RequestRecord } from '../record.js'
+import { undiciTransport } from '../undici-transport.js'
 
 export interface PooledWorkerData {
   baseUrl: string
@@ -12,8 +13,8 @@ export interface PooledWorkerData {
 }
 
 const { baseUrl, download: options } = taskData<PooledWorkerData>()
-const client = new Client(new URL(baseUrl).origin)
+const transport = undiciTransport(new Client(new URL(baseUrl).origin), baseUrl)
 
 export async function download (cc: string, salt: string | null): Promise<RequestRecord> {
-  return await downloadOne(client, baseUrl, cc, withSalt(options, salt))
+  return await downloadOne(transport, cc, withSalt(options, salt))
 }

@@ -2,16 +2,18 @@
 
 import { Client } from 'undici'
 import { downloadOne, withSalt } from '../download.js'
+import { undiciTransport } from '../undici-transport.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openSequential (context: ModeContext): Promise<ModeSession> {
   const client = new Client(new URL(context.baseUrl).origin)
+  const transport = undiciTransport(client, context.baseUrl)
   return {
     run: async (onRecord, salt) => {
       const run = recorder(onRecord)
       for (const cc of context.codes) {
         if (context.interrupt.aborted) break
-        run.add(await downloadOne(client, context.baseUrl, cc, withSalt(context.download, salt), context.interrupt))
+        run.add(await downloadOne(transport, cc, withSalt(context.download, salt), context.interrupt))
       }
       return run.finish()
     },

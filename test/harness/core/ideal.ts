@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { idealMakespan, type IdealRequest, type Lanes } from '../../../harness/core/ideal.js'
+import { idealMakespan, type IdealRequest, type Slots } from '../../../harness/core/ideal.js'
 
 const waits = (...ms: number[]): IdealRequest[] => ms.map(waitMs => ({ waitMs, workMs: 0 }))
 const same = (n: number, waitMs: number, workMs: number): IdealRequest[] => Array.from({ length: n }, () => ({ waitMs, workMs }))
@@ -15,7 +15,7 @@ t.test('waits alone: list scheduling in dispatch order', async t => {
   t.equal(idealMakespan(waits(300, 100), { io: 50, cpu: 1 }), 300, 'more slots than requests')
 })
 
-t.test('CPU work starts only once its response has arrived, on a free CPU lane', async t => {
+t.test('CPU work starts only once its response has arrived, on a free CPU slot', async t => {
   // N = 20 requests, each a wait of L = 200 ms then c = 20 ms of work, worked out by hand:
   // sequential, one after another: N × (L + c) = 20 × 220 = 4400 ms.
   t.equal(idealMakespan(same(20, 200, 20), { io: 1, cpu: 1 }), 4400)
@@ -42,11 +42,11 @@ t.test('speedup grows with concurrency until the number of requests caps it (Lit
 /**
  * One feasible schedule, drawn at random: time runs in whole steps; at each step a request may
  * go out (in dispatch order, when a slot is free) and a ready one may start its work (any of
- * them, when a CPU lane is free), or not, at random: any order, any idle time. Returns its
+ * them, when a CPU slot is free), or not, at random: any order, any idle time. Returns its
  * makespan. The work is 0 or the same c for every request, as in the harness: --cpu-work is
  * one amount, and a failed download does none.
  */
-function randomSchedule (requests: readonly IdealRequest[], lanes: Lanes, random: () => number): number {
+function randomSchedule (requests: readonly IdealRequest[], slots: Slots, random: () => number): number {
   const arrives = new Map<number, number[]>()
   const worked = new Map<number, number>()
   const ready: number[] = []
@@ -70,12 +70,12 @@ function randomSchedule (requests: readonly IdealRequest[], lanes: Lanes, random
         ready.push(i)
       }
     }
-    while (inFlight < lanes.io && next < requests.length && random() < 0.7) {
+    while (inFlight < slots.io && next < requests.length && random() < 0.7) {
       const at = now + (requests[next]?.waitMs ?? 0)
       arrives.set(at, [...(arrives.get(at) ?? []), next++])
       inFlight++
     }
-    while (working < lanes.cpu && ready.length > 0 && random() < 0.7) {
+    while (working < slots.cpu && ready.length > 0 && random() < 0.7) {
       const [i] = ready.splice(Math.floor(random() * ready.length), 1)
       const at = now + (requests[i as number]?.workMs ?? 0)
       worked.set(at, (worked.get(at) ?? 0) + 1)

@@ -1,7 +1,7 @@
 // measure(options, listeners): the core's one call, as a tool uses it, without a command line.
 
 import t from 'tap'
-import { measure, type Lane } from '../../../harness/core/measure.js'
+import { measure, type ModeAt } from '../../../harness/core/measure.js'
 import { MEASURE_DEFAULTS, type MeasureOptions } from '../../../harness/core/options.js'
 import { TargetError } from '../../../harness/core/target.js'
 import { checkEfficiency } from '../../fixtures/report.js'
@@ -24,27 +24,27 @@ function options (overrides: Partial<MeasureOptions> = {}): MeasureOptions {
 
 t.test('one call runs the whole job; listeners see it in order; nothing is printed', async t => {
   const events: string[] = []
-  const name = (lane: Lane): string => `${lane.mode}/${lane.concurrency}`
+  const name = (at: ModeAt): string => `${at.mode}/${at.concurrency}`
   const writes: string[] = []
   const write = process.stderr.write
   process.stderr.write = ((chunk: string) => { writes.push(String(chunk)); return true }) as typeof process.stderr.write
   let report
   try {
     report = await measure(options(), {
-      start: ({ codes, lanes }) => events.push(`start ${codes.join(',')} ${lanes.map(name).join(' ')}`),
-      opening: lane => events.push(`opening ${name(lane)}`),
-      runStart: (lane, run) => events.push(`${run.warmup ? 'warm-up' : 'run'} ${name(lane)} ${run.index + 1}/${run.of}`),
-      record: lane => events.push(`record ${name(lane)}`),
-      runEnd: lane => events.push(`end ${name(lane)}`)
+      start: ({ codes, modes }) => events.push(`start ${codes.join(',')} ${modes.map(name).join(' ')}`),
+      opening: at => events.push(`opening ${name(at)}`),
+      runStart: (at, run) => events.push(`${run.warmup ? 'warm-up' : 'run'} ${name(at)} ${run.index + 1}/${run.of}`),
+      record: at => events.push(`record ${name(at)}`),
+      runEnd: at => events.push(`end ${name(at)}`)
     })
   } finally {
     process.stderr.write = write
   }
   t.same(writes, [], 'the core writes nothing to stderr')
   // Two modes, one warm-up and two measured runs each, four codes a run.
-  const records = (lane: string): string[] => Array<string>(4).fill(`record ${lane}`)
-  const runs = (lane: string): string[] => [`warm-up ${lane} 1/1`, ...records(lane), `end ${lane}`,
-    `run ${lane} 1/2`, ...records(lane), `end ${lane}`, `run ${lane} 2/2`, ...records(lane), `end ${lane}`]
+  const records = (at: string): string[] => Array<string>(4).fill(`record ${at}`)
+  const runs = (at: string): string[] => [`warm-up ${at} 1/1`, ...records(at), `end ${at}`,
+    `run ${at} 1/2`, ...records(at), `end ${at}`, `run ${at} 2/2`, ...records(at), `end ${at}`]
   t.same(events, ['start BR,CN,IN,US sequential/1 async/4', 'opening sequential/1', ...runs('sequential/1'), 'opening async/4', ...runs('async/4')])
   t.match(report, { seed: 3, incomplete: false, codes: ['BR', 'CN', 'IN', 'US'], command: 'npm run harness -- --latency 20ms' })
   t.same(report.modes.map(m => [m.mode, m.runsMs.length, m.ok]), [['sequential', 2, 4], ['async', 2, 4]])
@@ -82,9 +82,9 @@ t.test('fates: the same for every run and mode, or new each run (--fresh-fates) 
   const delays = async (freshFates: boolean): Promise<Map<string, string>> => {
     const seen = new Map<string, string>()
     await measure(options({ injection: { latency: { kind: 'uniform', minMs: 1, maxMs: 60 } }, freshFates }), {
-      record: (lane, record, run) => {
+      record: (at, record, run) => {
         const key = `${run.warmup ? 'warm' : 'run'} ${run.index}`
-        seen.set(`${lane.mode} ${key}`, `${seen.get(`${lane.mode} ${key}`) ?? ''} ${record.cc}=${record.injectedDelayMs}`.split(' ').sort().join(' '))
+        seen.set(`${at.mode} ${key}`, `${seen.get(`${at.mode} ${key}`) ?? ''} ${record.cc}=${record.injectedDelayMs}`.split(' ').sort().join(' '))
       }
     })
     return seen

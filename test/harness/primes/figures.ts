@@ -1,6 +1,6 @@
 import t from 'tap'
 import { answersOf, figuresOf, idealMs, workOf } from '../../../harness/primes/figures.js'
-import { childrenCpuMs, type ModeName, type ModeRun } from '../../../harness/primes/modes.js'
+import { childrenCpuMs, type PrimesMode, type PrimesRun } from '../../../harness/primes/modes.js'
 import { bookAnswer } from '../../../harness/primes/numbers.js'
 import { bookLine, modeEnd, modeTitle, summaryTable } from '../../../harness/primes/report.js'
 import type { CheckResult } from '../../../harness/primes/tasks.js'
@@ -8,7 +8,7 @@ import type { CheckResult } from '../../../harness/primes/tasks.js'
 const result = (n: string, prime: boolean, ms: number, worker: Partial<CheckResult> = {}): CheckResult =>
   ({ n, prime, ms, pid: 1, threadId: 0, processCpuBeforeUs: 0, processCpuAfterUs: 0, ...worker })
 
-function run (mode: ModeName, lanes: number, elapsedMs: number, cpuMs: number, checks: CheckResult[]): ModeRun {
+function run (mode: PrimesMode, lanes: number, elapsedMs: number, cpuMs: number, checks: CheckResult[]): PrimesRun {
   const pool = mode === 'threads' || mode === 'processes'
   return { mode, lanes, elapsedMs, cpuMs, startupMs: pool ? 30 : null, startupCpuMs: pool ? 40 : null, loopMaxMs: 1, checks }
 }

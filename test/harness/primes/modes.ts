@@ -4,7 +4,7 @@
 
 import { threadId } from 'node:worker_threads'
 import t from 'tap'
-import { MODE_NAMES, runMode } from '../../../harness/primes/modes.js'
+import { PRIMES_MODES, runMode } from '../../../harness/primes/modes.js'
 import type { CheckResult } from '../../../harness/primes/tasks.js'
 
 // The pools' workers load the TypeScript sources under tap: seconds each on a busy machine.
@@ -18,7 +18,7 @@ const NUMBERS: Array<[string, boolean]> = [
 const numbers = NUMBERS.map(([n]) => n)
 const expected = new Map(NUMBERS)
 
-for (const mode of MODE_NAMES) {
+for (const mode of PRIMES_MODES) {
   t.test(`${mode}: every number checked once, the book's answers, heard in completion order`, async t => {
     const heard: CheckResult[] = []
     const run = await runMode(mode, numbers, 2, result => heard.push(result))

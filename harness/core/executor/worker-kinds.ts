@@ -1,5 +1,5 @@
-// The two kinds of lane a pool runs its tasks on: a worker thread (ThreadPoolExecutor) or a
-// child process (ProcessPoolExecutor). A lane runs one task at a time; the pool does the rest.
+// The two kinds of worker a pool runs its tasks on: a worker thread (ThreadPoolExecutor) or a
+// child process (ProcessPoolExecutor). A worker runs one task at a time; the pool does the rest.
 
 import { fork } from 'node:child_process'
 import type { EventLoopUtilization } from 'node:perf_hooks'
@@ -9,46 +9,46 @@ import type { StatsReply } from './process-worker.js'
 import { TASK_DATA_ENV } from './task-data.js'
 import type { TaskRequest, WorkerReply } from './task-runner.js'
 
-export interface LaneEvents {
+export interface WorkerEvents {
   reply: (reply: WorkerReply) => void
-  /** An error that ends the lane (an uncaught one in a thread, a failed spawn); 'exit' follows. */
+  /** An error that ends the worker (an uncaught one in a thread, a failed spawn); 'exit' follows. */
   error: (error: Error) => void
   exit: (description: string) => void
 }
 
-export interface Lane {
+export interface WorkerHandle {
   /** Sends one task; throws when its arguments cannot be sent. */
   send: (task: TaskRequest) => void
-  /** A referenced lane keeps this process alive: only while it has work. */
+  /** A referenced worker keeps this process alive: only while it has work. */
   ref: () => void
   unref: () => void
   terminate: () => Promise<void>
-  /** The lane's event loop since it started. */
+  /** The worker's event loop since it started. */
   utilization: () => Promise<EventLoopUtilization>
   /** Its resident memory in bytes; null for a thread, whose memory is the process's. */
   rssBytes: () => Promise<number | null>
 }
 
-/** What every lane of a pool starts from. */
-export interface LaneSetup {
+/** What every worker of a pool starts from. */
+export interface WorkerSetup {
   tasksModule: URL
   workerData: unknown
-  /** Node options added for a process lane (threads take none: V8's flags are per process). */
+  /** Node options added for a worker process (threads take none: V8's flags are per process). */
   execArgv: readonly string[]
 }
 
-export interface LaneKind {
-  /** How errors name a lane: 'worker thread', 'worker process'. */
+export interface WorkerKind {
+  /** How errors name a worker: 'worker thread', 'worker process'. */
   noun: string
-  /** What a lane's death does to the pool: a thread is replaced; a process breaks the pool, as Python's does. */
+  /** What a worker's death does to the pool: a thread is replaced; a process breaks the pool, as Python's does. */
   onDeath: 'replace' | 'break'
-  spawn: (setup: LaneSetup, events: LaneEvents) => Lane
+  spawn: (setup: WorkerSetup, events: WorkerEvents) => WorkerHandle
 }
 
 const THREAD_SCRIPT = new URL('./thread-worker.js', import.meta.url)
 const PROCESS_SCRIPT = new URL('./process-worker.js', import.meta.url)
 
-export const THREADS: LaneKind = {
+export const THREADS: WorkerKind = {
   noun: 'worker thread',
   onDeath: 'replace',
   spawn: ({ tasksModule, workerData }, events) => {
@@ -67,7 +67,7 @@ export const THREADS: LaneKind = {
   }
 }
 
-export const PROCESSES: LaneKind = {
+export const PROCESSES: WorkerKind = {
   noun: 'worker process',
   onDeath: 'break',
   spawn: ({ tasksModule, workerData, execArgv }, events) => {
@@ -95,7 +95,7 @@ export const PROCESSES: LaneKind = {
       events.exit(description)
     })
     // Referenced while it has a task, or while an answer to a question is awaited: an idle,
-    // unreferenced lane would let this process end in the middle of the wait.
+    // unreferenced worker would let this process end in the middle of the wait.
     let busy = false
     const hold = (held: boolean): void => {
       if (held) { child.ref(); child.channel?.ref() } else { child.unref(); child.channel?.unref() }
@@ -106,7 +106,7 @@ export const PROCESSES: LaneKind = {
         return await new Promise((resolve, reject) => {
           const question = { answer: resolve, fail: reject }
           stats.push(question)
-          // A closed channel fails this question, not the lane: its exit says why it ended.
+          // A closed channel fails this question, not the worker: its exit says why it ended.
           child.send({ stats: true }, error => {
             if (error === null || !stats.includes(question)) return
             stats.splice(stats.indexOf(question), 1)
