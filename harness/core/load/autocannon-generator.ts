@@ -2,7 +2,7 @@
 // and the measured window are one autocannon run on the same connections, cut in two here.
 
 import type autocannon from 'autocannon'
-import type { GeneratorFigures, LoadGenerator, LoadWindow } from './drive.js'
+import type { GeneratorFigures, LoadGenerator, LoadWindow } from './generator.js'
 import { requestsFor } from './flag-requests.js'
 import { runCannon } from './run-cannon.js'
 
