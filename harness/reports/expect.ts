@@ -6,7 +6,7 @@
 import type { HarnessReport } from '../core/result.js'
 import type { ModeFigures } from '../core/figures.js'
 import { usageError } from '../../server/contract/errors.js'
-import type { LoadReport } from './load.js'
+import type { LoadReport } from '../core/load/report.js'
 
 export const OPS = ['<=', '>=', '==', '!=', '<', '>'] as const
 export type Op = typeof OPS[number]

@@ -3,7 +3,8 @@ import t from 'tap'
 import type { HarnessReport } from '../../../harness/core/result.js'
 import { LEGENDS, LOOP_COLUMNS, MODE_COLUMNS } from '../../../harness/reports/columns.js'
 import { htmlReport } from '../../../harness/reports/html.js'
-import { loadTerminalReport, type LoadReport } from '../../../harness/reports/load.js'
+import type { LoadReport } from '../../../harness/core/load/report.js'
+import { loadTerminalReport } from '../../../harness/reports/load.js'
 import { bookClosingLines, describeConfig, terminalReport } from '../../../harness/reports/terminal.js'
 
 async function fixture (name: string): Promise<HarnessReport> {

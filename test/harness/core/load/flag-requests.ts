@@ -54,7 +54,7 @@ async function recordingServer (t: Test): Promise<{ url: string, connections: Se
 /** One real autocannon run of `amount` salted requests over `connections`; what the server saw. */
 async function saltedRun (t: Test, connections: number, amount: number): Promise<Seen[][]> {
   const server = await recordingServer(t)
-  await runCannon({ url: server.url, connections, amount, headers: { 'x-other': 'kept' }, ...requestsFor(flagRequests(CODES), connections, { salted: true }) }, null, () => {})
+  await runCannon({ url: server.url, connections, amount, headers: { 'x-other': 'kept' }, ...requestsFor(flagRequests(CODES), connections, { salted: true }) }, new AbortController().signal)
   return server.connections
 }
 
