@@ -11,7 +11,7 @@ import { LOAD_FIGURE_CATALOG, parseExpectation, type Expectation } from '../repo
 
 export const LOAD_HELP = `Usage: npm run load -- [options]
 
-Drives the flag server with autocannon: C connections, each sending one request after another
+Drives the flag server with a closed loop of its own (undici): C connections, each sending one request after another
 for the flag GIFs, round-robin over every flag the server lists. Reports the throughput and
 the latency percentiles next to Little's law: a closed loop of C connections whose requests
 take W on average completes C/W requests per second; with a fixed injected latency L, at most
@@ -105,7 +105,7 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const amount = text('amount') === undefined ? null : wholeNumber(text('amount') as string, '--amount', 1, MAX_AMOUNT)
   if (amount !== null && text('duration') !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')
   const connections = text('connections') === undefined ? DEFAULT_CONNECTIONS : wholeNumber(text('connections') as string, '--connections', 1, MAX_CONNECTIONS)
-  // autocannon shares the amount out between the connections: each needs one request at least.
+  // The amount is shared out between the connections: each needs one request at least.
   if (amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
   const expectations = ((values.expect ?? []) as string[]).map(text => parseExpectation(text, LOAD_FIGURE_CATALOG))
   return {

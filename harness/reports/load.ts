@@ -3,11 +3,23 @@
 import type { LoadReport } from '../core/load/report.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
-import { millis, table } from './format.js'
+import { table } from './format.js'
 import { describeConfig } from './terminal.js'
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const ratio = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(3)
+
+/**
+ * A latency to three significant digits, what a percentile of a few hundred requests knows
+ * (the clock itself reads below a microsecond): 1235ms, 200.6ms, 20.61ms, 712µs.
+ */
+export function latency (ms: number): string {
+  if (!Number.isFinite(ms)) return '-'
+  if (ms >= 100) return `${ms.toFixed(0)}ms`
+  if (ms >= 10) return `${ms.toFixed(1)}ms`
+  if (ms >= 1) return `${ms.toFixed(2)}ms`
+  return `${(ms * 1000).toFixed(0)}µs`
+}
 
 const column = (header: string, cell: (r: LoadReport) => string, wide = false): Column<LoadReport> => ({ header, cell, wide })
 
@@ -16,11 +28,11 @@ export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('requests', r => int(r.requests)),
   column('elapsed', r => `${(r.elapsedMs / 1000).toFixed(2)}s`),
   column('req/s', r => int(r.throughput)),
-  column('mean', r => millis(r.latencyMs.mean)),
-  column('p50', r => millis(r.latencyMs.p50)),
-  column('p90', r => millis(r.latencyMs.p90), true),
-  column('p99', r => millis(r.latencyMs.p99)),
-  column('max', r => millis(r.latencyMs.max), true),
+  column('mean', r => latency(r.latencyMs.mean)),
+  column('p50', r => latency(r.latencyMs.p50)),
+  column('p90', r => latency(r.latencyMs.p90), true),
+  column('p99', r => latency(r.latencyMs.p99)),
+  column('max', r => latency(r.latencyMs.max), true),
   column('non-2xx', r => int(r.non2xx)),
   column('errors', r => int(r.errors))
 ]
@@ -35,16 +47,22 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
-  out.push(`Load generator (autocannon, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
+  out.push(`Load generator (a closed loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   out.push('')
   const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
   out.push(table(header, rows))
   out.push('')
+  const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
+  if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
+  if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
   const c = int(report.connections)
-  const l = report.latencyMs
-  out.push(`Little's law: C / mean latency = ${c} / ${millis(l.mean)} = ${int(report.littlesLawRps)} req/s; measured / that = ${ratio(report.ratio)}`)
+  const { steady } = report
+  if (steady === null) out.push('Steady state: none (no connection ended two requests); the figures below are the whole run\'s')
+  else out.push(`Steady state: ${int(steady.requests)} of ${int(report.requests)} requests, each connection from its first end to its last (ramp-up ${latency(steady.rampUpMs)} and drain ${latency(steady.drainMs)} left out)`)
+  const w = steady?.meanLatencyMs ?? report.latencyMs.mean
+  out.push(`Little's law: C / mean latency = ${c} / ${latency(w)} = ${int(report.littlesLawRps)} req/s; measured / that = ${ratio(report.ratio)}`)
   if (report.boundRps !== null && report.fixedLatencyMs !== null) {
-    out.push(`The bound:    C / L = ${c} / ${millis(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)
+    out.push(`The bound:    C / L = ${c} / ${latency(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)
   }
   if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
   return out.join('\n') + '\n'

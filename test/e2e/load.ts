@@ -43,6 +43,16 @@ t.test('a short real run: --json has the documented fields, and the embedded ser
   t.ok(refused, 'the embedded server no longer listens')
 })
 
+t.test('the bound C / L takes --max-latency: the server caps the delay there', async t => {
+  // --latency 1s --max-latency 500ms: every answer after 500 ms, so C / L = 10 / 0.5 s = 20
+  // req/s (with L = 1 s, 10 req/s, and the run would read about 2 times its bound).
+  const run = await load(['--amount', '20', '--connections', '10', '--latency', '1s', '--max-latency', '500ms', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as LoadReport
+  t.match(report, { fixedLatencyMs: 500, boundRps: 20, requests: 20 })
+  t.ok(report.boundRatio !== null && report.boundRatio <= 1, `measured / bound = ${report.boundRatio}`)
+})
+
 t.test('another server: the injection goes as x-flags-* headers', async t => {
   const site = await startSite(t)
   const run = await load(['-s', site, '--amount', '20', '-c', '2', '--latency', '30ms', '--json'])

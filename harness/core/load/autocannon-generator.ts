@@ -3,7 +3,7 @@
 
 import type autocannon from 'autocannon'
 import type { GeneratorFigures, LoadGenerator, LoadWindow } from './generator.js'
-import { requestsFor } from './flag-requests.js'
+import { asRequests, requestsFor } from './flag-requests.js'
 import { runCannon } from './run-cannon.js'
 
 /** A warm-up counted in requests ends by then whatever happens; the window still gets its length. */
@@ -62,10 +62,6 @@ class Tally {
   }
 }
 
-function asRequests (paths: readonly string[]): autocannon.Request[] {
-  return paths.map(path => ({ method: 'GET', path }))
-}
-
 /**
  * Warm-up + measurement in one run on the same connections: the measurement then starts with
  * every connection open and the server's JIT warm. Opening thousands of connections at once
@@ -78,7 +74,7 @@ async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSi
   let cpuStart: NodeJS.CpuUsage | undefined
   const { warmup } = window
   const duration = ('seconds' in warmup ? warmup.seconds : WARMUP_BOUND_S) + window.durationS
-  const options = { url: window.url, connections: window.connections, ...requestsFor(asRequests(window.paths), window.connections) }
+  const options = { url: window.url, connections: window.connections, ...requestsFor(window.paths, window.connections) }
   const { result } = await runCannon({ ...options, duration }, signal, instance => {
     const startCut = (): void => {
       tally.cut = performance.now()

@@ -4,18 +4,17 @@
 // shows progress through the listeners; nothing here prints.
 
 import { availableParallelism } from 'node:os'
-import type autocannon from 'autocannon'
 import { NO_INJECTION } from '../../../server/contract/injection.js'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import type { TargetOptions } from '../options.js'
 import { openTarget, reproduceCommand, type Target } from '../target.js'
-import { flagRequests, requestsFor, SALT_FORM } from './flag-requests.js'
-import { loadFigures } from './little.js'
+import { closedLoop } from './closed-loop.js'
+import { flagPaths, SALT_FORM } from './flag-requests.js'
+import { LoadTally } from './load-tally.js'
 import { CLOCK_TICKS_PER_S, cpuTicks } from './proc-stats.js'
 import { LOAD_SCHEMA_VERSION, type LoadReport } from './report.js'
-import { runCannon } from './run-cannon.js'
 
-/** autocannon's own default: a request unanswered that long is a timeout. */
+/** As autocannon's default: a request not over after that long is a timeout. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000
 
 /** What a load job is asked to do, as typed values: a command line or a bench builds these. */
@@ -42,32 +41,18 @@ export interface LoadListeners {
   ended?: (ended: number) => void
 }
 
-/** L for the bound C/L: the injection in force (the server's, with our overrides on top) when its latency is fixed. */
+/**
+ * L for the bound C/L: the least time a request takes when the injection in force (the
+ * server's, with our overrides on top) fixes it: a fixed latency without jitter, capped by
+ * --max-latency as the server caps it.
+ */
 function fixedLatency (options: LoadJobOptions, target: Target): number | null {
   if (target.injection === null && options.injection.latency === undefined) return null
   // The embedded server was configured with our options: what it shows is all there is.
-  const latency = target.embedded ? target.injection?.latency : options.injection.latency ?? (target.injection ?? NO_INJECTION).latency
-  return latency?.kind === 'fixed' && latency.ms > 0 ? latency.ms : null
-}
-
-/** The closed loop: autocannon's C connections, each sending its next request once the last has ended. */
-async function closedLoop (options: LoadJobOptions, target: Target, codes: readonly string[], listeners: LoadListeners): Promise<{ result: autocannon.Result, elapsedMs: number }> {
-  const { origin, pathname } = new URL(target.baseUrl)
-  const opts: autocannon.Options = {
-    url: origin,
-    connections: options.connections,
-    timeout: options.timeoutMs / 1000,
-    ...(options.amount === null ? { duration: (options.durationMs ?? 0) / 1000 } : { amount: options.amount }),
-    headers: target.headers,
-    // Salted: the server draws each request's fate apart, so a rate is a share of the requests.
-    ...requestsFor(flagRequests(codes, pathname), options.connections, { salted: true })
-  }
-  let ended = 0
-  return await runCannon(opts, options.signal, instance => {
-    const end = (): void => listeners.ended?.(++ended)
-    instance.on('response', end)
-    instance.on('reqError', end)
-  })
+  const injection = target.embedded ? target.injection : { ...(target.injection ?? NO_INJECTION), ...options.injection }
+  if (injection === null || injection.latency.kind !== 'fixed' || injection.jitter !== 0) return null
+  const ms = Math.min(injection.latency.ms, injection.maxLatency)
+  return ms > 0 ? ms : null
 }
 
 /**
@@ -85,7 +70,19 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     const ticksBefore = pid === null ? null : cpuTicks(pid)
     const cpuBefore = process.cpuUsage()
     const wallBefore = performance.now()
-    const { result, elapsedMs } = await closedLoop(options, target, codes, listeners)
+    const { origin, pathname } = new URL(target.baseUrl)
+    const tally = new LoadTally()
+    await closedLoop({
+      origin,
+      paths: flagPaths(codes, pathname),
+      headers: target.headers,
+      connections: options.connections,
+      durationMs: options.durationMs,
+      amount: options.amount,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      ...(listeners.ended === undefined ? {} : { ended: listeners.ended })
+    }, tally)
     const ticksAfter = pid === null ? null : cpuTicks(pid)
     const wallS = (performance.now() - wallBefore) / 1000
     const cpu = process.cpuUsage(cpuBefore)
@@ -111,7 +108,7 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
       loadCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / wallS,
       node: process.version,
       cores: availableParallelism(),
-      ...loadFigures(result, elapsedMs, fixedLatencyMs)
+      ...tally.figures(options.connections, fixedLatencyMs)
     }
   } finally {
     await target.stop()

@@ -33,7 +33,7 @@ export interface LoadReport extends LoadFigures {
     /** The embedded server's CPU time over the run, in % of one core; null for another server. */
     cpuPercent: number | null
   }
-  /** This process's CPU time over the run (autocannon's), in % of one core: near 100, it is the bottleneck. */
+  /** This process's CPU time over the run (the load generator's), in % of one core: near 100, it is the bottleneck. */
   loadCpuPercent: number
   node: string
   cores: number
