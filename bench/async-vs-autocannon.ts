@@ -6,7 +6,8 @@
 
 import { availableParallelism } from 'node:os'
 import { startEmbeddedServer, type EmbeddedServer } from '../harness/core/embedded.js'
-import { drive, loadGenerator, waitForQuiet, type DriveFigures } from '../harness/core/load/drive.js'
+import { drive, waitForQuiet, type DriveFigures } from '../harness/core/load/drive.js'
+import { loadGenerator } from '../harness/core/load/generators.js'
 import { measure } from '../harness/core/measure.js'
 import { MEASURE_DEFAULTS } from '../harness/core/options.js'
 import { table } from '../harness/reports/format.js'

@@ -8,14 +8,14 @@
 import { request } from 'undici'
 import { startEmbeddedServer, type EmbeddedServer } from '../harness/core/embedded.js'
 import { compareFaults, readFaultTally, type FaultComparison, type FaultTally } from '../harness/core/load/fault-tally.js'
-import { flagRequests, requestsFor, SALT_FORM } from '../harness/core/load/flag-requests.js'
-import { loadFigures } from '../harness/core/load/little.js'
+import { SALT_FORM } from '../harness/core/load/flag-requests.js'
+import { load } from '../harness/core/load/load.js'
 import { rssBytes } from '../harness/core/load/proc-stats.js'
-import { runCannon } from '../harness/core/load/run-cannon.js'
+import type { LoadReport } from '../harness/core/load/report.js'
 import { table } from '../harness/reports/format.js'
 import { FAULT_RATE_NAMES, NO_INJECTION, parseInjection } from '../server/contract/injection.js'
-import { SALT_HEADER } from '../server/contract/protocol.js'
-import { atLeast, atMost, COUNT, info, int, PERCENT, runBench, servedCodes, unmeasured, type BenchOptions, type BenchRun, type Check } from './paired.js'
+import { FLAGS_PATH, SALT_HEADER } from '../server/contract/protocol.js'
+import { atLeast, atMost, COUNT, info, int, PERCENT, runBench, unmeasured, type BenchOptions, type BenchRun, type Check } from './paired.js'
 
 const OPTIONS = {
   amount: { kind: 'whole', env: 'BENCH_SOAK_AMOUNT', default: 1_000_000, min: 1, max: 100_000_000, help: 'requests in all' },
@@ -67,34 +67,32 @@ function rssAt (samples: readonly Sample[], share: number): number {
   return kept[Math.min(kept.length - 1, Math.floor(share * (kept.length - 1)))]?.mb ?? NaN
 }
 
-async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], figures: ReturnType<typeof loadFigures>, result: Awaited<ReturnType<typeof runCannon>>['result'] }> {
-  const codes = await servedCodes(server.url)
+async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], report: LoadReport }> {
   const samples: Sample[] = []
   const started = performance.now()
   const sampler = setInterval(() => {
     const bytes = rssBytes(server.pid)
     if (bytes !== null) samples.push({ tMs: performance.now() - started, mb: bytes / MB })
   }, SAMPLE_MS)
-  let done = 0
+  // Ctrl-C and the time guard alike stop the load; what ran is reported.
+  const guard = new AbortController()
+  const timer = setTimeout(() => guard.abort(), options.maxSeconds * 1000)
   try {
-    const { result, elapsedMs } = await runCannon({
-      url: server.url,
+    const report = await load({
+      server: { kind: 'url', baseUrl: `${server.url}${FLAGS_PATH}`, label: null },
+      seed: null,
+      injection: {},
       connections: options.connections,
+      durationMs: null,
       amount: options.amount,
-      timeout: 5,
-      ...requestsFor(flagRequests(codes), options.connections, { salted: true })
-    }, null, instance => {
-      const stop = (): void => instance.stop()
-      const guard = setTimeout(stop, options.maxSeconds * 1000)
-      run.signal.addEventListener('abort', stop, { once: true })
-      instance.on('done', () => {
-        clearTimeout(guard)
-        run.signal.removeEventListener('abort', stop)
-      })
-      instance.on('response', () => { if (++done % PROGRESS_EVERY === 0) run.progress(`${int(done)} of ${int(options.amount)} answered`) })
-    })
-    return { samples, figures: loadFigures(result, elapsedMs, null), result }
+      timeoutMs: 5000,
+      signal: AbortSignal.any([run.signal, guard.signal]),
+      reproduce: { script: 'bench:soak', argv: [] }
+    }, { ended: ended => { if (ended % PROGRESS_EVERY === 0) run.progress(`${int(ended)} of ${int(options.amount)} ended`) } })
+    if (report === null) throw new Error('stopped before the load began')
+    return { samples, report }
   } finally {
+    clearTimeout(timer)
     clearInterval(sampler)
   }
 }
@@ -128,26 +126,26 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
   const server = await startEmbeddedServer(['--seed', '1', ...MIX])
   run.onQuit(server.stop)
   try {
-    const { samples, figures, result } = await soak(server, options, run)
+    const { samples, report } = await soak(server, options, run)
     const alive = await healthy(server)
     const tally = alive ? await readFaultTally(server.url).catch(() => null) : null
     const faults = tally === null ? null : compareFaults(tally, MIX_INJECTION, SIGMAS)
     const [start, middle, end] = [rssAt(samples, 0), rssAt(samples, 0.5), rssAt(samples, 1)]
     const drift = (end - start) / start
     const checks: Check[] = [
-      info('requests', `${int(result.requests.total)} (${int(result.non2xx)} non-2xx, ${int(result.errors)} errors, ${int(result.timeouts)} timeouts) in ${(figures.elapsedMs / 1000).toFixed(1)} s`, result.requests.total, COUNT),
+      info('requests', `${int(report.requests)} (${int(report.non2xx)} non-2xx, ${int(report.errors)} errors, ${int(report.timeouts)} timeouts) in ${(report.elapsedMs / 1000).toFixed(1)} s`, report.requests, COUNT),
       atMost('server RSS drift, start to end (absolute)', Math.abs(drift), 0.10, `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB at start / middle / end`, PERCENT),
       atMost('crashes', alive ? 0 : 1, 0, alive ? 'healthz 200 after the run' : server.diedEarly() ?? 'healthz did not answer 200', COUNT),
       ...(tally === null || faults === null
         ? [unmeasured('fault kinds', 'no /metrics from the server after the run', `each within ${SIGMAS}σ of rate × requests`)]
         : faults.map(fault => faultCheck(fault, tally.requests))),
-      info('throughput / Little\'s law (C / mean latency)', `${int(figures.throughput)} / ${int(figures.littlesLawRps)} req/s`, figures.ratio)
+      info('throughput / Little\'s law (C / mean latency)', `${int(report.throughput)} / ${int(report.littlesLawRps)} req/s`, report.ratio)
     ]
     const head = `Soak: ${int(options.amount)} requests, ${int(options.connections)} connections, server ${MIX.join(' ')}\n` +
       `Fates: drawn per request, salted (${SALT_HEADER}: ${SALT_FORM})`
     const text = tally === null || faults === null ? head : `${head}\n\n${faultTable(tally, faults)}`
     const fates = { drawn: 'per request', saltHeader: SALT_HEADER, salt: SALT_FORM }
-    const details = { mix: MIX.join(' '), fates, serverRequests: tally?.requests ?? null, faults, elapsedMs: figures.elapsedMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: figures.throughput, littlesLawRps: figures.littlesLawRps, ratio: figures.ratio }
+    const details = { mix: MIX.join(' '), fates, serverRequests: tally?.requests ?? null, faults, elapsedMs: report.elapsedMs, requests: report.requests, non2xx: report.non2xx, errors: report.errors, timeouts: report.timeouts, rssMb: { start, middle, end }, drift, alive, throughput: report.throughput, littlesLawRps: report.littlesLawRps, ratio: report.ratio }
     return { text, details, checks }
   } finally {
     await server.stop()

@@ -20,7 +20,7 @@ export const LOAD_COMMAND: CommandLine = {
   program: 'flag-load',
   usage: 'npm run load -- [options]',
   about: [
-    'Drives the flag server with autocannon: C connections, each sending one request after another for the flag GIFs, round-robin over every flag the server lists. Reports the throughput and the latency percentiles next to Little\'s law: a closed loop of C connections whose requests take W on average completes C/W requests per second; with a fixed injected latency L, at most C/L. With no server given it starts its own, in a child process.',
+    'Drives the flag server with a closed loop of its own (undici): C connections, each sending one request after another for the flag GIFs, round-robin over every flag the server lists. Reports the throughput and the latency percentiles next to Little\'s law: a closed loop of C connections whose requests take W on average completes C/W requests per second; with a fixed injected latency L, at most C/L. With no server given it starts its own, in a child process.',
     '',
     'Each request carries x-flags-salt: <connection>.<request> (0.0, 0.1, ..., 1.0, ...), so the server draws a fate per request, not per path: --error-rate 0.25 fails about a quarter of the requests, every path alike, and one --seed with one --amount draws the same fates every run.'
   ].join('\n'),
@@ -102,7 +102,7 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const amount = amountText === undefined ? null : wholeNumber(amountText, '--amount', 1, MAX_AMOUNT)
   if (amount !== null && durationText !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')
   const connections = connectionsText === undefined ? DEFAULT_CONNECTIONS : wholeNumber(connectionsText, '--connections', 1, MAX_CONNECTIONS)
-  // autocannon shares the amount out between the connections: each needs one request at least.
+  // The amount is shared out between the connections: each needs one request at least.
   if (amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
   const expectations = texts('expect').map(text => parseExpectation(text, LOAD_FIGURE_CATALOG))
   return {

@@ -1,35 +1,41 @@
-// npm run load: options → target server → one autocannon run over the flag GIFs → figures
-// against Little's law → report. autocannon runs on this thread; the server never does.
+// npm run load: the command line → load() → the report. Progress is a listener on the core's
+// events; this file only parses, prints and exits.
 
-import { availableParallelism } from 'node:os'
-import autocannon from 'autocannon'
 import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
 import { onInterrupt } from '../../server/command-line/interrupt.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { invalidOption } from '../../server/contract/errors.js'
-import { NO_INJECTION } from '../../server/contract/injection.js'
-import { SALT_HEADER } from '../../server/contract/protocol.js'
-import { flagRequests, requestsFor, SALT_FORM } from '../core/load/flag-requests.js'
-import { loadFigures } from '../core/load/little.js'
-import { CLOCK_TICKS_PER_S, cpuTicks, openFileLimit } from '../core/load/proc-stats.js'
-import { runCannon } from '../core/load/run-cannon.js'
-import { openTarget, reproduceCommand, TargetError, type Target } from '../core/target.js'
+import { DEFAULT_LOAD_TIMEOUT_MS, load, type LoadListeners } from '../core/load/load.js'
+import { openFileLimit } from '../core/load/proc-stats.js'
+import { TargetError } from '../core/target.js'
 import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
-import { LOAD_SCHEMA_VERSION, loadTerminalReport, type LoadReport } from '../reports/load.js'
+import { loadTerminalReport } from '../reports/load.js'
 import { LOAD_COMMAND, parseLoadArgs, type LoadOptions } from './args.js'
 
 const PROGRAM = 'flag-load'
+
+/** Redraw at most this often: a fast run ends tens of thousands of requests a second. */
+const REDRAW_MS = 100
 
 function fail (message: string, code: number): never {
   return exitWith(PROGRAM, message, code)
 }
 
-/** L for the bound C/L: the injection in force (the server's, with our overrides on top) when its latency is fixed. */
-function fixedLatency (options: LoadOptions, target: Target): number | null {
-  if (target.injection === null && options.injection.latency === undefined) return null
-  // The embedded server was configured with our options: what it shows is all there is.
-  const latency = target.embedded ? target.injection?.latency : options.injection.latency ?? (target.injection ?? NO_INJECTION).latency
-  return latency?.kind === 'fixed' && latency.ms > 0 ? latency.ms : null
+/** On a terminal, one line redrawn as requests end: how many, of how many, how long; nothing when piped. */
+function progressListeners (options: LoadOptions): LoadListeners {
+  if (!process.stderr.isTTY || options.json) return {}
+  const of = options.amount === null ? '' : ` of ${options.amount}`
+  let startedAt = 0
+  let drawnAt = 0
+  return {
+    start: () => { startedAt = performance.now() },
+    ended: ended => {
+      const now = performance.now()
+      if (now - drawnAt < REDRAW_MS && ended !== options.amount) return
+      drawnAt = now
+      process.stderr.write(`\r\x1b[K${ended} requests${of} ended, ${((now - startedAt) / 1000).toFixed(1)}s`)
+    }
+  }
 }
 
 async function main (): Promise<void> {
@@ -43,87 +49,38 @@ async function main (): Promise<void> {
   }
 
   // Ctrl-C or SIGTERM before the run: leave once the server is up (and stopped); during it: stop
-  // autocannon and report, then exit 130 or 143; a second one quits at once (an embedded server
+  // the load and report, then exit 130 or 143; a second one quits at once (an embedded server
   // goes with this process).
-  let interrupted = false
+  const interrupt = new AbortController()
   let stoppedBy: NodeJS.Signals | null = null
-  let instance: autocannon.Instance | undefined
-  let target: Target | undefined
   onInterrupt(signal => {
-    interrupted = true
     stoppedBy = signal
-    instance?.stop()
+    interrupt.abort()
   })
 
-  let codes: string[]
+  const { help, version, json, wide, expectations, ...job } = options
+  let report
   try {
-    target = await openTarget(options)
-    codes = await target.listCodes()
+    report = await load({ ...job, timeoutMs: DEFAULT_LOAD_TIMEOUT_MS, signal: interrupt.signal, reproduce: { script: 'load', argv } }, progressListeners(options))
   } catch (error) {
-    await target?.stop()
     if (error instanceof TargetError) fail(error.message, EXIT.failed)
     throw error
   }
-  try {
-    if (interrupted) {
-      process.exitCode = interruptedExit(stoppedBy)
-      return
-    }
-    const { origin, pathname } = new URL(target.baseUrl)
-    const opts: autocannon.Options = {
-      url: origin,
-      connections: options.connections,
-      ...(options.amount === null ? { duration: (options.durationMs ?? 0) / 1000 } : { amount: options.amount }),
-      headers: target.headers,
-      // Salted: the server draws each request's fate apart, so a rate is a share of the requests.
-      ...requestsFor(flagRequests(codes, pathname), options.connections, { salted: true })
-    }
-    const pid = target.pid
-    const ticksBefore = pid === null ? null : cpuTicks(pid)
-    const cpuBefore = process.cpuUsage()
-    const wallBefore = performance.now()
-    const { result, elapsedMs } = await runCannon(opts, process.stderr.isTTY && !options.json ? process.stderr : null, started => { instance = started })
-    const ticksAfter = pid === null ? null : cpuTicks(pid)
-    const wallS = (performance.now() - wallBefore) / 1000
-    const cpu = process.cpuUsage(cpuBefore)
-    const fixedLatencyMs = fixedLatency(options, target)
-
-    const report: LoadReport = {
-      schemaVersion: LOAD_SCHEMA_VERSION,
-      command: reproduceCommand('load', argv, options.seed !== null, target),
-      incomplete: interrupted,
-      connections: options.connections,
-      durationMs: options.durationMs,
-      amount: options.amount,
-      flags: codes.length,
-      seed: target.seed,
-      fixedLatencyMs,
-      fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: SALT_FORM },
-      server: {
-        url: target.baseUrl,
-        embedded: target.embedded,
-        config: target.config,
-        note: target.note,
-        cpuPercent: ticksBefore === null || ticksAfter === null ? null : 100 * (ticksAfter - ticksBefore) / CLOCK_TICKS_PER_S / wallS
-      },
-      loadCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / wallS,
-      node: process.version,
-      cores: availableParallelism(),
-      ...loadFigures(result, elapsedMs, fixedLatencyMs)
-    }
-    const results = judge(options.expectations, name => loadFigure(report, name))
-    if (options.json) {
-      process.stdout.write(JSON.stringify({ ...report, expectations: results }, null, 2) + '\n')
-      for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
-    } else {
-      process.stdout.write(loadTerminalReport(report, { wide: options.wide }))
-      if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
-    }
-    if (interrupted) process.exitCode = interruptedExit(stoppedBy)
-    else if (missed(results).length > 0) process.exitCode = EXIT.missed
-  } finally {
-    await target.stop()
+  if (process.stderr.isTTY && !json) process.stderr.write('\r\x1b[K')
+  if (report === null) {
+    process.exitCode = interruptedExit(stoppedBy)
+    return
   }
+  const results = judge(expectations, name => loadFigure(report, name))
+  if (json) {
+    process.stdout.write(JSON.stringify({ ...report, expectations: results }, null, 2) + '\n')
+    for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
+  } else {
+    process.stdout.write(loadTerminalReport(report, { wide }))
+    if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
+  }
+  if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)
+  else if (missed(results).length > 0) process.exitCode = EXIT.missed
 }
 
 main().catch((error: Error) => fail(error.message, EXIT.failed))

@@ -7,7 +7,7 @@ import type { HarnessReport } from '../core/result.js'
 import type { ModeFigures } from '../core/figures.js'
 import { MODE_NAMES } from '../core/modes/registry.js'
 import { usageError } from '../../server/contract/errors.js'
-import type { LoadReport } from './load.js'
+import type { LoadReport } from '../core/load/report.js'
 
 export const OPS = ['<=', '>=', '==', '!=', '<', '>'] as const
 export type Op = typeof OPS[number]

@@ -1,49 +1,25 @@
-// npm run load's report: the one plain object --json prints, and its terminal form.
+// npm run load's report in the terminal (--json prints load()'s object as it is).
 
-import type { LoadFigures } from '../core/load/little.js'
+import type { LoadReport } from '../core/load/report.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
-import { millis, table } from './format.js'
+import { table } from './format.js'
 import { describeConfig } from './terminal.js'
-
-/** The shape of npm run load's --json document; a change that breaks a reader bumps it. */
-export const LOAD_SCHEMA_VERSION = 1
-
-export interface LoadReport extends LoadFigures {
-  /** First in the --json document: LOAD_SCHEMA_VERSION. */
-  schemaVersion: typeof LOAD_SCHEMA_VERSION
-  command: string
-  /** True when Ctrl-C (or SIGTERM) cut the run short: the figures cover what ran. */
-  incomplete: boolean
-  connections: number
-  durationMs: number | null
-  amount: number | null
-  flags: number
-  seed: number | null
-  /** The fixed injected latency L behind boundRps, or null when the latency is not fixed. */
-  fixedLatencyMs: number | null
-  /**
-   * How the server drew the fates: per request, from its seed, the path and the salt header sent
-   * with each request (connection k's i-th request, both from 0, carries "k.i"), so a fault rate
-   * is a share of the requests, every path alike, and one seed with one --amount draws the same.
-   */
-  fates: { drawn: 'per request', saltHeader: string, salt: string }
-  server: {
-    url: string
-    embedded: boolean
-    config: Record<string, string> | null
-    note: string | null
-    /** The embedded server's CPU time over the run, in % of one core; null for another server. */
-    cpuPercent: number | null
-  }
-  /** This process's CPU time over the run (autocannon's), in % of one core: near 100, it is the bottleneck. */
-  loadCpuPercent: number
-  node: string
-  cores: number
-}
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const ratio = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(3)
+
+/**
+ * A latency to three significant digits, what a percentile of a few hundred requests knows
+ * (the clock itself reads below a microsecond): 1235ms, 200.6ms, 20.61ms, 712µs.
+ */
+export function latency (ms: number): string {
+  if (!Number.isFinite(ms)) return '-'
+  if (ms >= 100) return `${ms.toFixed(0)}ms`
+  if (ms >= 10) return `${ms.toFixed(1)}ms`
+  if (ms >= 1) return `${ms.toFixed(2)}ms`
+  return `${(ms * 1000).toFixed(0)}µs`
+}
 
 const column = (header: string, cell: (r: LoadReport) => string, wide = false): Column<LoadReport> => ({ header, cell, wide })
 
@@ -52,11 +28,11 @@ export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('requests', r => int(r.requests)),
   column('elapsed', r => `${(r.elapsedMs / 1000).toFixed(2)}s`),
   column('req/s', r => int(r.throughput)),
-  column('mean', r => millis(r.latencyMs.mean)),
-  column('p50', r => millis(r.latencyMs.p50)),
-  column('p90', r => millis(r.latencyMs.p90), true),
-  column('p99', r => millis(r.latencyMs.p99)),
-  column('max', r => millis(r.latencyMs.max), true),
+  column('mean', r => latency(r.latencyMs.mean)),
+  column('p50', r => latency(r.latencyMs.p50)),
+  column('p90', r => latency(r.latencyMs.p90), true),
+  column('p99', r => latency(r.latencyMs.p99)),
+  column('max', r => latency(r.latencyMs.max), true),
   column('non-2xx', r => int(r.non2xx)),
   column('errors', r => int(r.errors))
 ]
@@ -71,16 +47,22 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
-  out.push(`Load generator (autocannon, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
+  out.push(`Load generator (a closed loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   out.push('')
   const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
   out.push(table(header, rows))
   out.push('')
+  const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
+  if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
+  if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
   const c = int(report.connections)
-  const l = report.latencyMs
-  out.push(`Little's law: C / mean latency = ${c} / ${millis(l.mean)} = ${int(report.littlesLawRps)} req/s; measured / that = ${ratio(report.ratio)}`)
+  const { steady } = report
+  if (steady === null) out.push('Steady state: none (no connection ended two requests); the figures below are the whole run\'s')
+  else out.push(`Steady state: ${int(steady.requests)} of ${int(report.requests)} requests, each connection from its first end to its last (ramp-up ${latency(steady.rampUpMs)} and drain ${latency(steady.drainMs)} left out)`)
+  const w = steady?.meanLatencyMs ?? report.latencyMs.mean
+  out.push(`Little's law: C / mean latency = ${c} / ${latency(w)} = ${int(report.littlesLawRps)} req/s; measured / that = ${ratio(report.ratio)}`)
   if (report.boundRps !== null && report.fixedLatencyMs !== null) {
-    out.push(`The bound:    C / L = ${c} / ${millis(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)
+    out.push(`The bound:    C / L = ${c} / ${latency(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)
   }
   if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
   return out.join('\n') + '\n'

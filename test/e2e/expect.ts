@@ -3,7 +3,7 @@
 // verdicts in the --json document.
 
 import t from 'tap'
-import type { LoadReport } from '../../harness/reports/load.js'
+import type { LoadReport } from '../../harness/core/load/report.js'
 import { parseReport } from '../fixtures/report.js'
 import { runCompiled } from '../fixtures/run.js'
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { LOAD_HELP } from '../../harness/load/args.js'
-import type { LoadReport } from '../../harness/reports/load.js'
+import type { LoadReport } from '../../harness/core/load/report.js'
 import { buildServer } from '../../server/app.js'
 import { projectRoot } from '../../server/contract/project.js'
 import { runCompiled, spawnCompiled } from '../fixtures/run.js'
@@ -41,6 +41,16 @@ t.test('a short real run: --json has the documented fields, and the embedded ser
   t.equal(report.command, 'npm run load -- --amount 200 --connections 10 --latency 20ms --seed 5 --json')
   const refused = await fetch(report.server.url).then(() => false, () => true)
   t.ok(refused, 'the embedded server no longer listens')
+})
+
+t.test('the bound C / L takes --max-latency: the server caps the delay there', async t => {
+  // --latency 1s --max-latency 500ms: every answer after 500 ms, so C / L = 10 / 0.5 s = 20
+  // req/s (with L = 1 s, 10 req/s, and the run would read about 2 times its bound).
+  const run = await load(['--amount', '20', '--connections', '10', '--latency', '1s', '--max-latency', '500ms', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as LoadReport
+  t.match(report, { fixedLatencyMs: 500, boundRps: 20, requests: 20 })
+  t.ok(report.boundRatio !== null && report.boundRatio <= 1, `measured / bound = ${report.boundRatio}`)
 })
 
 t.test('another server: the injection goes as x-flags-* headers', async t => {

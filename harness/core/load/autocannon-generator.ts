@@ -2,8 +2,8 @@
 // and the measured window are one autocannon run on the same connections, cut in two here.
 
 import type autocannon from 'autocannon'
-import type { GeneratorFigures, LoadGenerator, LoadWindow } from './drive.js'
-import { requestsFor } from './flag-requests.js'
+import type { GeneratorFigures, LoadGenerator, LoadWindow } from './generator.js'
+import { asRequests, requestsFor } from './flag-requests.js'
 import { runCannon } from './run-cannon.js'
 
 /** A warm-up counted in requests ends by then whatever happens; the window still gets its length. */
@@ -62,18 +62,6 @@ class Tally {
   }
 }
 
-function asRequests (paths: readonly string[]): autocannon.Request[] {
-  return paths.map(path => ({ method: 'GET', path }))
-}
-
-/** Stop `instance` when `signal` aborts (at once if it has); returns the undo. */
-function stopOnAbort (instance: autocannon.Instance, signal: AbortSignal): () => void {
-  const stop = (): void => instance.stop()
-  if (signal.aborted) setImmediate(stop)
-  signal.addEventListener('abort', stop, { once: true })
-  return () => signal.removeEventListener('abort', stop)
-}
-
 /**
  * Warm-up + measurement in one run on the same connections: the measurement then starts with
  * every connection open and the server's JIT warm. Opening thousands of connections at once
@@ -86,8 +74,8 @@ async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSi
   let cpuStart: NodeJS.CpuUsage | undefined
   const { warmup } = window
   const duration = ('seconds' in warmup ? warmup.seconds : WARMUP_BOUND_S) + window.durationS
-  const options = { url: window.url, connections: window.connections, ...requestsFor(asRequests(window.paths), window.connections) }
-  const { result } = await runCannon({ ...options, duration }, null, instance => {
+  const options = { url: window.url, connections: window.connections, ...requestsFor(window.paths, window.connections) }
+  const { result } = await runCannon({ ...options, duration }, signal, instance => {
     const startCut = (): void => {
       tally.cut = performance.now()
       cpuStart = process.cpuUsage()
@@ -100,7 +88,6 @@ async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSi
     else countWarmup(instance, warmup.requests, startCut)
     instance.on('response', (client, status, _bytes, ms) => tally.response(client, status, ms))
     instance.on('reqError', (error: Error & { code?: string }) => tally.error(error))
-    instance.on('done', stopOnAbort(instance, signal))
   })
   for (const timer of timers) clearTimeout(timer)
   return tally.figures(result.non2xx, cpuStart === undefined ? null : cpuSecondsSince(cpuStart))
@@ -128,11 +115,11 @@ async function runWithWorkers (window: LoadWindow, workers: number, cut: () => v
   const { warmup } = window
   const warm = 'seconds' in warmup ? { duration: warmup.seconds } : { amount: warmup.requests }
   if (('seconds' in warmup ? warmup.seconds : warmup.requests) > 0) {
-    await runCannon({ ...options, ...warm }, null, instance => instance.on('done', stopOnAbort(instance, signal)))
+    await runCannon({ ...options, ...warm }, signal)
   }
   cut()
   const cpuStart = process.cpuUsage()
-  const { result } = await runCannon({ ...options, duration: window.durationS }, null, instance => instance.on('done', stopOnAbort(instance, signal)))
+  const { result } = await runCannon({ ...options, duration: window.durationS }, signal)
   const cpuS = cpuSecondsSince(cpuStart)
   // autocannon counts a timeout as an error too.
   const errorKinds = Object.fromEntries(Object.entries({ timeout: result.timeouts, other: result.errors - result.timeouts }).filter(([, n]) => n > 0))

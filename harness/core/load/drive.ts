@@ -2,90 +2,15 @@
 // window on the same connections; steady-state req/s, latency percentiles, errors, and CPU from
 // /proc: the server's (% of a core and µs per answer), the generator's own, everyone else's.
 //
-// The generator is a parameter: Debian's wrk when it is installed (wrk-generator.ts), autocannon
-// otherwise (autocannon-generator.ts); the comparisons built on drive() and ServerRig do not
-// change with it.
+// The generator is a parameter (generator.ts; generators.ts names them).
 
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startEmbeddedServer, type EmbeddedServer } from '../embedded.js'
 import { median } from '../figures.js'
-import { autocannonGenerator } from './autocannon-generator.js'
 import { pin } from './placement.js'
 import { CLOCK_TICKS_PER_S, cpuTicks } from './proc-stats.js'
-import { wrkGenerator, wrkPath } from './wrk-generator.js'
-
-export interface LoadWindow {
-  /** The server's origin, e.g. http://127.0.0.1:41234. */
-  url: string
-  connections: number
-  /** URL paths, asked for round-robin. */
-  paths: readonly string[]
-  /** Before the window, on its connections: a time, or a number of requests (answers and errors alike). */
-  warmup: { seconds: number } | { requests: number }
-  durationS: number
-}
-
-/** What a generator saw of the measured window. */
-export interface GeneratorFigures {
-  /** Steady state: the sum over connections of each one's rate between its first and last answer; null when the generator cannot tell. */
-  rps: number | null
-  /** 2xx answers in the window. */
-  answered: number
-  /** Of the requests sent inside the window: one sent before may have waited for its connection. */
-  p50Ms: number
-  p99Ms: number
-  /** Connection errors and timeouts in the window, by kind. */
-  errorKinds: Record<string, number>
-  /** Errors during the warm-up: the connection storm of the first seconds, shown apart. */
-  warmupErrors: number
-  non2xx: number
-  /** CPU seconds the generator itself used in the window; null if it cannot tell. */
-  cpuS: number | null
-}
-
-export interface LoadGenerator {
-  readonly name: string
-  /** Warm up, call `cut` as the measured window starts, measure; end early once `signal` aborts. */
-  run: (window: LoadWindow, cut: () => void, signal: AbortSignal) => Promise<GeneratorFigures>
-}
-
-export interface GeneratorSettings {
-  /** autocannon's worker threads; 0 for none. */
-  workers: number
-  /** The core the generator runs on (placement.ts), or null to leave it to the scheduler. */
-  core: number | null
-}
-
-/** The load generators a bench may name (--generator). */
-export const GENERATORS: Readonly<Record<string, (settings: GeneratorSettings) => LoadGenerator>> = {
-  wrk: settings => {
-    const wrk = wrkPath()
-    if (wrk === null) throw new Error('no wrk on PATH: install it (apt-get install wrk), or use --generator autocannon')
-    return wrkGenerator(wrk, settings.core)
-  },
-  autocannon: settings => {
-    // autocannon runs in this process: the process goes to the generator's core.
-    if (settings.core !== null) pin(process.pid, settings.core)
-    return autocannonGenerator(settings.workers)
-  }
-}
-
-export const GENERATOR_NAMES = Object.keys(GENERATORS)
-
-/** wrk when it is installed, else autocannon: the faster generator there is, with why. */
-export function defaultGenerator (): { name: string, why: string } {
-  const wrk = wrkPath()
-  return wrk === null
-    ? { name: 'autocannon', why: 'wrk not found: apt-get install wrk for a generator about three times faster, so that the server, not the generator, is the ceiling' }
-    : { name: 'wrk', why: `Debian's wrk, ${wrk}` }
-}
-
-export function loadGenerator (name: string, settings: GeneratorSettings): LoadGenerator {
-  const make = GENERATORS[name]
-  if (make === undefined) throw new Error(`no load generator ${JSON.stringify(name)}; known: ${GENERATOR_NAMES.join(', ')}`)
-  return make(settings)
-}
+import type { LoadGenerator, LoadWindow } from './generator.js'
 
 /** One measured run of one server. */
 export interface DriveFigures {

@@ -3,47 +3,66 @@
 // λ = C / W: the throughput follows from the mean latency. With a fixed injected delay L no
 // request can take less, so C / L is the bound; a server that only waits on timers meets it.
 
-import type autocannon from 'autocannon'
-
 export interface LatencyFigures {
   mean: number
   stddev: number
   p50: number
   p90: number
   p99: number
+  /** The largest latency measured, exactly. */
   max: number
 }
 
 export interface LittlesLaw {
-  /** Answers (any status) per second over the run. */
+  /** Requests ended per second in the steady state (every connection busy); over the whole run when there is none. */
   throughput: number
-  /** C / mean latency: what Little's law predicts from the latency measured. */
+  /** C / W, W the steady state's mean latency: what Little's law predicts from the latency measured. */
   littlesLawRps: number
-  /** throughput / littlesLawRps: near 1 when every connection was kept busy. */
+  /** throughput / littlesLawRps, which is λW / C: near 1 when every connection was kept busy. */
   ratio: number
-  /** C / L for a fixed injected latency L; null when the latency is not fixed. */
+  /** C / L for a fixed injected latency L (capped by --max-latency); null when the latency is not fixed. */
   boundRps: number | null
   /** throughput / boundRps: how close the server comes to the best possible. */
   boundRatio: number | null
 }
 
+/**
+ * The steady state: each connection from its first ended request (which also opened it) to its
+ * last (after which the others go on without it, the drain of --amount). Null when no
+ * connection ended two requests.
+ */
+export interface SteadyState {
+  /** Requests ended in it: each connection's after its first. */
+  requests: number
+  /** W: their mean latency. */
+  meanLatencyMs: number
+  /** Left out at the start: from the first send to the moment every connection had its first request ended. */
+  rampUpMs: number
+  /** Left out at the end: from the first connection's last end to the run's last. */
+  drainMs: number
+}
+
 export interface LoadFigures extends LittlesLaw {
-  /** Answers received, of any status. */
+  /** Requests that ended, each having held its connection: answers of any status, errors and timeouts. */
   requests: number
   ok: number
   non2xx: number
-  /** Connection errors, timeouts included, as autocannon counts them. */
+  /** Connection errors, timeouts included. */
   errors: number
   timeouts: number
-  /** From autocannon's start to the last answer or error (autocannon's own duration is rounded up to its 1 s tick with --amount). */
+  /** The errors by kind: timeout, or the error's code (ECONNRESET, UND_ERR_SOCKET...). */
+  errorKinds: Record<string, number>
+  /** In flight when the run was stopped (its time was up, or Ctrl-C): they never ended, and count nowhere else. */
+  cut: number
+  /** From the first request sent to the last one ended. */
   elapsedMs: number
   bytesPerSecond: number
-  /** Of every answer, whatever its status (autocannon's default). */
+  /** Of every request that ended, whatever its outcome. */
   latencyMs: LatencyFigures
+  steady: SteadyState | null
 }
 
-export function littlesLaw (connections: number, requests: number, elapsedMs: number, meanLatencyMs: number, fixedLatencyMs: number | null): LittlesLaw {
-  const throughput = elapsedMs > 0 ? requests * 1000 / elapsedMs : 0
+export function littlesLaw (connections: number, throughput: number, meanLatencyMs: number, fixedLatencyMs: number | null): LittlesLaw {
   const littlesLawRps = meanLatencyMs > 0 ? connections * 1000 / meanLatencyMs : NaN
   const boundRps = fixedLatencyMs === null || fixedLatencyMs <= 0 ? null : connections * 1000 / fixedLatencyMs
   return {
@@ -52,21 +71,5 @@ export function littlesLaw (connections: number, requests: number, elapsedMs: nu
     ratio: throughput / littlesLawRps,
     boundRps,
     boundRatio: boundRps === null ? null : throughput / boundRps
-  }
-}
-
-export function loadFigures (result: autocannon.Result, elapsedMs: number, fixedLatencyMs: number | null): LoadFigures {
-  const { latency } = result
-  const requests = result.requests.total
-  return {
-    requests,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    elapsedMs,
-    bytesPerSecond: elapsedMs > 0 ? result.throughput.total * 1000 / elapsedMs : 0,
-    latencyMs: { mean: latency.mean, stddev: latency.stddev, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
-    ...littlesLaw(result.connections, requests, elapsedMs, latency.mean, fixedLatencyMs)
   }
 }

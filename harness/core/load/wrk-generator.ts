@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import type { GeneratorFigures, LoadGenerator, LoadWindow } from './drive.js'
+import type { GeneratorFigures, LoadGenerator, LoadWindow } from './generator.js'
 import { onCore } from './placement.js'
 
 /** A request that long is a timeout: far above any latency a bench injects. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { ModeFigures } from '../../../harness/core/figures.js'
 import { compare, expectationLine, HARNESS_FIGURES, harnessFigure, judge, LOAD_FIGURE_CATALOG, loadFigure, missed, missLine, parseExpectation, type Expectation } from '../../../harness/reports/expect.js'
-import type { LoadReport } from '../../../harness/reports/load.js'
+import type { LoadReport } from '../../../harness/core/load/report.js'
 
 const harness = (text: string): Expectation => parseExpectation(text, HARNESS_FIGURES)
 const load = (text: string): Expectation => parseExpectation(text, LOAD_FIGURE_CATALOG)

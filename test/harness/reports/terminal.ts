@@ -3,7 +3,8 @@ import t from 'tap'
 import type { HarnessReport } from '../../../harness/core/result.js'
 import { LEGENDS, LOOP_COLUMNS, MODE_COLUMNS } from '../../../harness/reports/columns.js'
 import { htmlReport } from '../../../harness/reports/html.js'
-import { loadTerminalReport, type LoadReport } from '../../../harness/reports/load.js'
+import type { LoadReport } from '../../../harness/core/load/report.js'
+import { loadTerminalReport } from '../../../harness/reports/load.js'
 import { bookClosingLines, describeConfig, terminalReport } from '../../../harness/reports/terminal.js'
 
 async function fixture (name: string): Promise<HarnessReport> {
@@ -100,9 +101,12 @@ t.test('the load report: 80 columns by default, p90 and max with --wide', async 
     non2xx: 1_234_567,
     errors: 1_234_567,
     timeouts: 0,
+    errorKinds: { ECONNRESET: 1_234_567 },
+    cut: 100,
     elapsedMs: 600_123,
     bytesPerSecond: 0,
     latencyMs: { mean: 1234.5, stddev: 1, p50: 1234, p90: 2345, p99: 3456, max: 4567 },
+    steady: { requests: 29_989_999, meanLatencyMs: 1234.5, rampUpMs: 1500, drainMs: 0 },
     throughput: 49_999,
     littlesLawRps: 50_000,
     ratio: 0.99,
