@@ -63,7 +63,7 @@ function defaultCommandChecks (reports: readonly HarnessReport[], L: number): Ch
 function modesTable (title: string, reports: readonly HarnessReport[]): string {
   const rows = [...elapsedByMode(reports)].map(([mode, figures]) => {
     const elapsed = figures.map(m => m.elapsedMs)
-    return [mode, fixed(medianOf(elapsed), 1), fixed(figures[0]?.idealMs ?? NaN, 1), fixed(medianOf(figures.map(m => m.efficiency)), 3), elapsed.map(ms => ms.toFixed(0)).join(' '), fixed(medianOf(figures.map(m => m.coldMs ?? NaN)), 0)]
+    return [mode, fixed(medianOf(elapsed), 1), fixed(figures[0]?.idealMs ?? NaN, 1), fixed(medianOf(figures.map(m => m.efficiency ?? NaN)), 3), elapsed.map(ms => ms.toFixed(0)).join(' '), fixed(medianOf(figures.map(m => m.coldMs ?? NaN)), 0)]
   })
   return `${title}\n${table(['mode', 'elapsed ms', 'ideal ms', 'ideal/elapsed', 'each command ms', 'cold run ms'], rows)}`
 }

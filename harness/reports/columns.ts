@@ -3,7 +3,7 @@
 
 import type { ModeFigures } from '../core/figures.js'
 import type { SweepPoint } from '../core/sweep.js'
-import { millis, ratio, seconds } from './format.js'
+import { known, millis, ratio, seconds } from './format.js'
 
 /**
  * A column: its heading and how a row fills its cell, side by side so the two cannot part. A
@@ -48,8 +48,8 @@ export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('conc', m => String(m.concurrency)),
   // The runs' range is wide: the default view gives the median alone.
   { ...column('elapsed', elapsedCell), brief: m => seconds(m.elapsedMs) },
-  column('ideal', m => seconds(m.idealMs)),
-  column('effic', m => ratio(m.efficiency)),
+  column('ideal', m => known(m.idealMs, seconds)),
+  column('effic', m => known(m.efficiency, ratio)),
   column('speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`),
   column('ok', m => String(m.ok)),
   column('404', m => String(m.notFound)),
@@ -64,7 +64,7 @@ export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
 /** What each mode's main thread went through, and what it held; --wide adds the threads and the main heap. */
 export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('event loop', m => m.mode),
-  column('bound', m => m.bound),
+  column('bound', m => m.bound ?? '-'),
   column('delay p50', m => millis(m.eventLoop.delayP50Ms)),
   column('p99', m => millis(m.eventLoop.delayP99Ms)),
   column('max', m => millis(m.eventLoop.delayMaxMs)),
@@ -81,10 +81,10 @@ export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
 export const SWEEP_COLUMNS: ReadonlyArray<Column<SweepPoint>> = [
   column('mode conc', p => `${p.mode} ${p.concurrency}`),
   column('elapsed', p => seconds(p.elapsedMs)),
-  column('ideal', p => seconds(p.idealMs)),
+  column('ideal', p => known(p.idealMs, seconds)),
   column('speedup', p => `${p.speedup.toFixed(1)}x`),
-  column('little', p => `${p.idealSpeedup.toFixed(1)}x`),
-  column('effic', p => ratio(p.efficiency)),
+  column('little', p => known(p.idealSpeedup, s => `${s.toFixed(1)}x`)),
+  column('effic', p => known(p.efficiency, ratio)),
   column('err', p => String(p.errors))
 ]
 
@@ -93,9 +93,10 @@ export function cells<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[])
   return { header: columns.map(c => c.header), rows: rows.map(row => columns.map(c => c.cell(row))) }
 }
 
-/** What a mode's figures need said: its pool start-up, its errors by reason, whether it was cut. */
+/** What a mode's figures need said: why it has no ideal, its pool start-up, its errors by reason, whether it was cut. */
 export function modeNotes (m: ModeFigures, codes: number): string[] {
   const notes: string[] = []
+  if (m.idealUnknown !== null) notes.push(`no ideal: ${m.idealUnknown}`)
   if (m.startupMs !== null) notes.push(`pool start-up ${seconds(m.startupMs)}, not in elapsed`)
   if (m.coldMs !== null) notes.push(`first run (cold, not measured) ${seconds(m.coldMs)}`)
   const reasons = Object.entries(m.errorReasons).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`)
@@ -106,7 +107,7 @@ export function modeNotes (m: ModeFigures, codes: number): string[] {
 
 /** Under the tables: what the figures mean. */
 export const LEGENDS: readonly string[] = [
-  'ideal: the shortest elapsed time possible: this mode\'s schedule with only what the server injected and the CPU work; effic = ideal / elapsed',
+  'ideal: the shortest elapsed time this mode\'s schedule allows: each request waits what the server says it injected (Server-Timing) or the timeout if sooner, or, failing before any answer, what it measured; then its CPU work; effic = ideal / elapsed; - where the server does not say',
   'bound: what dominates the ideal, the waits (io) or the CPU work over the threads that can run it (cpu)',
   'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)',
   'rss peak: the harness process\'s peak resident memory, its threads included; +N: a process pool\'s workers, summed as they stood after a run (the largest)'

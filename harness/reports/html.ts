@@ -8,7 +8,7 @@ import type { HarnessReport } from '../core/result.js'
 import type { Sweep } from '../core/sweep.js'
 import { elapsedChart, loopChart, loopScaleMs, modeSpanMs, sweepChart, timelineChart } from './charts.js'
 import { cells, clientKnobs, incompleteRun, LEGENDS, runsLine, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
-import { millis, ratio, seconds } from './format.js'
+import { known, millis, ratio, seconds } from './format.js'
 import { escapeHtml as esc } from './svg.js'
 
 function htmlTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
@@ -30,7 +30,7 @@ function loopText (m: ModeFigures): string {
 }
 
 function modeSection (m: ModeFigures, codes: number, maxDelayMs: number): string {
-  const heading = `${m.mode}, ${m.concurrency} at a time: ${seconds(m.elapsedMs)} elapsed, ideal ${seconds(m.idealMs)}`
+  const heading = `${m.mode}, ${m.concurrency} at a time: ${seconds(m.elapsedMs)} elapsed, ideal ${known(m.idealMs, seconds)}`
   return `<section class="mode">\n<h2>${esc(heading)}</h2>\n${notes(modeNotes(m, codes))}\n` +
     `<figure>${timelineChart(m)}<figcaption>Each bar is one request, from when it was sent to when it ended, in this mode's own time scale (full width ${esc(seconds(modeSpanMs(m)))}).</figcaption></figure>\n` +
     `<figure>${loopChart(m, maxDelayMs)}<figcaption>${esc(loopText(m))}</figcaption></figure>\n</section>`

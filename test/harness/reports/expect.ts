@@ -75,6 +75,7 @@ function mode (name: ModeFigures['mode'], figures: Partial<ModeFigures>): ModeFi
     startupMs: null,
     coldMs: null,
     idealMs: 0,
+    idealUnknown: null,
     bound: 'io',
     ioIdealMs: 0,
     cpuBoundMs: 0,
