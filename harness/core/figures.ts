@@ -150,7 +150,7 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: percentile(100) },
     notRun: codes.length - records.length,
     complete: codes.length === records.length && records.every(r => r.reason !== 'interrupted'),
-    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
+    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0, machine: null },
     memory: {
       rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),
       heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb)),

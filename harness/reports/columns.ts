@@ -2,6 +2,7 @@
 // legends. The terminal and the HTML page render the same definitions, so they cannot drift.
 
 import type { ModeFigures } from '../core/figures.js'
+import type { LoopTiming } from '../core/loop-monitor.js'
 import type { SweepPoint } from '../core/sweep.js'
 import { known, millis, ratio, seconds } from './format.js'
 
@@ -38,6 +39,11 @@ function workersBusy (m: ModeFigures): string {
     : `${ratio(Math.min(...m.workerUtilization))}-${ratio(Math.max(...m.workerUtilization))}`
 }
 
+/** The loop's own figures, the machine's holds taken out, where the OS says them; as met otherwise. */
+export function loopOwn (m: ModeFigures): LoopTiming {
+  return m.eventLoop.machine?.own ?? m.eventLoop
+}
+
 /**
  * Each mode's timing and counts. The default view keeps what carries the lesson: elapsed against
  * the ideal and sequential, what came back, and p50 (each request still takes its delay: the
@@ -65,10 +71,12 @@ export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
 export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('event loop', m => m.mode),
   column('bound', m => m.bound ?? '-'),
-  column('delay p50', m => millis(m.eventLoop.delayP50Ms)),
-  column('p99', m => millis(m.eventLoop.delayP99Ms)),
-  column('max', m => millis(m.eventLoop.delayMaxMs)),
-  column('busy', m => ratio(m.eventLoop.utilization)),
+  column('p50', m => millis(loopOwn(m).delayP50Ms)),
+  column('p99', m => millis(loopOwn(m).delayP99Ms)),
+  column('max', m => millis(loopOwn(m).delayMaxMs)),
+  column('busy', m => ratio(loopOwn(m).utilization)),
+  // The machine's noise floor beside them: what was taken out.
+  column('held', m => known(m.eventLoop.machine?.heldShare ?? null, ratio)),
   column('workers busy', workersBusy),
   column('threads', m => String(m.threads), true),
   // A process pool's workers have memory of their own: shown after the harness's, summed.
@@ -109,7 +117,7 @@ export function modeNotes (m: ModeFigures, codes: number): string[] {
 export const LEGENDS: readonly string[] = [
   'ideal: the shortest elapsed time this mode\'s schedule allows: each request waits what the server says it injected (Server-Timing) or the timeout if sooner, or, failing before any answer, what it measured; then its CPU work; effic = ideal / elapsed; - where the server does not say',
   'bound: what dominates the ideal, the waits (io) or the CPU work over the threads that can run it (cpu)',
-  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)',
+  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1), its own: held, the share of the run the OS kept it waiting for a core (the machine\'s noise, measured in the same run), is taken out; --json has both',
   'rss peak: the harness process\'s peak resident memory, its threads included; +N: a process pool\'s workers, summed as they stood after a run (the largest)'
 ]
 
