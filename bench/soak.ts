@@ -62,7 +62,7 @@ function rssAt (samples: readonly Sample[], share: number): number {
   return kept[Math.min(kept.length - 1, Math.floor(share * (kept.length - 1)))]?.mb ?? NaN
 }
 
-async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], figures: ReturnType<typeof loadFigures>, result: Awaited<ReturnType<typeof runCannon>>['result'] }> {
+async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], figures: ReturnType<typeof loadFigures>, result: Awaited<ReturnType<typeof runCannon>>['result'], guarded: boolean }> {
   const codes = await servedCodes(server.url)
   const samples: Sample[] = []
   const started = performance.now()
@@ -71,6 +71,7 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
     if (bytes !== null) samples.push({ tMs: performance.now() - started, mb: bytes / MB })
   }, SAMPLE_MS)
   let done = 0
+  let guarded = false
   try {
     const { result, elapsedMs } = await runCannon({
       url: server.url,
@@ -80,7 +81,10 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
       ...requestsFor(flagRequests(codes), options.connections, { salted: true })
     }, null, instance => {
       const stop = (): void => instance.stop()
-      const guard = setTimeout(stop, options.maxSeconds * 1000)
+      const guard = setTimeout(() => {
+        guarded = true
+        stop()
+      }, options.maxSeconds * 1000)
       run.signal.addEventListener('abort', stop, { once: true })
       instance.on('done', () => {
         clearTimeout(guard)
@@ -88,7 +92,7 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
       })
       instance.on('response', () => { if (++done % PROGRESS_EVERY === 0) run.progress(`${int(done)} of ${int(options.amount)} answered`) })
     })
-    return { samples, figures: loadFigures(result, elapsedMs, null), result }
+    return { samples, figures: loadFigures(result, elapsedMs, null), result, guarded }
   } finally {
     clearInterval(sampler)
   }
@@ -123,7 +127,7 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
   const server = await startEmbeddedServer(['--seed', '1', ...MIX])
   run.onQuit(server.stop)
   try {
-    const { samples, figures, result } = await soak(server, options, run)
+    const { samples, figures, result, guarded } = await soak(server, options, run)
     const alive = await healthy(server)
     const tally = alive ? await readFaultTally(server.url).catch(() => null) : null
     const faults = tally === null ? null : compareFaults(tally, MIX_INJECTION, SIGMAS)
@@ -131,6 +135,8 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
     const drift = (end - start) / start
     const checks: Check[] = [
       info('requests', `${int(result.requests.total)} (${int(result.non2xx)} non-2xx, ${int(result.errors)} errors, ${int(result.timeouts)} timeouts) in ${(figures.elapsedMs / 1000).toFixed(1)} s`, result.requests.total, COUNT),
+      // A run its guard stopped did not soak what it promised: its figures are no pass.
+      atMost('cut short by the time guard', guarded ? 1 : 0, 0, guarded ? `stopped after ${options.maxSeconds} s, before ${int(options.amount)} requests` : `all ${int(options.amount)} requests within ${options.maxSeconds} s`, COUNT),
       atMost('server RSS drift, start to end (absolute)', Math.abs(drift), 0.10, `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB at start / middle / end`, PERCENT),
       atMost('crashes', alive ? 0 : 1, 0, alive ? 'healthz 200 after the run' : server.diedEarly() ?? 'healthz did not answer 200', COUNT),
       ...(tally === null || faults === null
