@@ -27,7 +27,8 @@ const OPTIONS = {
 const ABOUT = `The flag server's LOCAL site against bare Fastify returning the same bytes (same Node
 flags), each in its own process, in alternating rounds (A B, B A, ...). Targets, the medians of
 the per-round ratios: the server's CPU per answer ≤ 1.05 × bare Fastify's (from /proc), its
-req/s ≥ 0.95 × bare Fastify's.`
+req/s ≥ 0.95 × bare Fastify's. The per-round spread is shown beside; where the CPU ratios' spread
+(interquartile range over the median) is over 0.05, as many rounds again are run once.`
 
 const LOCAL: ServerSpec = { label: 'flag server LOCAL', args: ['--profile', 'local', '--seed', '1'] }
 const BARE: ServerSpec = { label: 'bare Fastify', script: BARE_SERVER, args: [] }
