@@ -155,6 +155,16 @@ export function medianOf (values: readonly number[]): number {
   return values.length === 0 ? NaN : median(values)
 }
 
+/**
+ * How widely the per-round ratios spread: their interquartile range over their median (0.1:
+ * the middle half of the rounds lie within a tenth of the median's size). NaN for no rounds.
+ */
+export function spreadOf (perRound: readonly number[]): number {
+  const sorted = perRound.filter(Number.isFinite).sort((x, y) => x - y)
+  const at = (q: number): number => sorted[Math.round(q * (sorted.length - 1))] ?? NaN
+  return sorted.length === 0 ? NaN : (at(0.75) - at(0.25)) / medianOf(sorted)
+}
+
 /** "per round: 0.981, 0.975", for the measured column. */
 export function perRoundText (ratios: readonly number[]): string {
   return ratios.length === 0 ? 'no complete round' : `per round: ${ratios.map(r => fixed(r, 3)).join(', ')}`
@@ -221,6 +231,19 @@ export function unmeasured (name: string, why: string, target: string): Check {
 /** 1 when a target was missed (or not measured), else 0. */
 export function exitCode (checks: readonly Check[]): number {
   return checks.some(check => check.met === false) ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * The checks as they count: a bench that judged no target at all (every case dropped, the run
+ * cut short) has measured nothing it promised, and misses rather than passing on an empty list.
+ */
+function withSomeTarget (checks: readonly Check[]): Check[] {
+  return checks.some(check => check.met !== null) ? [...checks] : [...checks, unmeasured('targets', 'no target was judged: every case was cut short or dropped', 'at least one judged')]
+}
+
+/** Met when no request failed: a fast failure must not pass for a fast answer. */
+export function noneFailed (name: string, failed: number, of: number): Check {
+  return atMost(name, failed, 0, `${failed.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} requests failed`, COUNT)
 }
 
 export function checksTable (checks: readonly Check[]): string {
@@ -295,6 +318,7 @@ export async function runBench<S extends OptionSpecs> (bench: Bench<S>, body: (o
     process.exitCode = interrupt.signal.aborted ? interruptedExit(stoppedBy) : EXIT.failed
     return
   }
+  outcome = { ...outcome, checks: withSomeTarget(outcome.checks) }
   const code = interrupt.signal.aborted ? interruptedExit(stoppedBy) : exitCode(outcome.checks)
   print(bench.program, options, outcome, (performance.now() - began) / 1000, code)
   process.exitCode = code

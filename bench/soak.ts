@@ -67,7 +67,7 @@ function rssAt (samples: readonly Sample[], share: number): number {
   return kept[Math.min(kept.length - 1, Math.floor(share * (kept.length - 1)))]?.mb ?? NaN
 }
 
-async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], report: LoadReport }> {
+async function soak (server: EmbeddedServer, options: Options, run: BenchRun): Promise<{ samples: Sample[], report: LoadReport, guarded: boolean }> {
   const samples: Sample[] = []
   const started = performance.now()
   const sampler = setInterval(() => {
@@ -90,7 +90,7 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
       reproduce: { script: 'bench:soak', argv: [] }
     }, { ended: ended => { if (ended % PROGRESS_EVERY === 0) run.progress(`${int(ended)} of ${int(options.amount)} ended`) } })
     if (report === null) throw new Error('stopped before the load began')
-    return { samples, report }
+    return { samples, report, guarded: guard.signal.aborted }
   } finally {
     clearTimeout(timer)
     clearInterval(sampler)
@@ -126,7 +126,7 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
   const server = await startEmbeddedServer(['--seed', '1', ...MIX])
   run.onQuit(server.stop)
   try {
-    const { samples, report } = await soak(server, options, run)
+    const { samples, report, guarded } = await soak(server, options, run)
     const alive = await healthy(server)
     const tally = alive ? await readFaultTally(server.url).catch(() => null) : null
     const faults = tally === null ? null : compareFaults(tally, MIX_INJECTION, SIGMAS)
@@ -134,6 +134,8 @@ await runBench({ program: 'bench:soak', about: ABOUT, options: OPTIONS }, async 
     const drift = (end - start) / start
     const checks: Check[] = [
       info('requests', `${int(report.requests)} (${int(report.non2xx)} non-2xx, ${int(report.errors)} errors, ${int(report.timeouts)} timeouts) in ${(report.elapsedMs / 1000).toFixed(1)} s`, report.requests, COUNT),
+      // A run its guard stopped did not soak what it promised: its figures are no pass.
+      atMost('cut short by the time guard', guarded ? 1 : 0, 0, guarded ? `stopped after ${options.maxSeconds} s, before ${int(options.amount)} requests` : `all ${int(options.amount)} requests within ${options.maxSeconds} s`, COUNT),
       atMost('server RSS drift, start to end (absolute)', Math.abs(drift), 0.10, `${start.toFixed(1)} / ${middle.toFixed(1)} / ${end.toFixed(1)} MB at start / middle / end`, PERCENT),
       atMost('crashes', alive ? 0 : 1, 0, alive ? 'healthz 200 after the run' : server.diedEarly() ?? 'healthz did not answer 200', COUNT),
       ...(tally === null || faults === null

@@ -1,7 +1,6 @@
 // From the runs of a mode to the figures the report shows: elapsed over the repeats, the ideal
-// bound, counts by outcome, latency percentiles (perf_hooks' HDR histogram) and rates.
+// bound, counts by outcome, latency percentiles and rates.
 
-import { createHistogram } from 'node:perf_hooks'
 import { idealMakespan, type IdealRequest, type Slots } from './ideal.js'
 import type { LoopFigures, LoopSample, MemoryFigures } from './loop-monitor.js'
 import type { ModeRun } from './modes/mode.js'
@@ -28,23 +27,26 @@ export interface ModeFigures {
   startupMs: number | null
   /** The first, unmeasured run: the cold one (connections, JIT, each worker's first request); null without a warm-up. */
   coldMs: number | null
-  /** The makespan of this mode's schedule with nothing but the injected waits and the CPU work (ideal.ts). */
-  idealMs: number
+  /** The makespan of this mode's schedule with nothing but the injected waits and the CPU work (ideal.ts); null when idealUnknown says why. */
+  idealMs: number | null
+  /** Why there is no ideal: the server did not say what it injected. */
+  idealUnknown: string | null
   /** What dominates it: the waits (io) or the CPU work over the slots that can run it (cpu). */
-  bound: 'io' | 'cpu'
+  bound: 'io' | 'cpu' | null
   /** The same schedule without the CPU work: the waits alone. */
-  ioIdealMs: number
+  ioIdealMs: number | null
   /** The CPU work over the threads that can run it at once: one loop, or min(workers, cores). */
   cpuBoundMs: number
   /** Over sequential's median, when sequential ran. */
   speedup: number | null
-  /** ideal / elapsed: 1 is perfect. */
-  efficiency: number
+  /** ideal / elapsed: 1 is perfect; null without an ideal. */
+  efficiency: number | null
   ok: number
   notFound: number
   errors: number
   errorReasons: Record<string, number>
   requestsPerSecond: number
+  /** Over every measured run's requests, exact (nearest rank): the records hold each time. */
   latencyMs: { p50: number, p90: number, p99: number, max: number }
   /** Codes never dispatched because the run was cut (Ctrl-C, or the server died). */
   notRun: number
@@ -77,17 +79,33 @@ export function median (values: readonly number[]): number {
 
 /**
  * A request on an ideal client: it waits what the server injected (the delay, and a slow body's
- * time), then does its CPU work if the download succeeded. Without a Server-Timing header (a
- * reset, a hang, a refused connection) the client's own wait stands in: the timeout for a
- * timeout, the measured time otherwise.
+ * time), or the client's timeout if that comes first, then does its CPU work if the download
+ * succeeded. A failure before any header (a reset, a hang, a refused connection) has no
+ * Server-Timing: the client's own wait stands in, the timeout for a timeout, the measured time
+ * otherwise (no CPU work follows a failure, so that time holds none).
  */
 function idealRequest (record: RequestRecord, timeoutMs: number, workMs: number): IdealRequest {
   const waitMs = record.injectedDelayMs !== null
-    ? record.injectedDelayMs + (record.injectedBodyMs ?? 0)
+    ? Math.min(timeoutMs, record.injectedDelayMs + (record.injectedBodyMs ?? 0))
     : record.reason === 'timeout' ? timeoutMs : record.endMs - record.startMs
   return { waitMs, workMs: record.outcome === 'ok' ? workMs : 0 }
 }
 
+/**
+ * A response without Server-Timing comes from a server that does not say what it injected (any
+ * --server URL not ours). Its measured time holds its CPU work and its queueing behind the
+ * other requests' work, which no schedule can take apart, so there is no honest ideal.
+ */
+const NO_SERVER_TIMING = 'the server sent no Server-Timing, so what it injected is unknown'
+
+const untimed = (record: RequestRecord): boolean => record.status !== null && record.injectedDelayMs === null
+
+/** The value below which a share p of the sorted values lie, nearest rank; 0 for none. */
+function percentileOf (sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(p / 100 * sorted.length) - 1)] ?? 0
+}
+
+/** To the microsecond: wallClockMs's resolution. */
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
 export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, schedule: Schedule, coldMs: number | null = null): ModeFigures {
@@ -100,16 +118,16 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
   const byCode = new Map(records.map(record => [record.cc, record]))
   const dispatched = codes.filter(cc => byCode.has(cc)).map(cc => byCode.get(cc) as RequestRecord)
 
-  const histogram = createHistogram()
-  for (const run of runs) for (const record of run.records) histogram.record(Math.max(1, Math.round((record.endMs - record.startMs) * 1000)))
-  const percentile = (p: number): number => records.length === 0 ? 0 : round(histogram.percentile(p) / 1000)
+  const latencies = runs.flatMap(run => run.records.map(record => record.endMs - record.startMs)).sort((a, b) => a - b)
+  const percentile = (p: number): number => round(percentileOf(latencies, p))
 
   const errorReasons: Record<string, number> = {}
   for (const record of records) if (record.reason !== null) errorReasons[record.reason] = (errorReasons[record.reason] ?? 0) + 1
   const startMs = chosen?.startMs ?? 0
   const ideal = dispatched.map(record => idealRequest(record, timeoutMs, schedule.workMs))
-  const idealMs = idealMakespan(ideal, schedule.slots)
-  const ioIdealMs = idealMakespan(ideal.map(r => ({ ...r, workMs: 0 })), schedule.slots)
+  const idealUnknown = dispatched.some(untimed) ? NO_SERVER_TIMING : null
+  const idealMs = idealUnknown === null ? idealMakespan(ideal, schedule.slots) : null
+  const ioIdealMs = idealUnknown === null ? idealMakespan(ideal.map(r => ({ ...r, workMs: 0 })), schedule.slots) : null
   const cpuBoundMs = ideal.reduce((sum, r) => sum + r.workMs, 0) / schedule.slots.cpu
   return {
     mode,
@@ -118,21 +136,22 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     runsMs: elapsed.map(round),
     startupMs: chosen?.startupMs === null || chosen === undefined ? null : round(chosen.startupMs),
     coldMs: coldMs === null ? null : round(coldMs),
-    idealMs: round(idealMs),
-    bound: cpuBoundMs > 0 && cpuBoundMs >= ioIdealMs ? 'cpu' : 'io',
-    ioIdealMs: round(ioIdealMs),
+    idealMs: idealMs === null ? null : round(idealMs),
+    idealUnknown,
+    bound: ioIdealMs === null ? null : cpuBoundMs > 0 && cpuBoundMs >= ioIdealMs ? 'cpu' : 'io',
+    ioIdealMs: ioIdealMs === null ? null : round(ioIdealMs),
     cpuBoundMs: round(cpuBoundMs),
     speedup: null,
-    efficiency: elapsedMs > 0 ? round(idealMs / elapsedMs) : 1,
+    efficiency: idealMs === null ? null : elapsedMs > 0 ? round(idealMs / elapsedMs) : 1,
     ok: records.filter(r => r.outcome === 'ok').length,
     notFound: records.filter(r => r.outcome === 'not-found').length,
     errors: records.filter(r => r.outcome === 'error').length,
     errorReasons,
     requestsPerSecond: elapsedMs > 0 ? round(records.length / (elapsedMs / 1000)) : 0,
-    latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: records.length === 0 ? 0 : round(histogram.max / 1000) },
+    latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: percentile(100) },
     notRun: codes.length - records.length,
     complete: codes.length === records.length && records.every(r => r.reason !== 'interrupted'),
-    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
+    eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0, machine: null },
     memory: {
       rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),
       heapPeakMb: Math.max(0, ...runs.map(run => run.memory.heapPeakMb)),

@@ -4,8 +4,8 @@
 import type { ModeFigures } from './figures.js'
 import type { Sweep } from './sweep.js'
 
-/** The shape of the harness's --json document; a change that breaks a reader bumps it. */
-export const SCHEMA_VERSION = 1
+/** The shape of the harness's --json document; a change that breaks a reader bumps it (2: a mode's idealMs and efficiency may be null). */
+export const SCHEMA_VERSION = 2
 
 export interface HarnessReport {
   /** First in the --json document: SCHEMA_VERSION. */

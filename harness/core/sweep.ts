@@ -10,12 +10,13 @@ export interface SweepPoint {
   mode: SweptMode
   concurrency: number
   elapsedMs: number
-  idealMs: number
+  /** Null when the server did not say what it injected (ModeFigures.idealUnknown). */
+  idealMs: number | null
   /** The sequential run's elapsed time over this one's. */
   speedup: number
   /** Little's law: the best speedup at this concurrency, from the simulated ideal (min(C, N) for equal delays). */
-  idealSpeedup: number
-  efficiency: number
+  idealSpeedup: number | null
+  efficiency: number | null
   errors: number
 }
 
@@ -35,7 +36,7 @@ export function sweepPoint (mode: SweepPoint['mode'], concurrency: number, measu
     elapsedMs: measured.elapsedMs,
     idealMs: measured.idealMs,
     speedup: measured.elapsedMs > 0 ? round(sequential.elapsedMs / measured.elapsedMs) : 0,
-    idealSpeedup: measured.idealMs > 0 ? round(sequential.idealMs / measured.idealMs) : 0,
+    idealSpeedup: measured.idealMs === null || sequential.idealMs === null ? null : measured.idealMs > 0 ? round(sequential.idealMs / measured.idealMs) : 0,
     efficiency: measured.efficiency,
     errors: measured.errors
   }

@@ -27,7 +27,7 @@ export type RaceEvent =
   | { type: 'flag', mode: ModeName, cc: string, outcome: Outcome, reason: string | null, atMs: number }
   | { type: 'lane', mode: ModeName, elapsedMs: number }
   /** `idealMs`: the harness's ideal for the lane (its schedule with only the injected waits and the CPU work). */
-  | { type: 'result', modes: Array<{ mode: ModeName, pid: number, concurrency: number, elapsedMs: number, idealMs: number, speedup: number | null, ok: number, notFound: number, errors: number }> }
+  | { type: 'result', modes: Array<{ mode: ModeName, pid: number, concurrency: number, elapsedMs: number, idealMs: number | null, speedup: number | null, ok: number, notFound: number, errors: number }> }
   | { type: 'failed', message: string }
 
 export type RaceResult = Extract<RaceEvent, { type: 'result' }>

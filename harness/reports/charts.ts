@@ -145,7 +145,7 @@ export function elapsedChart (modes: readonly ModeFigures[]): string {
   const band = 46
   const f = frameAround(TIME_WIDTH, modes.length * band, { top: 30, right: 230, bottom: 48, left: 120 })
   let max = 1
-  for (const m of modes) max = Math.max(max, m.elapsedMs, m.idealMs)
+  for (const m of modes) max = Math.max(max, m.elapsedMs, m.idealMs ?? 0)
   const x = linearScale(0, max, f.left, f.right)
   const bars = modes.map((m, i) => {
     const top = f.top + i * band + 6
@@ -153,7 +153,9 @@ export function elapsedChart (modes: readonly ModeFigures[]): string {
       `<rect x="${f.left}" y="${y}" width="${px(x(value) - f.left)}" height="16" fill="${fill}"><title>${esc(`${m.mode} ${text}`)}</title></rect>` +
       `<text x="${px(x(value) + 6)}" y="${y + 8}" dy="0.35em">${esc(text)}</text>`
     return bar(m.elapsedMs, top, ELAPSED_BAR, `elapsed ${seconds(m.elapsedMs)}`) +
-      bar(m.idealMs, top + 18, IDEAL_BAR, `ideal ${seconds(m.idealMs)} (${m.bound} bound), effic ${ratio(m.efficiency)}`)
+      (m.idealMs === null || m.efficiency === null
+        ? `<text x="${f.left + 6}" y="${top + 26}" dy="0.35em">${esc(`no ideal: ${m.idealUnknown ?? ''}`)}</text>`
+        : bar(m.idealMs, top + 18, IDEAL_BAR, `ideal ${seconds(m.idealMs)} (${m.bound ?? '-'} bound), effic ${ratio(m.efficiency)}`))
   })
   const { ticks, unit } = timeTicks(max, x)
   return svg(f, 'elapsed against ideal per mode', ' class="elapsed"', [
@@ -191,7 +193,7 @@ function sweepIdeals (sweep: Sweep, modes: ReadonlyArray<SweepPoint['mode']>): A
 /** The measured speedups of one mode, each point with its figures on hover. */
 function measuredCurve (points: readonly SweepPoint[], colour: string, x: Scale, y: Scale): string {
   const dots = points.map(p => `<circle class="point" data-mode="${esc(p.mode)}" cx="${px(x(p.concurrency))}" cy="${px(y(p.speedup))}" r="4.5" fill="${colour}">` +
-    `<title>${esc(`${p.mode} ×${p.concurrency}: speedup ${p.speedup.toFixed(2)}x, ideal ${p.idealSpeedup.toFixed(2)}x, elapsed ${seconds(p.elapsedMs)}`)}</title></circle>`)
+    `<title>${esc(`${p.mode} ×${p.concurrency}: speedup ${p.speedup.toFixed(2)}x, ideal ${p.idealSpeedup === null ? 'unknown' : `${p.idealSpeedup.toFixed(2)}x`}, elapsed ${seconds(p.elapsedMs)}`)}</title></circle>`)
   return [polyline(points, x, y, p => p.speedup, colour, false), ...dots].join('\n')
 }
 
@@ -203,10 +205,11 @@ export function sweepChart (sweep: Sweep): string {
   // A little room either side, so the first and last points do not sit on the frame.
   const x = logScale(low / 1.3, high * 1.3, f.left, f.right)
   let top = 1
-  for (const p of sweep.points) top = Math.max(top, p.speedup, p.idealSpeedup)
+  for (const p of sweep.points) top = Math.max(top, p.speedup, p.idealSpeedup ?? 0)
   const y = linearScale(0, top * 1.08, f.bottom, f.top)
   const modes = SWEPT_MODES.filter(mode => sweep.points.some(p => p.mode === mode))
-  const ideals = sweepIdeals(sweep, modes)
+  // No curve where the server did not say what it injected: no point has an ideal then.
+  const ideals = sweep.points.every(p => p.idealSpeedup !== null) ? sweepIdeals(sweep, modes) : []
   return svg(f, 'speedup against concurrency', ' class="sweep"', [
     legend(f, [
       ...modes.map(mode => ({ label: `${mode}, measured`, swatch: lineSwatch(MODES[mode].colour, false) })),
@@ -214,7 +217,7 @@ export function sweepChart (sweep: Sweep): string {
     ]),
     axis(f, 'bottom', concurrencies.map(c => ({ at: x(c), label: String(c) })), 'requests at once (log scale)'),
     axis(f, 'left', linearTicks(top * 1.08, 6, y), `speedup over sequential (${seconds(sweep.sequentialMs)})`),
-    ...ideals.map(ideal => polyline(sweepSeries(sweep, ideal.mode), x, y, p => p.idealSpeedup, ideal.colour, true)),
+    ...ideals.map(ideal => polyline(sweepSeries(sweep, ideal.mode), x, y, p => p.idealSpeedup ?? 0, ideal.colour, true)),
     ...modes.map(mode => measuredCurve(sweepSeries(sweep, mode), MODES[mode].colour, x, y))
   ])
 }

@@ -2,8 +2,9 @@
 // legends. The terminal and the HTML page render the same definitions, so they cannot drift.
 
 import type { ModeFigures } from '../core/figures.js'
+import type { LoopTiming } from '../core/loop-monitor.js'
 import type { SweepPoint } from '../core/sweep.js'
-import { millis, ratio, seconds } from './format.js'
+import { known, millis, ratio, seconds } from './format.js'
 
 /**
  * A column: its heading and how a row fills its cell, side by side so the two cannot part. A
@@ -38,6 +39,11 @@ function workersBusy (m: ModeFigures): string {
     : `${ratio(Math.min(...m.workerUtilization))}-${ratio(Math.max(...m.workerUtilization))}`
 }
 
+/** The loop's own figures, the machine's holds taken out, where the OS says them; as met otherwise. */
+export function loopOwn (m: ModeFigures): LoopTiming {
+  return m.eventLoop.machine?.own ?? m.eventLoop
+}
+
 /**
  * Each mode's timing and counts. The default view keeps what carries the lesson: elapsed against
  * the ideal and sequential, what came back, and p50 (each request still takes its delay: the
@@ -48,8 +54,8 @@ export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('conc', m => String(m.concurrency)),
   // The runs' range is wide: the default view gives the median alone.
   { ...column('elapsed', elapsedCell), brief: m => seconds(m.elapsedMs) },
-  column('ideal', m => seconds(m.idealMs)),
-  column('effic', m => ratio(m.efficiency)),
+  column('ideal', m => known(m.idealMs, seconds)),
+  column('effic', m => known(m.efficiency, ratio)),
   column('speedup', m => m.speedup === null ? '-' : `${m.speedup.toFixed(1)}x`),
   column('ok', m => String(m.ok)),
   column('404', m => String(m.notFound)),
@@ -64,11 +70,13 @@ export const MODE_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
 /** What each mode's main thread went through, and what it held; --wide adds the threads and the main heap. */
 export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
   column('event loop', m => m.mode),
-  column('bound', m => m.bound),
-  column('delay p50', m => millis(m.eventLoop.delayP50Ms)),
-  column('p99', m => millis(m.eventLoop.delayP99Ms)),
-  column('max', m => millis(m.eventLoop.delayMaxMs)),
-  column('busy', m => ratio(m.eventLoop.utilization)),
+  column('bound', m => m.bound ?? '-'),
+  column('p50', m => millis(loopOwn(m).delayP50Ms)),
+  column('p99', m => millis(loopOwn(m).delayP99Ms)),
+  column('max', m => millis(loopOwn(m).delayMaxMs)),
+  column('busy', m => ratio(loopOwn(m).utilization)),
+  // The machine's noise floor beside them: what was taken out.
+  column('held', m => known(m.eventLoop.machine?.heldShare ?? null, ratio)),
   column('workers busy', workersBusy),
   column('threads', m => String(m.threads), true),
   // A process pool's workers have memory of their own: shown after the harness's, summed.
@@ -81,10 +89,10 @@ export const LOOP_COLUMNS: ReadonlyArray<Column<ModeFigures>> = [
 export const SWEEP_COLUMNS: ReadonlyArray<Column<SweepPoint>> = [
   column('mode conc', p => `${p.mode} ${p.concurrency}`),
   column('elapsed', p => seconds(p.elapsedMs)),
-  column('ideal', p => seconds(p.idealMs)),
+  column('ideal', p => known(p.idealMs, seconds)),
   column('speedup', p => `${p.speedup.toFixed(1)}x`),
-  column('little', p => `${p.idealSpeedup.toFixed(1)}x`),
-  column('effic', p => ratio(p.efficiency)),
+  column('little', p => known(p.idealSpeedup, s => `${s.toFixed(1)}x`)),
+  column('effic', p => known(p.efficiency, ratio)),
   column('err', p => String(p.errors))
 ]
 
@@ -93,9 +101,10 @@ export function cells<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[])
   return { header: columns.map(c => c.header), rows: rows.map(row => columns.map(c => c.cell(row))) }
 }
 
-/** What a mode's figures need said: its pool start-up, its errors by reason, whether it was cut. */
+/** What a mode's figures need said: why it has no ideal, its pool start-up, its errors by reason, whether it was cut. */
 export function modeNotes (m: ModeFigures, codes: number): string[] {
   const notes: string[] = []
+  if (m.idealUnknown !== null) notes.push(`no ideal: ${m.idealUnknown}`)
   if (m.startupMs !== null) notes.push(`pool start-up ${seconds(m.startupMs)}, not in elapsed`)
   if (m.coldMs !== null) notes.push(`first run (cold, not measured) ${seconds(m.coldMs)}`)
   const reasons = Object.entries(m.errorReasons).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`)
@@ -106,9 +115,9 @@ export function modeNotes (m: ModeFigures, codes: number): string[] {
 
 /** Under the tables: what the figures mean. */
 export const LEGENDS: readonly string[] = [
-  'ideal: the shortest elapsed time possible: this mode\'s schedule with only what the server injected and the CPU work; effic = ideal / elapsed',
+  'ideal: the shortest elapsed time this mode\'s schedule allows: each request waits what the server says it injected (Server-Timing) or the timeout if sooner, or, failing before any answer, what it measured; then its CPU work; effic = ideal / elapsed; - where the server does not say',
   'bound: what dominates the ideal, the waits (io) or the CPU work over the threads that can run it (cpu)',
-  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1)',
+  'event loop: how long the main thread kept a callback waiting (p50, p99 of the run\'s moments; max, its longest block), and the share of the run it was busy (0-1), its own: held, the share of the run the OS kept it waiting for a core (the machine\'s noise, measured in the same run), is taken out; --json has both',
   'rss peak: the harness process\'s peak resident memory, its threads included; +N: a process pool\'s workers, summed as they stood after a run (the largest)'
 ]
 

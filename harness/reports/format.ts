@@ -16,5 +16,10 @@ export function millis (ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)}ms` : `${ms.toFixed(1)}ms`
 }
 
+/** A figure that may be unknown: '-' for null, as the tables show an absent figure. */
+export function known<T> (value: T | null, text: (value: T) => string): string {
+  return value === null ? '-' : text(value)
+}
+
 /** A ratio or a share from 0 to 1, two decimals. */
 export const ratio = (value: number): string => value.toFixed(2)

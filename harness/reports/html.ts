@@ -7,8 +7,8 @@ import type { ModeFigures } from '../core/figures.js'
 import type { HarnessReport } from '../core/result.js'
 import type { Sweep } from '../core/sweep.js'
 import { elapsedChart, loopChart, loopScaleMs, modeSpanMs, sweepChart, timelineChart } from './charts.js'
-import { cells, clientKnobs, incompleteRun, LEGENDS, runsLine, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
-import { millis, ratio, seconds } from './format.js'
+import { cells, clientKnobs, incompleteRun, LEGENDS, loopOwn, runsLine, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
+import { known, millis, ratio, seconds } from './format.js'
 import { escapeHtml as esc } from './svg.js'
 
 function htmlTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
@@ -21,16 +21,20 @@ function htmlTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): s
 const notes = (lines: readonly string[]): string => lines.map(line => `<p class="note">${esc(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`)}</p>`).join('\n')
 
 function loopText (m: ModeFigures): string {
-  const loop = m.eventLoop
+  const loop = loopOwn(m)
+  const { machine } = m.eventLoop
+  const floor = machine === null
+    ? ''
+    : `; the OS kept it waiting for a core ${ratio(machine.heldShare)} of the run, taken out of these (as met, with it: p99 ${millis(m.eventLoop.delayP99Ms)}, busy ${ratio(m.eventLoop.utilization)})`
   const workers = m.workerUtilization === null || m.workerUtilization.length === 0
     ? ''
     : `; ${m.workerUtilization.length} workers busy ${ratio(Math.min(...m.workerUtilization))} to ${ratio(Math.max(...m.workerUtilization))}`
   return `Main thread's event loop: delay p50 ${millis(loop.delayP50Ms)}, p99 ${millis(loop.delayP99Ms)}, max ${millis(loop.delayMaxMs)}; ` +
-    `busy ${ratio(loop.utilization)} of the run (utilization)${workers}.`
+    `busy ${ratio(loop.utilization)} of the run (utilization)${floor}${workers}.`
 }
 
 function modeSection (m: ModeFigures, codes: number, maxDelayMs: number): string {
-  const heading = `${m.mode}, ${m.concurrency} at a time: ${seconds(m.elapsedMs)} elapsed, ideal ${seconds(m.idealMs)}`
+  const heading = `${m.mode}, ${m.concurrency} at a time: ${seconds(m.elapsedMs)} elapsed, ideal ${known(m.idealMs, seconds)}`
   return `<section class="mode">\n<h2>${esc(heading)}</h2>\n${notes(modeNotes(m, codes))}\n` +
     `<figure>${timelineChart(m)}<figcaption>Each bar is one request, from when it was sent to when it ended, in this mode's own time scale (full width ${esc(seconds(modeSpanMs(m)))}).</figcaption></figure>\n` +
     `<figure>${loopChart(m, maxDelayMs)}<figcaption>${esc(loopText(m))}</figcaption></figure>\n</section>`

@@ -128,13 +128,13 @@ function onResult (event: Of<'result'>): void {
     const each = lane(m.mode)
     part(each, 'clock').textContent = seconds(m.elapsedMs)
     each.dataset.idealMs = String(m.idealMs)
-    each.title = `ideal ${seconds(m.idealMs)} (only the server's waits and the CPU work); process ${m.pid}`
+    each.title = `ideal ${m.idealMs === null ? 'unknown' : seconds(m.idealMs)} (only the server's waits and the CPU work); process ${m.pid}`
     const failed = m.errors + m.notFound > 0 ? ` (${m.ok} ok)` : ''
     part(each, 'speedup').textContent = (m.mode === 'sequential' ? 'baseline' : `${speedup(m)} sequential`) + failed
   }
   summary.textContent = event.modes.filter(m => m.mode !== 'sequential')
     .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}). ` +
-    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`).join(', ') + '.'
+    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${m.idealMs === null ? '-' : `${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`}`).join(', ') + '.'
   say('Done. Run it again, or npm run harness for the clean figures.')
   document.body.setAttribute('data-done', '')
   button.disabled = false

@@ -70,7 +70,7 @@ t.test('a slow body: the server says how long the body takes, and the ideal wait
   const record = await downloadOne(undiciTransport(client, base), 'BR', options())
   t.match(record, { outcome: 'ok', fault: 'slow', injectedDelayMs: 50, injectedBodyMs: bodyMs, bytes }, `${bytes} bytes: ${bodyMs} ms of body after the delay`)
   t.ok(record.endMs - record.startMs >= 50 + bodyMs - 1, `the download took the delay and the body (${(record.endMs - record.startMs).toFixed(1)} ms)`)
-  const run = { records: [record], startMs: record.startMs, endMs: record.endMs, startupMs: null, eventLoop: { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 }, memory: { rssPeakMb: 0, heapPeakMb: 0 }, loopSamples: [], workerUtilization: null, workersRssMb: null }
+  const run = { records: [record], startMs: record.startMs, endMs: record.endMs, startupMs: null, eventLoop: { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0, machine: null }, memory: { rssPeakMb: 0, heapPeakMb: 0 }, loopSamples: [], workerUtilization: null, workersRssMb: null }
   const figures = modeFigures('sequential', 1, ['BR'], [run], 3100, { workMs: 0, slots: { io: 1, cpu: 1 } })
   t.equal(figures.idealMs, 50 + bodyMs, 'the ideal is the delay and the body, not the delay alone')
 })

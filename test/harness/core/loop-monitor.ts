@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import t from 'tap'
 import { delayQuantile, watchLoop } from '../../../harness/core/loop-monitor.js'
 
@@ -60,4 +61,27 @@ t.test('a block that ends the run is counted: no tick comes after it', async t =
   block(50)
   const { eventLoop } = watch.stop()
   t.ok(eventLoop.delayMaxMs >= 49, `the last 50 ms block is the max (${eventLoop.delayMaxMs} ms)`)
+})
+
+t.test('an idle loop beside two CPU hogs: busy about 0 once the machine\'s part is taken out', { skip: process.platform === 'linux' ? false : 'Linux says how long it held a thread' }, async t => {
+  // Two busy processes of the test's own on this machine's cores (two here): the OS now keeps
+  // this thread waiting for a core at its wake-ups, and a loop monitor alone reads it as delay.
+  // Each stops by itself after a minute, should the test die before its teardown.
+  const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'process.stdout.write("x"); const end = Date.now() + 60000; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'ignore'] }))
+  // SIGKILL: a loop that never yields never runs Node's SIGTERM handling.
+  t.teardown(() => { for (const hog of hogs) hog.kill('SIGKILL') })
+  await Promise.all(hogs.map(async hog => await new Promise(resolve => hog.stdout?.once('data', resolve))))
+  const watch = watchLoop()
+  await idle(1000)
+  const { eventLoop } = watch.stop()
+  const { machine } = eventLoop
+  if (machine === null) return t.fail('Linux has /proc/thread-self/schedstat')
+  t.comment(`as met: p99 ${eventLoop.delayP99Ms} ms, max ${eventLoop.delayMaxMs} ms, busy ${eventLoop.utilization}; held ${machine.heldShare}; own: p99 ${machine.own.delayP99Ms} ms, max ${machine.own.delayMaxMs} ms, busy ${machine.own.utilization}`)
+  // The loop ran nothing but the monitor, whose ticks are taken out: what is left is libuv's own
+  // turn of the loop, a small share on any machine. The figures as met only ever hold more.
+  t.ok(machine.own.utilization <= 0.02, `own busy ${machine.own.utilization} about 0 (as met ${eventLoop.utilization})`)
+  t.ok(machine.own.utilization <= eventLoop.utilization, 'no more than as met')
+  t.equal(machine.own.delayP50Ms, 0, 'half the moments wait nothing')
+  t.ok(machine.own.delayP99Ms <= eventLoop.delayP99Ms && machine.own.delayMaxMs <= eventLoop.delayMaxMs, 'own delays within those met')
+  t.ok(machine.heldShare >= 0 && machine.heldShare <= 1, `held ${machine.heldShare} of the run`)
 })

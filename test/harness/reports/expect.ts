@@ -75,6 +75,7 @@ function mode (name: ModeFigures['mode'], figures: Partial<ModeFigures>): ModeFi
     startupMs: null,
     coldMs: null,
     idealMs: 0,
+    idealUnknown: null,
     bound: 'io',
     ioIdealMs: 0,
     cpuBoundMs: 0,
@@ -88,7 +89,7 @@ function mode (name: ModeFigures['mode'], figures: Partial<ModeFigures>): ModeFi
     latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
     notRun: 0,
     complete: true,
-    eventLoop: { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0 },
+    eventLoop: { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0, machine: null },
     memory: { rssPeakMb: 0, heapPeakMb: 0, workersRssMb: null },
     threads: 1,
     workerUtilization: null,
@@ -105,7 +106,7 @@ t.test('the harness: each expectation against a hand-made report', async t => {
     modes: [
       mode('sequential', { elapsedMs: 2000, idealMs: 2000, speedup: 1, ok: 18, notFound: 2, errors: 0, latencyMs: { p50: 100, p90: 101, p99: 102, max: 103 } }),
       mode('pooled', { elapsedMs: 150, speedup: 13.333, ok: 16, notFound: 2, errors: 2 }),
-      mode('async', { elapsedMs: 105, idealMs: 100, speedup: 19.048, efficiency: 0.952, ok: 18, notFound: 2, latencyMs: { p50: 101, p90: 102, p99: 104, max: 180 }, eventLoop: { delayP50Ms: 0, delayP99Ms: 1.5, delayMaxMs: 3, utilization: 0.2 } })
+      mode('async', { elapsedMs: 105, idealMs: 100, speedup: 19.048, efficiency: 0.952, ok: 18, notFound: 2, latencyMs: { p50: 101, p90: 102, p99: 104, max: 180 }, eventLoop: { delayP50Ms: 0, delayP99Ms: 1.5, delayMaxMs: 3, utilization: 0.2, machine: null } })
     ]
   }
   t.equal(harnessFigure(report, 'errors'), 2, 'errors: 0 + 2 + 0 over the modes')
@@ -179,7 +180,7 @@ t.test('each name reads its own field of the report', async t => {
     ok: 10,
     notFound: 11,
     errors: 12,
-    eventLoop: { delayP50Ms: 0, delayP99Ms: 13, delayMaxMs: 14, utilization: 15 }
+    eventLoop: { delayP50Ms: 0, delayP99Ms: 13, delayMaxMs: 14, utilization: 15, machine: null }
   })
   const names = ['speedup', 'efficiency', 'elapsed', 'ideal', 'p50', 'p90', 'p99', 'max', 'rps', 'ok', '404', 'errors', 'loop-p99', 'loop-max', 'busy']
   t.same(names.map(name => harnessFigure({ modes: [row] }, `async.${name}`)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])

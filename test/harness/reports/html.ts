@@ -100,7 +100,7 @@ t.test('the rarer cases: a --sweep run (sequential is its only mode), cut short,
     syncSave: true,
     server: { ...report.server, embedded: false, config: null, note: 'latency chosen for the demo' },
     modes: [{ ...sequential, requests: many, loopSamples: [], complete: false, notRun: 3, runsMs: [900, 1000, 1100], workerUtilization: [] }],
-    sweep: { ...sweep, points: sweep.points.map(p => p.mode === 'async' ? { ...p, idealSpeedup: p.idealSpeedup + 1 } : p) }
+    sweep: { ...sweep, points: sweep.points.map(p => p.mode === 'async' ? { ...p, idealSpeedup: (p.idealSpeedup ?? 0) + 1 } : p) }
   })
   t.match(html, /<p class="banner">INCOMPLETE RUN/, 'the banner')
   t.match(html, /INCOMPLETE: 3 of 20 codes not run/, 'and the mode says how much is missing')

@@ -133,3 +133,16 @@ t.test('the injection line says what differs from none, as the server prints it'
   t.equal(describeConfig({ latency: '0ms', 'slow-bps': '2048' }), 'latency 0ms', 'the defaults are left out, the latency never')
   t.equal(describeConfig(null), null, 'a server that does not show it')
 })
+
+t.test('the loop\'s own figures, with the machine\'s noise floor beside them', async t => {
+  const report = await fixture('report.json')
+  const base = report.modes[0] as HarnessReport['modes'][number]
+  // As met: p99 4.7 ms, busy 0.086 on a busy machine; the OS held the thread 0.31 of the run.
+  const eventLoop = { delayP50Ms: 0, delayP99Ms: 4.7, delayMaxMs: 6.7, utilization: 0.086, machine: { heldShare: 0.31, own: { delayP50Ms: 0, delayP99Ms: 0.2, delayMaxMs: 0.4, utilization: 0.003 } } }
+  const text = terminalReport({ ...report, modes: [{ ...base, eventLoop }] })
+  const [header, row] = tableLines(text, ['event loop'])
+  t.match(header, /^event loop +bound +p50 +p99 +max +busy +held +workers busy +rss peak$/)
+  t.match(row, /^sequential +io +0\.0ms +0\.2ms +0\.4ms +0\.00 +0\.31 +- /, 'the loop\'s own delay and busy, and the OS\'s share beside them')
+  t.match(terminalReport(report), /^sequential +io +1\.1ms +1\.5ms +4\.7ms +0\.03 +- /m, 'where the OS does not say: the figures as met, and -')
+  t.match(htmlReport({ ...report, modes: [{ ...base, eventLoop }] }), /busy 0\.00 of the run \(utilization\); the OS kept it waiting for a core 0\.31 of the run, taken out of these \(as met, with it: p99 4\.7ms, busy 0\.09\)/)
+})
