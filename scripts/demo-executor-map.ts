@@ -23,10 +23,10 @@ export async function loiter (n: number): Promise<number> {
 
 async function main (inputs: number[]): Promise<void> {
   display('Script starting.')
-  await using executor = await ThreadPoolExecutor.start<typeof import('./demo-executor-map.js')>(
-    3, new URL('./demo-executor-map.js', import.meta.url))
+  await using executor = await ThreadPoolExecutor.start<typeof import('./demo-executor-map.js')>(3, new URL('./demo-executor-map.js', import.meta.url))
   const results = executor.map('loiter', inputs) // submits all five at once, as Python's does
-  display('results:', results)
+  // As Python's <generator object result_iterator at 0x...>: nothing taken yet (a JS object has no address).
+  display('results:', `<${Object.prototype.toString.call(results).slice(8, -1)} object Executor.map>`)
   display('Waiting for individual results:')
   let i = 0
   for await (const result of results) display(`result ${i++}: ${result}`)

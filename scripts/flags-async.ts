@@ -1,5 +1,5 @@
 // flags_asyncio.py, in TypeScript: one thread, one event loop, every request in flight at once.
-// npm run flags:async     (BASE_URL=... to use another server)
+// npm run flags:async [-- BASE_URL]     (default: the DELAY site of npm run server)
 
 import { downloadOne, main } from './flags-sequential.js'
 

@@ -1,6 +1,6 @@
 // flags_threadpool_futures.py, in TypeScript: submit every download, keep the futures, then take
 // the results as they complete (asCompleted), whatever the order they were scheduled in.
-// npm run flags:futures     (BASE_URL=... to use another server)
+// npm run flags:futures [-- BASE_URL]     (default: the DELAY site of npm run server)
 
 import { inspect } from 'node:util'
 import { asCompleted, type Future } from '../harness/core/executor/future.js'
@@ -13,10 +13,10 @@ function repr (cc: string, future: Future<string>): string {
   return `<Future for ${cc}: ${state}>`
 }
 
-async function downloadMany (ccList: string[]): Promise<number> {
+type Tasks = typeof import('./flags-sequential.js')
+
+async function downloadMany (ccList: string[], executor: ThreadPoolExecutor<Tasks>): Promise<number> {
   ccList = ccList.slice(0, 5) // as the book: five flags, three workers, so two must wait
-  await using executor = await ThreadPoolExecutor.start<typeof import('./flags-sequential.js')>(
-    3, new URL('./flags-sequential.js', import.meta.url))
   const toDo = new Map<Future<string>, string>()
   for (const cc of [...ccList].sort()) {
     const future = executor.submit('downloadOne', cc)
@@ -32,4 +32,5 @@ async function downloadMany (ccList: string[]): Promise<number> {
   return count
 }
 
-await main(downloadMany)
+// The pool starts before the clock, its start-up printed apart, as npm run harness does.
+await main(downloadMany, async () => await ThreadPoolExecutor.start<Tasks>(3, new URL('./flags-sequential.js', import.meta.url)))

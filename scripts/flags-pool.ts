@@ -1,17 +1,21 @@
 // flags_threadpool.py, in TypeScript: a pool of worker threads maps downloadOne over the codes.
-// npm run flags:pool     (BASE_URL=... to use another server)
+// npm run flags:pool [-- BASE_URL]     (default: the DELAY site of npm run server)
 
-import { ThreadPoolExecutor } from '../harness/core/executor/pool.js'
+import { pathToFileURL } from 'node:url'
+import { ThreadPoolExecutor, type ProcessPoolExecutor } from '../harness/core/executor/pool.js'
 import { main } from './flags-sequential.js'
 
-async function downloadMany (ccList: string[]): Promise<number> {
-  // `await using`: the twin of the book's `with` block, the pool shut down on leaving it.
-  // Each worker imports flags-sequential.js and runs its downloadOne, one flag at a time.
-  await using executor = await ThreadPoolExecutor.start<typeof import('./flags-sequential.js')>(
-    20, new URL('./flags-sequential.js', import.meta.url))
+type Tasks = typeof import('./flags-sequential.js')
+
+// Each worker imports flags-sequential.js and runs its downloadOne, one flag at a time.
+export async function downloadMany (ccList: string[], executor: ThreadPoolExecutor<Tasks> | ProcessPoolExecutor<Tasks>): Promise<number> {
   const res: string[] = []
   for await (const cc of executor.map('downloadOne', [...ccList].sort())) res.push(cc)
   return res.length
 }
 
-await main(downloadMany)
+// main() starts the pool before the clock (its start-up printed apart, as npm run harness does)
+// and shuts it down at the end: `await using`, the twin of the book's `with` block.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main(downloadMany, async () => await ThreadPoolExecutor.start<Tasks>(20, new URL('./flags-sequential.js', import.meta.url)))
+}

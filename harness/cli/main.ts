@@ -2,7 +2,7 @@
 // are listeners on the core's events; this file only parses, prints and exits.
 
 import { constants } from 'node:fs'
-import { access, mkdir, writeFile } from 'node:fs/promises'
+import { access, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
 import { onInterrupt } from '../../server/command-line/interrupt.js'
@@ -39,10 +39,26 @@ function progressListeners (args: HarnessArgs, codes: () => number): MeasureList
   }
 }
 
+/**
+ * mkdir -p, a level at a time: Node's recursive mkdir retries for ever (at 100% CPU) where a
+ * folder exists yet refuses a child with ENOENT, as /proc does; here that ENOENT is the answer.
+ */
+async function makeFolder (path: string): Promise<void> {
+  try {
+    await mkdir(path)
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException
+    if (code === 'EEXIST' && (await stat(path)).isDirectory()) return
+    if (code !== 'ENOENT' || dirname(path) === path) throw error
+    await makeFolder(dirname(path))
+    await mkdir(path)
+  }
+}
+
 /** Known before the run, not after it: a run is too long to lose to a typo in a path. */
 async function checkOutputs (args: HarnessArgs): Promise<void> {
   if (args.saveDir !== null) {
-    await mkdir(args.saveDir, { recursive: true }).catch((error: NodeJS.ErrnoException) =>
+    await makeFolder(args.saveDir).catch((error: NodeJS.ErrnoException) =>
       fail(`--save ${args.saveDir}: cannot create the folder (${error.code ?? error.message})`, EXIT.usage))
   }
   if (args.htmlFile !== null) {

@@ -8,7 +8,8 @@
 //   processes    proc_pool.py      a ProcessPoolExecutor of W child processes, likewise
 //
 // Each run is timed from the first check handed out to the last result; a pool's start-up is
-// timed apart, as its own cost. CPU time counts every thread of this process (process.cpuUsage)
+// timed apart, as its own cost. Before the clock, every lane (the main thread, each worker)
+// checks WARM_UP once, so that no mode pays for a cold JIT and the first is not penalised. CPU time counts every thread of this process (process.cpuUsage)
 // and, for processes, what each child says it used from its first check to its last.
 
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -19,6 +20,8 @@ import { watchLoop } from '../core/loop-monitor.js'
 import { check, type CheckResult } from './tasks.js'
 
 type Tasks = typeof import('./tasks.js')
+/** The book's smallest number past 2: millions of divisions, enough for V8 to optimise the loop. */
+export const WARM_UP = '142702110479723'
 const TASKS = new URL('./tasks.js', import.meta.url)
 
 export const PRIMES_MODES = ['sequential', 'event-loop', 'threads', 'processes'] as const
@@ -31,7 +34,7 @@ export interface PrimesRun {
   elapsedMs: number
   /** CPU time of the run: this process's threads, and a process pool's children. */
   cpuMs: number
-  /** A pool's start-up (every worker ready), not in elapsedMs; null on the main thread. */
+  /** A pool's start-up (every worker ready), not in elapsedMs; null on the main thread. Its CPU counts the warm-up too. */
   startupMs: number | null
   startupCpuMs: number | null
   /** The longest the main thread's event loop could not run a callback: a spinner's freeze. */
@@ -108,8 +111,10 @@ async function runPool (kind: 'threads' | 'processes', numbers: readonly string[
   const cpu = process.cpuUsage()
   const Executor = kind === 'threads' ? ThreadPoolExecutor : ProcessPoolExecutor
   const pool = await Executor.start<Tasks>(workers, TASKS)
-  const startupCpuMs = cpuMsSince(cpu)
   try {
+    // Submitted at once, the W warm-ups go one to each idle worker.
+    await Promise.all(Array.from({ length: workers }, async () => await pool.submit('check', WARM_UP).result()))
+    const startupCpuMs = cpuMsSince(cpu)
     const run = await measured(onCheck, async done => {
       const futures = numbers.map(n => pool.submit('check', n))
       for await (const future of asCompleted(futures)) done(await future.result())
@@ -126,6 +131,7 @@ async function runPool (kind: 'threads' | 'processes', numbers: readonly string[
 /** Checks every number in one mode; `onCheck` hears each result as it comes. */
 export async function runMode (mode: PrimesMode, numbers: readonly string[], workers: number, onCheck: OnCheck = () => {}): Promise<PrimesRun> {
   if (mode === 'threads' || mode === 'processes') return await runPool(mode, numbers, workers, onCheck)
+  check(WARM_UP)
   const run = mode === 'sequential' ? await runSequential(numbers, onCheck) : await runEventLoop(numbers, onCheck)
   return { mode, lanes: 1, startupMs: null, startupCpuMs: null, ...run }
 }

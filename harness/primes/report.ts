@@ -54,7 +54,7 @@ export function summaryTable (modes: readonly ModeFigures[], wide = false): stri
 export const LEGEND = [
   'lanes: checks that can run at once; ideal: max(longest check, work / min(lanes, cores)); effic: ideal / elapsed',
   'CPU: every thread of this process, and the pool\'s children; cores: CPU / elapsed; loop max: the main loop\'s longest freeze',
-  'start-up: the pool\'s workers all ready, before the clock starts'
+  'start-up: the pool\'s workers all ready, before the clock starts; every lane checks one number before it too, so no mode meets a cold JIT'
 ]
 
 /** The work the ideals stand on. */
@@ -66,23 +66,70 @@ export function workLine (modes: readonly ModeFigures[], cores: number): string 
 }
 
 const find = (modes: readonly ModeFigures[], mode: PrimesMode): ModeFigures | undefined => modes.find(m => m.mode === mode)
-const speedup = (m: ModeFigures): string => m.speedup === null ? '' : ` (${m.speedup.toFixed(1)}x)`
 
-/** What the figures say, next to what the book's Python does, for each mode that ran. */
+/**
+ * Differences within this share are read as none: on a shared machine, two runs of the same
+ * checks differ by about this much (more when another process takes a core for a while).
+ */
+export const NOISE = 0.1
+
+/** How a mode's elapsed compares with sequential's, in words that follow from its speedup. */
+function comparedWithSequential (m: ModeFigures): string {
+  if (m.speedup === null) return 'no sequential run to compare with'
+  const times = `${m.speedup.toFixed(1)}x`
+  if (m.speedup > 1 + NOISE) return `${times} faster than sequential`
+  if (m.speedup < 1 / (1 + NOISE)) return `slower than sequential (${times})`
+  return `no faster than sequential (${times})`
+}
+
+/** Whether the cores were used at once, from CPU time over elapsed time. */
+function coresLine (m: ModeFigures): string {
+  return `${ratio(m.coresUsed)} cores busy${m.coresUsed > 1 + NOISE ? ': checks ran at once' : ''}`
+}
+
+/**
+ * A check on the main thread keeps one core busy from start to end: a one-lane mode that had
+ * less than one core waited for a CPU the machine's other processes held.
+ */
+function machineNote (modes: readonly ModeFigures[]): string[] {
+  const starved = modes.filter(m => m.lanes === 1 && m.coresUsed < 1 - NOISE)
+  if (starved.length === 0) return []
+  const shares = starved.map(m => `${m.mode} ${ratio(m.coresUsed)}`).join(', ')
+  return [`machine: busy with other work: a one-lane mode should keep one core busy, and had ${shares}; elapsed times and speedups carry that load, the CPU column less so.`]
+}
+
+/**
+ * A mode faster than its ideal allows, beyond the noise (efficiency > 1): it and the sequential
+ * run, whose check times the ideal stands on, did not meet the same conditions. The CPU times tell which: more CPU for the same
+ * checks in sequential is a cold start (the JIT); the same CPU is a machine busier meanwhile.
+ */
+function aboveIdeal (m: ModeFigures, sequential: ModeFigures | undefined): string {
+  if (sequential === undefined || m.efficiency <= 1 + NOISE) return ''
+  const cpu = `CPU ${seconds(sequential.cpuMs)} against ${seconds(m.cpuMs)}`
+  const why = sequential.cpuMs > m.cpuMs * (1 + NOISE) ? `sequential spent more CPU on the same checks (${cpu}): a cold start` : `the same CPU (${cpu}): the machine was busier during sequential`
+  return ` That is faster than ${m.lanes === 1 ? 'one lane' : 'its lanes'} allow${m.lanes === 1 ? 's' : ''} (effic ${ratio(m.efficiency)} > 1): ${why}; run again to compare.`
+}
+
+/** What the figures say, next to what the book's Python does, for each mode that ran: each verdict follows from them. */
 export function lessonNotes (modes: readonly ModeFigures[]): string[] {
   const notes: string[] = []
+  const sequential = find(modes, 'sequential')
   const loop = find(modes, 'event-loop')
   if (loop !== undefined) {
-    notes.push(`event-loop: one thread, so the checks run one after another as in sequential${speedup(loop)}; concurrency without parallelism gains nothing on CPU-bound work, and the loop froze for ${seconds(loop.loopMaxMs)} (asyncio alike: spinner_prime_async_broken.py).`)
+    const gainsNothing = loop.speedup !== null && loop.speedup <= 1 + NOISE
+      ? '; concurrency without parallelism gains nothing on CPU-bound work'
+      : ''
+    notes.push(`event-loop: one thread, so the checks take turns (${coresLine(loop)}); ${comparedWithSequential(loop)}${gainsNothing}, and the loop froze for ${seconds(loop.loopMaxMs)} (asyncio alike: spinner_prime_async_broken.py).${aboveIdeal(loop, sequential)}`)
   }
   const threads = find(modes, 'threads')
   if (threads !== undefined) {
-    notes.push(`threads: worker threads run JavaScript in parallel, each its own V8 isolate and event loop, no GIL: ${ratio(threads.coresUsed)} cores busy${speedup(threads)}. CPython's threads.py holds the GIL and is no faster than sequential.py.`)
+    notes.push(`threads: worker threads run JavaScript in parallel, each its own V8 isolate and event loop, no GIL; here ${threads.lanes === 1 ? 'one thread' : `${threads.lanes} threads`}: ${coresLine(threads)}, ${comparedWithSequential(threads)}. CPython's threads.py holds the GIL and is no faster than sequential.py.${aboveIdeal(threads, sequential)}`)
   }
   const processes = find(modes, 'processes')
   if (processes !== undefined) {
-    const startups = [threads, processes].filter(m => m?.startupMs != null).map(m => `${m?.mode} ${seconds(m?.startupMs ?? 0)}`).join(', ')
-    notes.push(`processes: parallel too${speedup(processes)}, as procs.py in Python, but each worker is a whole Node process, slower to start (${startups}) and fed through a pipe.`)
+    const startups = `start-up ${[threads, processes].filter(m => m?.startupMs != null).map(m => `${m?.mode} ${seconds(m?.startupMs ?? 0)}`).join(', ')}`
+    const slower = threads?.startupMs != null && processes.startupMs != null && processes.startupMs > threads.startupMs * (1 + NOISE) ? ', slower to start than a thread' : ''
+    notes.push(`processes: parallel too, as procs.py in Python; here ${processes.lanes === 1 ? 'one process' : `${processes.lanes} processes`}: ${coresLine(processes)}, ${comparedWithSequential(processes)}. Each worker is a whole Node process${slower} (${startups}), fed through a pipe.${aboveIdeal(processes, sequential)}`)
   }
-  return notes
+  return [...notes, ...machineNote(modes)]
 }

@@ -1,10 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { defaultFlagsDir, projectRoot } from '../../server/contract/project.js'
 import { startGatedServer } from '../fixtures/gated-server.js'
 import { spawnCompiled } from '../fixtures/run.js'
-import { startSite } from '../fixtures/site.js'
+import { injectionOf, startSite } from '../fixtures/site.js'
 
 const PROGRAMS = ['flags-sequential', 'flags-pool', 'flags-async', 'flags-processes', 'flags-futures', 'demo-executor-map']
 
@@ -23,18 +26,108 @@ async function checkSaved (t: Test, cwd: string, count: number): Promise<void> {
 
 // The short programs read in class, next to the book's flags.py, flags_threadpool.py,
 // flags_asyncio.py and flags_threadpool.py with ProcessPoolExecutor: each downloads the 20 flags
-// into ./downloaded and says how long it took.
+// from the site its argument names into ./downloaded and says how long it took; a pool's
+// start-up is said apart. Every flag waits 100 ms at the server, so the known lower bounds are:
+// sequential 20 × 0.1 = 2.0 s; the pool (20 threads) and the event loop (20 requests at once)
+// 0.1 s; the process pool, W = cpus workers, ceil(20 / W) rounds of 0.1 s (1.0 s on 2 cpus).
+const LATENCY_S = 0.1
+const FLOOR_S: Record<string, number> = {
+  'flags-sequential': 20 * LATENCY_S,
+  'flags-pool': LATENCY_S,
+  'flags-async': LATENCY_S,
+  'flags-processes': Math.ceil(20 / availableParallelism()) * LATENCY_S
+}
+const WORKERS: Record<string, number | undefined> = { 'flags-pool': 20, 'flags-processes': availableParallelism() }
+// Figures are printed to 0.01 s: a bound is met when the printed figure is within half of that.
+const ROUNDING_S = 0.005
+
 for (const program of ['flags-sequential', 'flags-pool', 'flags-async', 'flags-processes']) {
   t.test(program, async t => {
-    const base = await startSite(t)
+    const base = await startSite(t, { injection: injectionOf({ latency: '100ms' }) })
     const cwd = t.testdir({})
-    const running = spawnCompiled(`scripts/${program}.js`, [], { BASE_URL: `${base}/flags` }, cwd)
-    const run = await running.finished
+    const run = await spawnCompiled(`scripts/${program}.js`, [`${base}/flags`], {}, cwd).finished
     t.equal(run.code, 0, 'exit 0')
-    t.match(run.stdout, /^(?:[A-Z]{2} ){20}\n20 downloads in \d+\.\d\ds\n$/, 'the book\'s output: the codes as they come, then the count and the time')
+    t.equal(run.stderr, '', 'nothing on stderr')
+    const workers = WORKERS[program]
+    const startup = workers === undefined ? '' : ` \\(start-up of ${workers} workers (\\d+\\.\\d\\d)s, apart\\)`
+    const found = new RegExp(`^(?:[A-Z]{2} ){20}\\n20 downloads in (\\d+\\.\\d\\d)s${startup}\\n$`).exec(run.stdout)
+    t.ok(found, `the book's output: the codes as they come, then the count and the time${workers === undefined ? '' : ', the pool\'s start-up apart'}: ${run.stdout}`)
+    t.ok(Number(found?.[1]) >= (FLOOR_S[program] ?? 0) - ROUNDING_S, `the downloads took at least ${FLOOR_S[program]}s: ${found?.[1]}s`)
     await checkSaved(t, cwd, 20)
   })
 }
+
+t.test('the site can come from $BASE_URL too, as the book\'s BASE_URL constant', async t => {
+  const base = await startSite(t)
+  const cwd = t.testdir({})
+  const run = await spawnCompiled('scripts/flags-async.js', [], { BASE_URL: `${base}/flags/` }, cwd).finished
+  t.equal(run.code, 0, 'exit 0 (a trailing slash is dropped)')
+  await checkSaved(t, cwd, 20)
+})
+
+t.test('a pool starts, and opens each worker\'s connection, before the clock: its start-up is printed apart', async t => {
+  // The gated server holds every request. The test holds the 20 workers' warm-up requests
+  // (GET /healthz) HOLD_S, then the 20 downloads HOLD_S: the start-up is at least HOLD_S, so are
+  // the downloads; and the download time, measured inside the program after the warm-ups were
+  // released, is within the time the test measures from that release to the program's exit.
+  const HOLD_S = 0.3
+  const server = await startGatedServer(t, await flagGif('BR'))
+  const running = spawnCompiled('scripts/flags-pool.js', [`${server.url}/flags`], {}, t.testdir({}))
+  await server.arrived(1)
+  t.same(server.arrivals, ['/healthz'], 'first the check that the site answers, from the main thread')
+  server.held[0]?.release()
+  await server.arrived(1 + 20)
+  t.same(server.arrivals.slice(1), Array(20).fill('/healthz'), 'then a warm-up from each of the 20 workers, all at once')
+  await sleep(HOLD_S * 1000)
+  const released = performance.now()
+  for (const request of [...server.held]) request.release()
+  await server.arrived(1 + 20 + 20)
+  t.ok(server.arrivals.slice(21).every(path => /^\/flags\/[a-z]{2}\/[a-z]{2}\.gif$/.test(path)), 'then the 20 downloads')
+  await sleep(HOLD_S * 1000)
+  for (const request of [...server.held]) request.release()
+  const run = await running.finished
+  const sinceReleased = (performance.now() - released) / 1000
+  t.equal(run.code, 0, 'exit 0')
+  const found = /\n20 downloads in (\d+\.\d\d)s \(start-up of 20 workers (\d+\.\d\d)s, apart\)\n$/.exec(run.stdout)
+  t.ok(found, `the closing line, the start-up apart: ${run.stdout}`)
+  const [elapsed, startup] = [Number(found?.[1]), Number(found?.[2])]
+  t.ok(startup >= HOLD_S - ROUNDING_S, `the start-up holds the warm-ups' ${HOLD_S}s: ${startup}s`)
+  t.ok(elapsed >= HOLD_S - ROUNDING_S, `the downloads took at least the ${HOLD_S}s they were held: ${elapsed}s`)
+  t.ok(elapsed <= sinceReleased + ROUNDING_S, `the download time, ${elapsed}s, lies within the ${sinceReleased.toFixed(3)}s from the warm-ups' release to the exit: the start-up is not in it`)
+  t.equal(server.maxInFlight(), 20, 'twenty requests at a time: twenty workers')
+})
+
+t.test('nothing answers at the site: one line naming it and how to start one, exit 1', async t => {
+  // A port just freed: nothing listens there.
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise(resolve => server.close(resolve))
+  for (const program of ['flags-sequential', 'flags-pool']) {
+    const run = await spawnCompiled(`scripts/${program}.js`, [`http://127.0.0.1:${port}/flags`]).finished
+    t.equal(run.code, 1, `${program}: exit 1`)
+    t.equal(run.stderr, `${program}: nothing answers at http://127.0.0.1:${port}/flags (ECONNREFUSED): start a flag server there, or name another site: npm run ${program.replace('-', ':')} -- http://localhost:8000/flags\n`, `${program}: one line`)
+    t.equal(run.stdout, '', `${program}: nothing downloaded`)
+  }
+})
+
+t.test('a site argument that is not a URL, or more than one, is refused: one line, exit 2', async t => {
+  for (const args of [['nope'], ['ftp://localhost/flags'], ['http://localhost:8000/flags', 'x']]) {
+    const run = await spawnCompiled('scripts/flags-async.js', args).finished
+    t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
+    t.match(run.stderr, /^flags-async: (?:BASE_URL ".*": the http:\/\/ URL of a flag site's \/flags|one argument at most, the site's BASE_URL), e\.g\. npm run flags:async -- http:\/\/localhost:8001\/flags\n$/, `${args.join(' ')}: one line saying what is accepted`)
+  }
+})
+
+t.test('a download that fails ends the run with one line, no stack trace, exit 1', async t => {
+  // The site answers (its /healthz), but has no flags under /nothing: every download is a 404.
+  const base = await startSite(t)
+  for (const program of ['flags-async', 'flags-pool']) {
+    const run = await spawnCompiled(`scripts/${program}.js`, [`${base}/nothing`], {}, t.testdir({})).finished
+    t.equal(run.code, 1, `${program}: exit 1`)
+    t.match(run.stderr, new RegExp(`^${program}: 404 for http://127\\.0\\.0\\.1:\\d+/nothing/[a-z]{2}/[a-z]{2}\\.gif\\n$`), `${program}: one line, the status and the URL`)
+  }
+})
 
 // flags_threadpool_futures.py: the first five codes, sorted, submitted to three workers.
 const FIVE = ['BR', 'CN', 'ID', 'IN', 'US']
@@ -58,7 +151,7 @@ t.test('flags-futures: schedules the five downloads, then prints each future wit
     'all five scheduled before any result: three running at once (three workers), two pending')
   t.same(lines.slice(5, 10).map(line => RESULT.test(line)), [true, true, true, true, true], 'then five results, each from a finished future')
   t.same(resultsOf(run.stdout).sort(), FIVE, 'one result per code, the future\'s own')
-  t.match(run.stdout, /\n\n5 downloads in \d+\.\d\ds\n$/, 'then the count and the time')
+  t.match(run.stdout, /\n\n5 downloads in \d+\.\d\ds \(start-up of 3 workers \d+\.\d\ds, apart\)\n$/, 'then the count and the time, the pool\'s start-up apart')
   await checkSaved(t, cwd, 5)
 })
 
@@ -67,6 +160,11 @@ t.test('flags-futures: the results come in the order the downloads complete, not
   // which the downloads complete, whatever the machine's speed.
   const server = await startGatedServer(t, await flagGif('BR'))
   const running = spawnCompiled('scripts/flags-futures.js', [], { BASE_URL: `${server.url}/flags` }, t.testdir({}))
+  // First the main thread's check that the site answers, then a warm-up from each worker.
+  await server.arrived(1)
+  server.held[0]?.release()
+  await server.arrived(1 + 3)
+  for (const request of [...server.held]) request.release()
   const completion = ['ID', 'CN', 'US', 'BR', 'IN']
   for (const cc of completion) {
     const path = `/flags/${cc.toLowerCase()}/${cc.toLowerCase()}.gif`
@@ -79,7 +177,8 @@ t.test('flags-futures: the results come in the order the downloads complete, not
   t.equal(run.code, 0, 'exit 0')
   t.same(resultsOf(run.stdout), completion, 'the results in the order the server answered')
   t.equal(server.maxInFlight(), 3, 'three downloads at a time: three workers')
-  t.same(server.arrivals.slice(0, 3).sort(), ['/flags/br/br.gif', '/flags/cn/cn.gif', '/flags/id/id.gif'], 'the first three scheduled are the first asked for')
+  t.same(server.arrivals.slice(0, 4), Array(4).fill('/healthz'), 'the site checked, and the three workers\' connections opened, before any download')
+  t.same(server.arrivals.slice(4, 7).sort(), ['/flags/br/br.gif', '/flags/cn/cn.gif', '/flags/id/id.gif'], 'the first three scheduled are the first asked for')
 })
 
 interface Loiter { kind: 'start' | 'done', n: number, tabs: number }
@@ -101,7 +200,7 @@ function demoLines (t: Test, stdout: string): Line[] {
 /** What holds whatever the machine's speed: map's order, each result after its task, three tasks at a time. */
 function checkMapDemo (t: Test, lines: Line[], inputs: number[]): Loiter[] {
   const others = lines.flatMap(line => line.kind === 'other' ? [line.text] : [])
-  t.same(others, ['Script starting.', 'results: [object AsyncGenerator]', 'Waiting for individual results:'], 'the book\'s three lines of main()')
+  t.same(others, ['Script starting.', 'results: <AsyncGenerator object Executor.map>', 'Waiting for individual results:'], 'the book\'s three lines of main()')
   const results = lines.flatMap(line => line.kind === 'result' ? [[line.i, line.value]] : [])
   t.same(results, inputs.map((n, i) => [i, n * 10]), 'map yields the results in input order: result i is loiter(inputs[i]) * 10')
   const loiters = lines.filter((line): line is Loiter => line.kind === 'start' || line.kind === 'done')
