@@ -2,8 +2,8 @@
 // slow_server.py prints one per request (which is how a class sees twenty requests arrive at
 // once): when it arrived, how long it took, on which connection, and whether the client gave
 // up on it. Above LINES_PER_SECOND a site's lines become one summary line a second (under
-// `npm run load` nobody reads thousands of lines a second, and writing them cost a third of the
-// server's CPU per answer); they come back once a second's requests fall below it again.
+// `npm run load` nobody reads thousands of lines a second, and writing them cost the server a
+// third more CPU per answer); they come back once a second's requests fall below it again.
 // Written through pino, Fastify's own logger, to an asynchronous destination on stdout
 // (sonic-boom), so that a slow reader of the log never holds the server up. JSON lines, or on a
 // terminal a compact line for people, formatted here: pino-pretty would bring a dozen packages
