@@ -17,7 +17,7 @@ import type { OpenRequest } from './requests.js'
 export type LogFormat = 'pretty' | 'json'
 
 /** What a request line says, besides pino's level, time (ms since the epoch) and the site. */
-export interface RequestLine {
+interface RequestLine {
   method: string
   /** The request target as it came: the path and its query. */
   path: string
@@ -38,7 +38,7 @@ export interface RequestLine {
 }
 
 /** One second of a site's requests, told in one line while they come faster than LINES_PER_SECOND. */
-export interface SummaryLine {
+interface SummaryLine {
   /** The time the counts cover, in ms: about a second. */
   windowMs: number
   /** Requests that ended in the window. */
@@ -56,8 +56,8 @@ export interface SummaryLine {
   delayP99Ms: number
 }
 
-export const REQUEST_MESSAGE = 'request'
-export const SUMMARY_MESSAGE = 'summary'
+const REQUEST_MESSAGE = 'request'
+const SUMMARY_MESSAGE = 'summary'
 
 /**
  * Above this many request lines in a second, a site logs one summary line a second instead: a
@@ -72,12 +72,8 @@ const CLOSE_WAIT_MS = 2000
 /** Server-Timing's precision: the log and the header say the same delay. */
 const ms3 = (ms: number): number => Number(ms.toFixed(3))
 
-/**
- * A request line from what the request tracker knows, at `nowMs` (performance.now()). `fate` is
- * undefined where no fate was drawn (/healthz, a 400 on a bad override, a request cut before its
- * route); `fault`, when set, names the fault instead of the fate (hang-refused).
- */
-export function requestLine (request: OpenRequest, status: number | 'none', inFlight: number, nowMs: number): RequestLine {
+/** A request line from what the request tracker knows, at `nowMs` (performance.now()). */
+function requestLine (request: OpenRequest, status: number | 'none', inFlight: number, nowMs: number): RequestLine {
   const { incoming, fate } = request
   const tookMs = ms3(nowMs - request.arrivedMs)
   return {
@@ -94,6 +90,10 @@ export function requestLine (request: OpenRequest, status: number | 'none', inFl
   }
 }
 
+/**
+ * The fault the log names: the request's own when set (hang-refused), else its fate's; none where
+ * no fate was drawn (/healthz, a 400 on a bad override, a request cut before its route).
+ */
 function faultOf (request: OpenRequest): string {
   return request.fault ?? (request.fate === undefined ? 'none' : faultName(request.fate.fault))
 }
@@ -104,17 +104,14 @@ export function nearestRank (sorted: readonly number[], q: number): number {
 }
 
 /** A window's requests, counted as they end: no object per request, a Map increment or two. */
-class Window {
-  startMs: number
+class SummaryWindow {
   requests = 0
   clientGone = 0
   readonly statuses = new Map<number | 'none', number>()
   readonly faults = new Map<string, number>()
   readonly delays: number[] = []
 
-  constructor (startMs: number) {
-    this.startMs = startMs
-  }
+  constructor (readonly startMs: number) {}
 
   add (request: OpenRequest, status: number | 'none'): void {
     this.requests++
@@ -146,11 +143,11 @@ class Window {
  * second, until a second with fewer than LINES_PER_SECOND requests, after which lines return.
  * The summary's timer runs only while summarizing, and does not keep the process alive.
  */
-export class SiteRequestLog {
+class SiteRequestLog {
   /** Lines written in the second that began at `linesSince`, while not summarizing. */
   #lines = 0
   #linesSince = -Infinity
-  #summarizing: Window | undefined
+  #summarizing: SummaryWindow | undefined
   #timer: NodeJS.Timeout | undefined
 
   constructor (private readonly log: Logger, private readonly inFlight: () => number) {}
@@ -171,7 +168,7 @@ export class SiteRequestLog {
       this.log.info(requestLine(request, status, inFlight, now), REQUEST_MESSAGE)
       return
     }
-    this.#summarizing = new Window(now)
+    this.#summarizing = new SummaryWindow(now)
     this.#summarizing.add(request, status)
     this.#timer = setInterval(() => this.#tick(), WINDOW_MS).unref()
   }
@@ -193,7 +190,7 @@ export class SiteRequestLog {
       this.#linesSince = now
       this.#lines = 0
     } else {
-      this.#summarizing = new Window(now)
+      this.#summarizing = new SummaryWindow(now)
     }
   }
 
@@ -256,7 +253,7 @@ export function prettyLine (json: string): string {
 }
 
 /** What buildServer needs for one site: its request log and the logger Fastify writes its warnings to. */
-export interface SiteLog {
+interface SiteLog {
   readonly requests: SiteRequestLog
   /** Warnings and errors only: Fastify's "Server listening at" and its two lines a request would repeat ours. */
   readonly fastify: Logger
