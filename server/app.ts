@@ -2,14 +2,13 @@
 // listens, tests listen on port 0.
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onRequestHookHandler, type onResponseHookHandler } from 'fastify'
-import type { Logger } from 'pino'
 import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
 import { FlagsError } from './contract/errors.js'
 import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
 import { deliver, sendCounted, type Answer, type SiteCounters } from './inject.js'
 import { SiteMetrics } from './metrics.js'
-import { REQUEST_MESSAGE, requestLine } from './log.js'
+import type { ServerLog } from './log.js'
 import { openRequestOf, tracker, type RequestEnded } from './requests.js'
 import { httpOptions, remember, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
 import { registerAdmin } from './admin.js'
@@ -74,28 +73,27 @@ function hasOverride (request: FastifyRequest): boolean {
 }
 
 /**
- * With `logger` (log.ts), a line for every request as it ends, through a child named by the site.
- * Fastify itself logs there only its warnings and errors: its "Server listening at" would repeat
- * the start-up lines, and its two lines a request would repeat ours. Without, Fastify's logger
- * is off and nothing is built per request.
+ * With `log` (log.ts), the site's request log hears of every request as it ends. Fastify itself
+ * logs there only its warnings and errors. Without, Fastify's logger is off and nothing is built
+ * per request.
  */
-function loggingOptions (site: SiteConfig, logger: Logger | undefined): { options: { logger: false } | { loggerInstance: FastifyBaseLogger }, ended: RequestEnded | undefined } {
-  if (logger === undefined) return { options: { logger: false }, ended: undefined }
-  const siteLog = logger.child({ site: site.name })
+function loggingOptions (site: SiteConfig, log: ServerLog | undefined, metrics: SiteMetrics): { options: { logger: false } | { loggerInstance: FastifyBaseLogger }, ended: RequestEnded | undefined } {
+  if (log === undefined) return { options: { logger: false }, ended: undefined }
+  const siteLog = log.site(site.name, () => metrics.inFlight)
   return {
-    options: { loggerInstance: siteLog.child({}, { level: 'warn' }) },
-    ended: (request, status, inFlight) => siteLog.info(requestLine(request.incoming, status, request.fate, request.fault, inFlight), REQUEST_MESSAGE)
+    options: { loggerInstance: siteLog.fastify },
+    ended: (request, status, inFlight) => siteLog.requests.ended(request, status, inFlight)
   }
 }
 
-export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, logger?: Logger): FastifyInstance {
+export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, log?: ServerLog): FastifyInstance {
   const http = httpOptions(timeouts)
-  const logging = loggingOptions(site, logger)
+  const metrics = new SiteMetrics()
+  const logging = loggingOptions(site, log, metrics)
   // Fastify passes `http` to createServer, then sets these two itself: the same values.
   const app = Fastify({ ...logging.options, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs })
   remember(app.server, http)
   const state: SiteState = { injection: site.injection }
-  const metrics = new SiteMetrics()
   const counters: SiteCounters = { metrics, hangs: { active: 0, max: site.maxHung } }
   const codes = JSON.stringify({ codes: flags.codes })
   // The fixed fate of an injection and its Server-Timing, if it has one, remembered for the last

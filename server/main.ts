@@ -24,7 +24,7 @@ async function start (plan: ServerPlan, log: ServerLog | undefined): Promise<{ s
   const lines: string[] = []
   const ready: ReadySite[] = []
   for (const { config, port } of plan.sites) {
-    const app = buildServer(config, flags, undefined, log?.logger)
+    const app = buildServer(config, flags, undefined, log)
     let listening: Listening
     try {
       listening = await listenSite(app, plan.host, port)

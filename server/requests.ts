@@ -20,7 +20,8 @@ export const MAX_OPEN_PER_CONNECTION = 8
 
 /**
  * Told of every request as it ends, answered or cut, while it is still counted in flight: the
- * request log (log.ts). Undefined when the log is off, so that nothing is built per request.
+ * request log (log.ts). Undefined when the log is off, so that nothing is built per request
+ * (not even the clock read of its arrival).
  */
 export type RequestEnded = (request: OpenRequest, status: number | 'none', inFlight: number) => void
 
@@ -35,7 +36,10 @@ export class OpenRequest {
   fate: Fate | undefined = undefined
   /** The fault the log names when it is not the fate's: hang-refused, a hang past --max-hung. */
   fault: string | undefined = undefined
+  /** performance.now() as it arrived, for the log's "took"; 0 when the log is off. */
+  readonly arrivedMs: number
   #over = false
+  #clientGone = false
   #onCut: (() => void) | undefined
   readonly #res: ServerResponse
   readonly #connection: Connection
@@ -47,6 +51,17 @@ export class OpenRequest {
     this.#connection = connection
     this.#metrics = metrics
     this.#ended = ended
+    this.arrivedMs = ended === undefined ? 0 : performance.now()
+  }
+
+  /** Its connection's number on the site, 1 for the first: which requests share a socket (a thread, a pooled client). */
+  get connection (): number {
+    return this.#connection.id
+  }
+
+  /** Cut because the client closed its connection (gave up, or was stopped) before the answer was sent in full. */
+  get clientGone (): boolean {
+    return this.#clientGone
   }
 
   /** The request as Node parsed it: its method and URL. */
@@ -85,6 +100,7 @@ export class OpenRequest {
   /** The connection closed: undo what the request holds, count it, as answered if its status went out. */
   cut (): void {
     if (this.#over) return
+    this.#clientGone = this.#connection.closedByClient
     this.#end(this.#res.headersSent ? this.#res.statusCode : 'none')
     const undo = this.#onCut
     this.#onCut = undefined
@@ -101,8 +117,15 @@ export class OpenRequest {
 }
 
 interface Connection {
+  readonly id: number
   open: Set<OpenRequest>
   closed: boolean
+  /**
+   * The client ended it: it sent its FIN (read to the end) or reset it (an error on the socket).
+   * The server's own closes (a reset or truncate fault, a hang's budget, the pipelining cap, a
+   * shutdown's cut) destroy the socket with neither.
+   */
+  closedByClient: boolean
 }
 
 const CONNECTION = Symbol('flag-lab open requests')
@@ -121,14 +144,18 @@ export function openRequestOf (res: ServerResponse): OpenRequest | undefined {
  * request as it ends (the request log).
  */
 export function tracker (metrics: SiteMetrics, ended?: RequestEnded): (req: IncomingMessage, res: ServerResponse) => void {
+  let connections = 0
   return (req, res) => {
     metrics.start()
     const socket = req.socket as TrackedSocket
     let connection = socket[CONNECTION]
     if (connection === undefined) {
-      const created: Connection = socket[CONNECTION] = { open: new Set(), closed: false }
+      const created: Connection = socket[CONNECTION] = { id: ++connections, open: new Set(), closed: false, closedByClient: false }
       connection = created
-      socket.once('close', () => closeAll(created))
+      socket.once('close', () => {
+        created.closedByClient = socket.readableEnded || socket.errored !== null
+        closeAll(created)
+      })
     }
     // Answers nobody counted (Fastify's own 400 for a bad URL, before any route) are found here,
     // when the next request comes on their connection, or when it closes (cut() counts them).
