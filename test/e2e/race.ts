@@ -45,18 +45,18 @@ async function lanesOf (base: string): Promise<{ pids: number[], serverPid: numb
   return { pids: go.lanes.map(lane => lane.pid), serverPid: race.serverPid as number }
 }
 
-t.test('npm run race killed outright (SIGKILL, no handler runs): its lanes end as their channel closes', async t => {
+t.test('npm run race killed outright (SIGKILL, no handler runs): its lanes and its server end as their channel closes', async t => {
   t.setTimeout(60000)
   const running = spawnCompiled('harness/race/main.js', ['--port', '0'])
   const printed = await running.printed('stdout', /\/race \(/)
   const base = (/http:\/\/127\.0\.0\.1:\d+/.exec(printed) as RegExpExecArray)[0]
   t.equal((await start(base, { site: 'embedded', latency: '30s' })).status, 202)
-  const { pids } = await lanesOf(base)
-  t.ok(pids.every(pid => !gone(pid)), 'the lanes are running')
+  const { pids, serverPid } = await lanesOf(base)
+  t.ok([...pids, serverPid].every(pid => !gone(pid)), 'the lanes and the server are running')
   running.child.kill('SIGKILL')
   await running.finished
-  await allGone(pids)
-  t.pass('every lane\'s process has exited')
+  await allGone([...pids, serverPid])
+  t.pass('every lane\'s process and the race\'s server have exited')
 })
 
 t.test('npm run race --host 0.0.0.0: listens on every interface, prints a loopback URL', async t => {

@@ -59,8 +59,14 @@ async function runWrk (wrk: string, core: number | null, window: LoadWindow, sec
   const args = ['-t1', `-c${window.connections}`, `-d${Math.max(1, Math.ceil(seconds))}s`, '--timeout', `${TIMEOUT_S}s`, '-s', luaFile, window.url]
   const [command, commandArgs] = onCore(core, wrk, args)
   // `times` prints this shell's CPU, then its children's: wrk's (and taskset's), user and system, to the ms.
-  const child = spawn('bash', ['-c', '"$0" "$@"; code=$?; times; exit $code', command, ...commandArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const stop = (): void => { child.kill('SIGINT') }
+  // wrk is not ours to change and never hears of its parent: the shell reads its stdin, a pipe
+  // from this process, and stops wrk with SIGINT (wrk then prints what it measured) when the pipe
+  // ends: when this process ends it, to stop early, or when this process dies, however it dies.
+  // A background job's stdin is /dev/null unless redirected, hence fd 3; the watcher is killed
+  // once wrk is done, and writes nowhere, so that it holds none of our pipes open.
+  const watch = 'exec 3<&0; "$0" "$@" & w=$!; { read -r -u 3 _; kill -INT $w; } >/dev/null 2>&1 & r=$!; wait $w; code=$?; kill $r 2>/dev/null; times; exit $code'
+  const child = spawn('bash', ['-c', watch, command, ...commandArgs], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const stop = (): void => { child.stdin.end() }
   signal.addEventListener('abort', stop, { once: true })
   let out = ''
   let err = ''

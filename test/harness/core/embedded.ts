@@ -190,14 +190,15 @@ t.test('stop() after the server died on its own resolves', async t => {
   await t.resolves(server.stop(), 'stop() resolves')
 })
 
-// How the parent ends: the harness must take its children along in every case but a signal
-// nobody handles (documented: the caller handles signals and calls stop() or process.exit()).
+// How the parent ends: the harness takes its children along in every case; a SIGKILL, which no
+// handler hears, ends the server because its IPC channel closes with the parent.
 const ENDINGS: Array<{ name: string, code: string, signal?: NodeJS.Signals }> = [
   { name: 'process.exit(0)', code: 'process.exit(0)' },
   { name: 'an uncaught error', code: 'throw new Error(\'the parent fails\')' },
   { name: 'the end of its work, without stop()', code: '' },
   { name: 'a SIGTERM handler that calls stop()', code: 'process.once(\'SIGTERM\', () => { server.stop().then(() => process.exit(143)) })\nsetInterval(() => {}, 1000)', signal: 'SIGTERM' },
-  { name: 'a SIGINT handler that calls process.exit()', code: 'process.once(\'SIGINT\', () => process.exit(130))\nsetInterval(() => {}, 1000)', signal: 'SIGINT' }
+  { name: 'a SIGINT handler that calls process.exit()', code: 'process.once(\'SIGINT\', () => process.exit(130))\nsetInterval(() => {}, 1000)', signal: 'SIGINT' },
+  { name: 'SIGKILL', code: 'setInterval(() => {}, 1000)', signal: 'SIGKILL' }
 ]
 
 for (const ending of ENDINGS) {
