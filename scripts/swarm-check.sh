@@ -32,6 +32,7 @@ log="$work/log"
 failures=0
 swarm_ours=0
 stack_up=0
+gwbridge_before=
 
 # The variables the stack file reads: the user's own must not change what is checked.
 unset ADMIN_TOKEN SEED GRACE GRACE_STOP MAX_HUNG LOG PROFILE LATENCY JITTER MAX_LATENCY ERROR_RATE \
@@ -47,7 +48,9 @@ teardown () {
     for _ in $(seq 60); do docker network inspect "$NETWORK" >/dev/null 2>&1 || break; sleep 1; done
   fi
   if [ "$swarm_ours" = 1 ]; then
-    if timeout 60 docker swarm leave --force >>"$log" 2>&1; then
+    # docker_gwbridge, which swarm init made, outlives the swarm.
+    if timeout 60 docker swarm leave --force >>"$log" 2>&1 \
+        && { [ -n "$gwbridge_before" ] || timeout 30 docker network rm docker_gwbridge >>"$log" 2>&1; }; then
       echo "# torn down: stack $STACK removed, the engine left the swarm this check made; images kept"
     else
       echo "FAIL - docker swarm leave --force (see docker info)"
@@ -84,7 +87,9 @@ fi
 state=$(timeout 20 docker info -f '{{.Swarm.LocalNodeState}}')
 [ "$state" = inactive ] || die "the engine is in a swarm already (state $state): this check makes its own and leaves it; run it on an engine outside any swarm"
 started=$(date +%s.%N)
-timeout 60 docker swarm init --advertise-addr 127.0.0.1 >>"$log" 2>&1 || die "docker swarm init --advertise-addr 127.0.0.1"
+gwbridge_before=$(docker network ls -q --filter name=^docker_gwbridge$)
+# Its output is the join token: not for the log.
+timeout 60 docker swarm init --advertise-addr 127.0.0.1 >/dev/null 2>>"$log" || die "docker swarm init --advertise-addr 127.0.0.1"
 swarm_ours=1
 ok "docker swarm init --advertise-addr 127.0.0.1: a single-node swarm in $(elapsed "$started") s"
 
@@ -92,7 +97,7 @@ ok "docker swarm init --advertise-addr 127.0.0.1: a single-node swarm in $(elaps
 # "starting" until it passes), at most $2 s.
 running_healthy () {
   for _ in $(seq "$2"); do
-    [ "$(docker service ps "$SERVICE" --filter desired-state=running -f '{{.CurrentState}}' 2>/dev/null | grep -c '^Running')" = "$1" ] && return 0
+    [ "$(docker service ps "$SERVICE" --filter desired-state=running --format '{{.CurrentState}}' 2>/dev/null | grep -c '^Running')" = "$1" ] && return 0
     sleep 1
   done
   return 1
