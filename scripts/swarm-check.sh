@@ -130,20 +130,22 @@ else
   fail "fates: exit $status: $(tail -n 3 "$work/fates.txt")"
 fi
 
-shares () { oneshot shares 60 dist/scripts/replica-check.js shares http://server:8001 2>>"$log"; }
-shares >"$work/shares-before.txt" || true
-if [ "$(awk '$2 > 0' "$work/shares-before.txt" | wc -l)" = "$REPLICAS" ]; then
-  ok "each replica's /metrics shows its share of the fates check: $(awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }' "$work/shares-before.txt")"
+# shares SITE: each replica's flag requests on that site (each site has its own /metrics).
+shares () { oneshot shares 60 dist/scripts/replica-check.js shares "$1" 2>>"$log"; }
+shares http://server:8002 >"$work/shares-fates.txt" || true
+if [ "$(awk '$2 > 0' "$work/shares-fates.txt" | wc -l)" = "$REPLICAS" ]; then
+  ok "each replica's /metrics (ERROR) shows its share of the fates check: $(awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }' "$work/shares-fates.txt")"
 else
-  fail "each replica's /metrics should show a share: $(tr '\n' ' ' <"$work/shares-before.txt")"
+  fail "each replica's /metrics (ERROR) should show a share: $(tr '\n' ' ' <"$work/shares-fates.txt")"
 fi
 
 # The harness by the service's name, as a user runs it: it does not yet spread over the
 # replicas (issue 21, item 3), so where its requests went is reported, not required.
+shares http://server:8001 >"$work/shares-before.txt" || true
 status=0
 oneshot harness 300 dist/harness/cli/main.js -s http://server:8001/flags --latency 20ms -l 10 >"$work/harness.txt" 2>&1 || status=$?
 cat "$work/harness.txt" >>"$log"
-shares >"$work/shares-after.txt" || true
+shares http://server:8001 >"$work/shares-after.txt" || true
 split=$(LC_ALL=C join "$work/shares-before.txt" "$work/shares-after.txt" | awk '{ printf "%s%s %d", sep, $1, $3 - $2; sep = ", " }')
 if [ "$status" = 0 ] && grep -qE '^async +10 ' "$work/harness.txt"; then
   ok "the harness against http://server:8001/flags (one-shot on $NETWORK): exit 0; its requests by replica: $split"
@@ -166,6 +168,8 @@ traffic_end () {
   docker rm -f "$STACK-$1" >>"$log" 2>&1 || true
   jq -e '.sent' "$work/$1.json" >/dev/null 2>&1
 }
+# by_replica FILE: one "#" line per address: what it was sent, answered, errored.
+by_replica () { jq -r '.perAddress | to_entries[] | "#   \(.key): \(.value.sent) sent, \(.value.answered) answered, \(.value.errored) errors"' "$1" 2>/dev/null || true; }
 reasons () { jq -r '[.errors[] | .reason | sub(":.*"; "")] | group_by(.) | map("\(length) \(.[0])") | join(", ") | if . == "" then "none" else . end' "$1"; }
 
 CONNECTIONS=30
@@ -189,6 +193,7 @@ if [ "$update_status" = 0 ] && jq -e --argjson n "$REPLICAS" '.sent > 0 and .sen
 else
   fail "rolling update: exit $update_status after $update_seconds s; traffic: $(jq -c '{sent, answered, errored, addressesSeen}' "$work/update.json" 2>/dev/null || echo 'no report'); load: $load"
 fi
+by_replica "$work/update.json"
 running_healthy "$REPLICAS" 120 || fail "after the update: $REPLICAS replicas not running and healthy within 120 s"
 
 traffic crash "$CONNECTIONS" 300ms || die "docker run the traffic for the crash"
@@ -208,6 +213,8 @@ if jq -e --arg ip "$victim_ip" --argjson at "$killed_at" --argjson c "$CONNECTIO
 else
   fail "SIGKILL to the replica at $victim_ip: $(jq -c --arg ip "$victim_ip" '{sent, answered, errored, elsewhere: [.errors[] | select(.address != $ip)] | length}' "$work/crash.json" 2>/dev/null || echo 'no report')"
 fi
+
+by_replica "$work/crash.json"
 
 if [ "$failures" = 0 ]; then echo "# every check passed, in $SECONDS s"; else echo "# $failures checks failed, in $SECONDS s"; fi
 [ "$failures" = 0 ]
