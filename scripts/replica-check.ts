@@ -34,6 +34,12 @@ const FATE_CONNECTIONS = 400
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 /** How long an address that refused a connection is left out: Swarm's DNS drops a gone task within about a second. */
 const SHUNNED_MS = 5_000
+/**
+ * How long an address whose connection broke under a request is left out: a killed replica's
+ * listening socket can still accept for a moment while its process is torn down, and a request
+ * sent there then would fail too, though it was never in flight when the replica died.
+ */
+const BROKEN_MS = 1_000
 const RESOLVE_EVERY_MS = 250
 const REQUEST_TIMEOUT_MS = 10_000
 
@@ -153,6 +159,8 @@ interface Tally { sent: number, answered: number, errored: number }
  * addresses the name resolves to, looked up again every 250 ms), each with one request at a time.
  * A request is counted once it is sent, and ends answered (its body read whole) or as an
  * error with its reason; a connection refused is not a request: it goes to the next address.
+ * The loop is for replicas that answer every request (the LOCAL site, a latency): an error
+ * leaves its address out for a moment (BROKEN_MS).
  */
 async function traffic (options: Options): Promise<void> {
   const { url } = options
@@ -212,6 +220,7 @@ async function traffic (options: Options): Promise<void> {
               shunned.set(address, Date.now() + SHUNNED_MS)
               refused.set(code, (refused.get(code) ?? 0) + 1)
             } else {
+              shunned.set(address, Date.now() + BROKEN_MS)
               tally(address).sent++
               tally(address).errored++
               errors.push({ address, reason: `${code}: ${(error as Error).message}`, startedAt, endedAt: Date.now() })
