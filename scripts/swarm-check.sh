@@ -10,12 +10,12 @@
 # own, and at the end, on failure too, removes the stack and leaves the swarm. No host port is
 # used (the routing mesh does not answer here: the stack uses DNS round robin, dnsrr).
 #
-#   bash scripts/swarm-check.sh        (SWARM_CHECK_TIMEOUT=12m bounds the whole run)
+#   bash scripts/swarm-check.sh        (SWARM_CHECK_TIMEOUT=15m bounds the whole run)
 set -euo pipefail
 
 # shellcheck source=scripts/docker-common.sh
 source "$(dirname "$0")/docker-common.sh"
-bounded_rerun SWARM_CHECK_TIMEOUT 12m "$@"
+bounded_rerun SWARM_CHECK_TIMEOUT 15m "$@"
 
 cd "$(dirname "$0")/.."
 
