@@ -93,11 +93,12 @@ timeout 60 docker swarm init --advertise-addr 127.0.0.1 >/dev/null 2>>"$log" || 
 swarm_ours=1
 ok "docker swarm init --advertise-addr 127.0.0.1: a single-node swarm in $(elapsed "$started") s"
 
-# running_healthy N: until N tasks of the service are running (a task with a healthcheck is
-# "starting" until it passes), at most $2 s.
+# running_healthy N SECONDS [TASK]: until N tasks of the service, TASK not among them, are
+# running (a task with a healthcheck is "starting" until it passes), at most SECONDS.
 running_healthy () {
   for _ in $(seq "$2"); do
-    [ "$(docker service ps "$SERVICE" --filter desired-state=running --format '{{.CurrentState}}' 2>/dev/null | grep -c '^Running')" = "$1" ] && return 0
+    [ "$(docker service ps "$SERVICE" --no-trunc --filter desired-state=running --format '{{.ID}} {{.CurrentState}}' 2>/dev/null \
+      | grep -v "^${3:-none} " | grep -c ' Running')" = "$1" ] && return 0
     sleep 1
   done
   return 1
@@ -200,10 +201,11 @@ traffic crash "$CONNECTIONS" 300ms || die "docker run the traffic for the crash"
 sleep 5
 victim=$(docker ps -q --filter "label=com.docker.swarm.service.name=$SERVICE" | head -n 1)
 victim_ip=$(docker inspect -f "{{ (index .NetworkSettings.Networks \"$NETWORK\").IPAddress }}" "$victim")
+victim_task=$(docker inspect -f '{{ index .Config.Labels "com.docker.swarm.task.id" }}' "$victim")
 timeout 20 docker kill -s KILL "$victim" >>"$log" 2>&1 || fail "docker kill -s KILL $victim"
 killed_at=$(date +%s%3N)
 started=$(date +%s.%N)
-running_healthy "$REPLICAS" 120 || fail "after the crash: $REPLICAS replicas not running and healthy again within 120 s"
+running_healthy "$REPLICAS" 120 "$victim_task" || fail "after the crash: $REPLICAS replicas not running and healthy again within 120 s"
 recovered_seconds=$(elapsed "$started")
 sleep 3
 traffic_end crash || true
