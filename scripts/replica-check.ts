@@ -11,12 +11,14 @@
 // tool do not yet spread their connections over every address (issue 21, item 3): these checks
 // do it themselves, so that what they find is about the replicas, not about one client.
 
-import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Client, Pool } from 'undici'
 import { startEmbeddedServer } from '../harness/core/embedded.js'
 import { DURATION_ACCEPTED, parseDuration } from '../server/contract/duration.js'
-import { EXIT, exitWith, invalidOption, parseArgsError, parsedOrExit, usageError } from '../server/contract/errors.js'
+import { EXIT, exitWith, parsedOrExit } from '../server/command-line/exit.js'
+import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '../server/command-line/options.js'
+import { answeredHelpOrVersion } from '../server/command-line/version.js'
+import { invalidOption, usageError } from '../server/contract/errors.js'
 import { flagUrl, FLAGS_PATH, SALT_HEADER } from '../server/contract/protocol.js'
 import { bookSiteByLabel } from '../server/contract/sites.js'
 import { wholeNumber } from '../server/contract/values.js'
@@ -25,7 +27,6 @@ import { fetchAnswer, flagRequestsServed, replicaAddresses, replicaOrigin, type 
 const PROGRAM = 'replica-check'
 const COMMANDS = ['fates', 'shares', 'traffic'] as const
 type Command = typeof COMMANDS[number]
-const KNOWN = ['--connections', '--duration', '--latency']
 /** Salts of the fates check: each flag once plain and once salted, so both ways of drawing are compared. */
 const FATE_SALTS = [undefined, 'replica-check']
 /** A book site's delays reach 5 s: every request of a replica at once keeps the check to about that. */
@@ -43,7 +44,36 @@ const BROKEN_MS = 1_000
 const RESOLVE_EVERY_MS = 250
 const REQUEST_TIMEOUT_MS = 10_000
 
+const REPLICA_CHECK_COMMAND: CommandLine = {
+  program: PROGRAM,
+  usage: 'replica-check fates|shares|traffic URL [options]',
+  about: 'Checks of a replicated flag server from a client on its network, by each replica\'s address (scripts/swarm-check.sh runs it in a one-shot container on the stack\'s network). URL is a site\'s origin by the service\'s name: http://server:8002.',
+  groups: [
+    {
+      heading: 'Commands',
+      rows: [
+        { argument: 'fates URL', help: 'every flag asked of every replica and of a single server of the same seed and site: the same status, Server-Timing and bytes' },
+        { argument: 'shares URL', help: 'each replica\'s flag requests so far, from its /metrics' },
+        { argument: 'traffic URL', help: 'a closed loop over every replica until SIGTERM or --duration: each request answered or an error with its reason, as JSON' }
+      ]
+    },
+    {
+      heading: 'Options (traffic)',
+      rows: [
+        { name: 'connections', type: 'string', metavar: 'N', help: 'connections in all, 1 to 1000', default: '30' },
+        { name: 'duration', type: 'string', metavar: 'DURATION', help: 'stop after this long', default: '10m' },
+        { name: 'latency', type: 'string', metavar: 'DURATION', help: 'asked of each request as x-flags-latency' },
+        HELP_OPTION,
+        VERSION_OPTION
+      ]
+    }
+  ],
+  closing: 'Exit: 0 when the check holds, 1 when it does not (the line says why), 2 for bad options.'
+}
+
 interface Options {
+  help: boolean
+  version: boolean
   command: Command
   url: URL
   connections: number
@@ -52,17 +82,10 @@ interface Options {
 }
 
 function parseOptions (argv: string[]): Options {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { connections: { type: 'string' }, duration: { type: 'string' }, latency: { type: 'string' } }
-    })
-  } catch (error) {
-    throw parseArgsError(error, KNOWN)
-  }
-  const [command, url, ...more] = parsed.positionals
+  const { positionals, text, on } = readCommandLine(REPLICA_CHECK_COMMAND, argv)
+  const [help, version] = [on('help'), on('version')]
+  if (help || version) return { help, version, command: 'shares', url: new URL('http://localhost'), connections: 0, durationMs: 0, latency: undefined }
+  const [command, url, ...more] = positionals
   if (!COMMANDS.includes(command as Command)) throw invalidOption('command', command ?? '', COMMANDS.join(', '))
   if (url === undefined || more.length > 0) throw usageError(`${command}: one URL, a site's origin by the service's name (http://server:8002)`)
   let site: URL
@@ -71,11 +94,11 @@ function parseOptions (argv: string[]): Options {
   } catch {
     throw invalidOption('URL', url, "a site's origin, http://HOST:PORT")
   }
-  const { connections = '30', duration = '10m', latency } = parsed.values
+  const [connections, duration, latency] = [text('connections') ?? '30', text('duration') ?? '10m', text('latency')]
   const durationMs = parseDuration(duration)
   if (durationMs === undefined || durationMs <= 0) throw invalidOption('--duration', duration, DURATION_ACCEPTED)
   if (latency !== undefined && parseDuration(latency) === undefined) throw invalidOption('--latency', latency, DURATION_ACCEPTED)
-  return { command: command as Command, url: site, connections: wholeNumber(connections, '--connections', 1, 1000), durationMs, latency }
+  return { help, version, command: command as Command, url: site, connections: wholeNumber(connections, '--connections', 1, 1000), durationMs, latency }
 }
 
 function addressesOrExit (addresses: string[], url: URL): string[] {
@@ -254,6 +277,7 @@ async function traffic (options: Options): Promise<void> {
 
 async function main (): Promise<void> {
   const options = parsedOrExit(PROGRAM, () => parseOptions(process.argv.slice(2)))
+  if (answeredHelpOrVersion(REPLICA_CHECK_COMMAND, options)) return
   if (options.command === 'fates') await fates(options.url)
   else if (options.command === 'shares') await shares(options.url)
   else await traffic(options)
