@@ -1,5 +1,6 @@
 // npm run primes: options → each mode in turn over the same numbers, the book's line per number
-// as it completes → figures against the ideal → the table, or one JSON document.
+// as it is reported → with --with-python, the book's own programs after ours → figures against
+// the ideal → the tables, or one JSON document.
 //
 // No SIGINT handler on purpose: the sequential and event-loop modes hold the only thread, so a
 // handler would wait for their end; Node's default ends the process at once, and the pools'
@@ -9,10 +10,11 @@ import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePrimesArgs, PRIMES_COMMAND, type PrimesOptions } from './args.js'
-import { answersOf, figuresOf, type Answers, type ModeFigures } from './figures.js'
+import { findBookPrograms, runBookProgram, type BookPrograms, type PythonRun } from './book-python.js'
+import { answersOf, figuresOf, sideBySide, type Answers, type ModeFigures, type SideBySide } from './figures.js'
 import { runMode, type PrimesRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
-import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, summaryTable, workLine } from './report.js'
+import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, pythonTable, summaryTable, workLine } from './report.js'
 
 const PROGRAM = 'flag-primes'
 
@@ -56,17 +58,39 @@ async function runAll (options: PrimesOptions, workers: number, say: (line: stri
   return runs
 }
 
+/** The book's programs one after the other, their output shown as they printed it. */
+async function runPython (book: BookPrograms, options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PythonRun[]> {
+  const runs: PythonRun[] = []
+  for (const program of book.programs) {
+    const run = await runBookProgram(book, program, options.numbers, workers)
+    say(`${book.version}, ${program.program}${program.mode === 'sequential' ? '' : ` ${workers}`}:`)
+    for (const line of run.lines) say(line)
+    say('')
+    runs.push(run)
+  }
+  return runs
+}
+
+/** With --with-python: the book's programs beside ours, or why they did not run. */
+type PythonSide = { book: BookPrograms, rows: SideBySide[] } | { skipped: string } | null
+
+function pythonSection (python: PythonSide, count: number): string[] {
+  if (python === null) return []
+  if ('skipped' in python) return [`The book's Python programs: skipped, ${python.skipped}.`, '']
+  return [...pythonTable(python.rows, python.book, count), '']
+}
+
 function answersLine (answers: Answers, count: number): string {
   const book = answers.bookAgrees === null ? '' : answers.bookAgrees ? ', and with the book\'s PRIME_FIXTURE' : ', but NOT with the book\'s PRIME_FIXTURE'
   const modes = answers.modesDiffer === null ? `every mode agrees${book}` : `the modes DIFFER (${answers.modesDiffer})`
   return `Answers: ${answers.primes} primes of ${count}; ${modes}`
 }
 
-function textReport (modes: readonly ModeFigures[], answers: Answers, count: number, cores: number, wide: boolean): string {
-  return [summaryTable(modes, wide), '', ...LEGEND, '', workLine(modes, cores), answersLine(answers, count), '', ...lessonNotes(modes), ''].join('\n')
+function textReport (modes: readonly ModeFigures[], answers: Answers, python: PythonSide, count: number, cores: number, wide: boolean): string {
+  return [summaryTable(modes, wide), '', ...LEGEND, '', workLine(modes, cores), answersLine(answers, count), '', ...lessonNotes(modes), '', ...pythonSection(python, count)].join('\n')
 }
 
-function jsonReport (options: PrimesOptions, workers: number, cores: number, modes: readonly ModeFigures[], answers: Answers): string {
+function jsonReport (options: PrimesOptions, workers: number, cores: number, modes: readonly ModeFigures[], answers: Answers, python: PythonSide): string {
   return JSON.stringify({
     schemaVersion: PRIMES_SCHEMA_VERSION,
     command: ['npm run primes --', ...process.argv.slice(2)].join(' '),
@@ -76,7 +100,8 @@ function jsonReport (options: PrimesOptions, workers: number, cores: number, mod
     workers,
     numbers: { source: options.bookNumbers ? 'book' : 'given', values: options.numbers },
     answers,
-    modes
+    modes,
+    python: python === null || 'skipped' in python ? python : { version: python.book.version, dir: python.book.dir, programs: python.rows }
   }, null, 2) + '\n'
 }
 
@@ -84,17 +109,22 @@ async function main (): Promise<void> {
   const options = parsedOrExit(PROGRAM, () => parsePrimesArgs(process.argv.slice(2)))
   if (answeredHelpOrVersion(PRIMES_COMMAND, options)) return
   const cores = availableParallelism()
+  const dir = options.withPython
+  const book = dir === null ? null : parsedOrExit(PROGRAM, () => findBookPrograms(dir, options.modes))
   const workers = options.workers ?? Math.min(cores, options.numbers.length)
   const say = options.json ? () => {} : (line: string) => { process.stdout.write(line + '\n') }
   for (const line of header(options, cores, workers)) say(line)
 
   const runs = await runAll(options, workers, say)
+  const python: PythonSide = book === null ? null : typeof book === 'string' ? { skipped: book } : { book, rows: sideBySide(runs, await runPython(book, options, workers, say)) }
   const modes = figuresOf(runs, cores)
   const answers = answersOf(runs, options.bookNumbers ? bookAnswer : null)
-  process.stdout.write(options.json ? jsonReport(options, workers, cores, modes, answers) : textReport(modes, answers, options.numbers.length, cores, options.wide))
+  process.stdout.write(options.json ? jsonReport(options, workers, cores, modes, answers, python) : textReport(modes, answers, python, options.numbers.length, cores, options.wide))
   if (answers.modesDiffer !== null || answers.bookAgrees === false) {
     exitWith(PROGRAM, answers.modesDiffer === null ? 'the answers differ from the book\'s PRIME_FIXTURE' : `the modes' answers differ: ${answers.modesDiffer}`, EXIT.failed)
   }
+  const pythonDiffers = python !== null && 'rows' in python ? python.rows.find(row => !row.agrees) : undefined
+  if (pythonDiffers !== undefined) exitWith(PROGRAM, `${pythonDiffers.program} checked other numbers or gave other answers than ours`, EXIT.failed)
 }
 
 main().catch((error: Error) => exitWith(PROGRAM, error.message.split('\n', 1)[0] ?? 'failed', EXIT.failed))
