@@ -29,7 +29,7 @@ export const PRIMES_COMMAND: CommandLine = {
       { name: 'numbers', short: 'n', type: 'string', metavar: 'LIST', help: `whole numbers from 0 to ${MAX_N} (2^54 - 1), comma-separated, at most ${MAX_NUMBERS}`, default: 'the book\'s 20' },
       { name: 'workers', short: 'w', type: 'string', metavar: 'N', help: `pool size, 1 to ${MAX_WORKERS}`, default: 'min(cores, numbers)' },
       { name: 'mode', short: 'm', type: 'string', metavar: 'LIST', help: `some of ${PRIMES_MODES.join(', ')}`, default: 'all, in that order' },
-      { name: 'with-python', type: 'string', metavar: 'DIR', help: 'also run the book\'s own Python programs from DIR, its example-code-2e folder, with python3 on the same numbers, and show them in one table beside ours' },
+      { name: 'with-python', type: 'string', metavar: 'DIR', help: 'also run the book\'s own Python programs from DIR, its example-code-2e folder, with python3 on the same numbers, and show them in one table beside ours; skipped, with the reason, when python3 or DIR is missing' },
       { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the lines and the table' },
       { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
       HELP_OPTION,
@@ -39,7 +39,7 @@ export const PRIMES_COMMAND: CommandLine = {
   closing: [
     'The ideal of a mode is the longest single check, or the total work over min(lanes, cores) if that is longer; the work is the sequential run\'s check times. CPU time counts every thread of this process and, for processes, what each child used from its first check to its last. A pool\'s start-up is in the book\'s closing lines, as in the book\'s timings, and shown apart; the table\'s elapsed is the checks alone.',
     '',
-    'Exit: 0 when every mode gave the same answers, 1 when they differ or a pool fails, 2 for bad options; Ctrl-C (SIGINT) and SIGTERM end it at once, without the table (130 and 143 in a shell).'
+    'Exit: 0 when every mode (and every Python program of the book\'s) gave the same answers, 1 when they differ or a pool or Python program fails, 2 for bad options; Ctrl-C (SIGINT) and SIGTERM end it at once, without the table (130 and 143 in a shell).'
   ].join('\n'),
   // The book's scripts take the worker count as their argument: say where it goes here.
   noArguments: ': options only; a worker count is --workers N'

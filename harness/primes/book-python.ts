@@ -6,16 +6,17 @@
 // a folder of its own (not a `python3 -c` wrapper) keeps a spawned child's imports working.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, rmSync, statSync } from 'node:fs'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { interruptedExit } from '../../server/command-line/exit.js'
 import { invalidOption } from '../../server/contract/errors.js'
 import { BOOK_PROGRAMS, type PrimesMode } from './modes.js'
 
 const PYTHON = 'python3'
 
-export interface BookProgram {
+interface BookProgram {
   mode: PrimesMode
   /** The program's path in the book's folder, as BOOK_PROGRAMS has it. */
   program: string
@@ -28,7 +29,7 @@ export interface BookPrograms {
   programs: BookProgram[]
 }
 
-export interface PythonCheck {
+interface PythonCheck {
   n: string
   prime: boolean
   ms: number
@@ -89,15 +90,32 @@ function primesShim (bookPrimes: string, numbers: readonly string[]): string {
   ].join('\n')
 }
 
-async function output (command: string, args: string[], cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
+/**
+ * Runs `command` in a process group of its own, so that Ctrl-C or SIGTERM here ends it and the
+ * processes it started (procs.py's, the pool's) at once, `folder` removed, rather than leave them
+ * to run on for seconds after we are gone.
+ */
+async function output (command: string, args: string[], folder: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const stop = (signal: NodeJS.Signals): void => {
+      // Between its exit and 'close', the group may be gone already.
+      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL') } catch {}
+      rmSync(folder, { recursive: true, force: true })
+      process.exit(interruptedExit(signal))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
     child.on('error', reject)
-    child.on('close', code => resolve({ code, stdout, stderr }))
+    child.on('close', code => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve({ code, stdout, stderr })
+    })
   })
 }
 

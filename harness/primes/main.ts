@@ -5,6 +5,7 @@
 // No SIGINT handler on purpose: the sequential and event-loop modes hold the only thread, so a
 // handler would wait for their end; Node's default ends the process at once, and the pools'
 // workers go with it (threads are ours, child processes leave when their IPC channel closes).
+// The book's Python programs are not ours to end so: book-python.ts stops them itself.
 
 import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
@@ -62,8 +63,8 @@ async function runAll (options: PrimesOptions, workers: number, say: (line: stri
 async function runPython (book: BookPrograms, options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PythonRun[]> {
   const runs: PythonRun[] = []
   for (const program of book.programs) {
-    const run = await runBookProgram(book, program, options.numbers, workers)
     say(`${book.version}, ${program.program}${program.mode === 'sequential' ? '' : ` ${workers}`}:`)
+    const run = await runBookProgram(book, program, options.numbers, workers)
     for (const line of run.lines) say(line)
     say('')
     runs.push(run)

@@ -1,10 +1,13 @@
 // npm run primes as a person runs it: the compiled command (npm test builds first; alone, run
 // npm run build before npx tap test/harness/primes), its output, --json, its exit codes.
 
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { PRIMES_HELP } from '../../../harness/primes/args.js'
 import type { ModeFigures } from '../../../harness/primes/figures.js'
-import { runCompiled } from '../../fixtures/run.js'
+import { runCompiled, spawnCompiled } from '../../fixtures/run.js'
 import { noPython, writeTinyBook } from './fixtures/tiny-book.js'
 
 t.setTimeout(120_000)
@@ -92,6 +95,26 @@ t.test('--with-python without the book or python3: a one-line reason; a bad fold
   t.equal(bad.code, 2)
   t.equal(bad.stdout, '', 'nothing run')
   t.equal(bad.stderr, `flag-primes: --with-python: invalid value "${dir}/19-concurrency"; accepted: the book's example-code-2e folder, with 19-concurrency/primes/ and 20-executors/primes/\n`)
+})
+
+/** Whether a process is gone: no such process, or a zombie nobody reaped yet (PID 1 here may not reap). */
+function gone (pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return true
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').startsWith('Z')
+}
+
+t.test('SIGTERM while a Python program runs: it ends with us, exit 143', { skip: noPython() ?? false }, async t => {
+  const book = writeTinyBook(t.testdir())
+  const pidFile = join(book, 'python.pid')
+  writeFileSync(join(book, '19-concurrency/primes/sequential.py'), `import os, time\nopen(${JSON.stringify(pidFile)}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n`)
+  const running = spawnCompiled('harness/primes/main.js', ['--numbers', '2', '--mode', 'sequential', '--with-python', book], { HOME: process.env.HOME })
+  while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await sleep(50)
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  t.notOk(gone(pid), `the program runs (pid ${pid})`)
+  running.child.kill('SIGTERM')
+  const end = await running.finished
+  t.equal(end.code, 143, '128 + 15')
+  t.ok(gone(pid), 'the Python program ended too')
 })
 
 t.test('--help, and a bad option: one line, exit 2', async t => {
