@@ -16,7 +16,7 @@ import { BOOK_PROGRAMS, type PrimesMode } from './modes.js'
 
 const PYTHON = 'python3'
 
-interface BookProgram {
+export interface BookProgram {
   mode: PrimesMode
   /** The program's path in the book's folder, as BOOK_PROGRAMS has it. */
   program: string

@@ -1,5 +1,5 @@
 // npm run primes: options → each mode in turn over the same numbers, the book's line per number
-// as it is reported → with --with-python, the book's own programs after ours → figures against
+// as it is reported, with --with-python the book's own program after each → figures against
 // the ideal → the tables, or one JSON document.
 //
 // No SIGINT handler on purpose: the sequential and event-loop modes hold the only thread, so a
@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePrimesArgs, PRIMES_COMMAND, type PrimesOptions } from './args.js'
-import { findBookPrograms, runBookProgram, type BookPrograms, type PythonRun } from './book-python.js'
+import { findBookPrograms, runBookProgram, type BookProgram, type BookPrograms, type PythonRun } from './book-python.js'
 import { answersOf, figuresOf, sideBySide, type Answers, type ModeFigures, type SideBySide } from './figures.js'
 import { runMode, type PrimesRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
@@ -43,8 +43,22 @@ function header (options: PrimesOptions, cores: number, workers: number): string
   ]
 }
 
-async function runAll (options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PrimesRun[]> {
+/** The book's program of one mode, its output shown as it printed it. */
+async function runPython (book: BookPrograms, program: BookProgram, options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PythonRun> {
+  say(`${book.version}, ${program.program}${program.mode === 'sequential' ? '' : ` ${workers}`}:`)
+  const run = await runBookProgram(book, program, options.numbers, workers)
+  for (const line of run.lines) say(line)
+  say('')
+  return run
+}
+
+/**
+ * Each mode in turn, and with the book's programs, its twin right after it: on a shared machine
+ * the two of a pair meet much the same load.
+ */
+async function runAll (options: PrimesOptions, book: BookPrograms | null, workers: number, say: (line: string) => void): Promise<{ runs: PrimesRun[], python: PythonRun[] }> {
   const runs: PrimesRun[] = []
+  const python: PythonRun[] = []
   for (const mode of options.modes) {
     say(modeTitle(mode, options.numbers.length, workers))
     const shown = progress(options, mode)
@@ -55,21 +69,10 @@ async function runAll (options: PrimesOptions, workers: number, say: (line: stri
     say(modeEnd(run))
     say('')
     runs.push(run)
+    const twin = book?.programs.find(program => program.mode === mode)
+    if (book != null && twin !== undefined) python.push(await runPython(book, twin, options, workers, say))
   }
-  return runs
-}
-
-/** The book's programs one after the other, their output shown as they printed it. */
-async function runPython (book: BookPrograms, options: PrimesOptions, workers: number, say: (line: string) => void): Promise<PythonRun[]> {
-  const runs: PythonRun[] = []
-  for (const program of book.programs) {
-    say(`${book.version}, ${program.program}${program.mode === 'sequential' ? '' : ` ${workers}`}:`)
-    const run = await runBookProgram(book, program, options.numbers, workers)
-    for (const line of run.lines) say(line)
-    say('')
-    runs.push(run)
-  }
-  return runs
+  return { runs, python }
 }
 
 /** With --with-python: the book's programs beside ours, or why they did not run. */
@@ -116,8 +119,8 @@ async function main (): Promise<void> {
   const say = options.json ? () => {} : (line: string) => { process.stdout.write(line + '\n') }
   for (const line of header(options, cores, workers)) say(line)
 
-  const runs = await runAll(options, workers, say)
-  const python: PythonSide = book === null ? null : typeof book === 'string' ? { skipped: book } : { book, rows: sideBySide(runs, await runPython(book, options, workers, say)) }
+  const { runs, python: pythonRuns } = await runAll(options, typeof book === 'string' ? null : book, workers, say)
+  const python: PythonSide = book === null ? null : typeof book === 'string' ? { skipped: book } : { book, rows: sideBySide(runs, pythonRuns) }
   const modes = figuresOf(runs, cores)
   const answers = answersOf(runs, options.bookNumbers ? bookAnswer : null)
   process.stdout.write(options.json ? jsonReport(options, workers, cores, modes, answers, python) : textReport(modes, answers, python, options.numbers.length, cores, options.wide))

@@ -80,7 +80,7 @@ export function pythonTable (rows: readonly SideBySide[], book: BookPrograms, co
     ])),
     '',
     'Both sides are the closing lines, a pool\'s start-up in both; speedup: sequential.py\'s over the program\'s.',
-    `The book's programs from ${book.dir}, run unchanged by ${book.version} with primes.py's NUMBERS set to these ${count} numbers, on this machine after ours.`
+    `The book's programs from ${book.dir}, run unchanged by ${book.version} with primes.py's NUMBERS set to these ${count} numbers, on this machine, each right after its twin here.`
   ]
 }
 

@@ -122,6 +122,6 @@ t.test('the book\'s Python programs beside ours: closing lines, start-up in both
     ].join('\n'),
     '',
     'Both sides are the closing lines, a pool\'s start-up in both; speedup: sequential.py\'s over the program\'s.',
-    'The book\'s programs from /book, run unchanged by Python 3.11.7 with primes.py\'s NUMBERS set to these 2 numbers, on this machine after ours.'
+    'The book\'s programs from /book, run unchanged by Python 3.11.7 with primes.py\'s NUMBERS set to these 2 numbers, on this machine, each right after its twin here.'
   ])
 })

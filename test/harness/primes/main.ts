@@ -72,6 +72,9 @@ t.test('--with-python: the book\'s programs (tiny ones here) after ours, in one 
   t.match(run.stdout, /\nPython 3\.\d+\.\d+, 20-executors\/primes\/proc_pool\.py 2:\nChecking 4 numbers with 2 processes:\n4444444488888889 {5}0\.250000s\n 142702110479723 {2}P {2}0\.250000s\n {15}9 {5}0\.250000s\n {15}2 {2}P {2}0\.250000s\nTotal time: 0\.40s\n/,
     'the program\'s own output, our numbers in it, our worker count as its argument')
   t.match(run.stdout, /Python 3\.\d+\.\d+, 19-concurrency\/primes\/threads\.py 2:\nChecking 4 numbers with 2 threads:\n/)
+  const at = (text: string): number => run.stdout.indexOf(text)
+  t.ok(at('Checking 4 numbers sequentially:') < at('19-concurrency/primes/sequential.py:') && at('19-concurrency/primes/sequential.py:') < at('as 4 async tasks'), 'sequential.py right after its twin, before the next mode')
+  t.ok(at('Checking 4 numbers with 2 threads:') < at('threads.py 2:') && at('threads.py 2:') < at('procs.py 2:'), 'threads.py right after its twin')
   // The tiny programs' closing lines: sequential.py 4 × 0.25 = 1.00 s, threads.py 0.60 s,
   // procs.py 0.50 s, proc_pool.py 0.40 s; speedups 1.00 / 0.60 = 1.67, / 0.50 = 2.00, / 0.40 = 2.50.
   // Their answers are ours: 2 and 142702110479723 prime, 9 and 4444444488888889 not.
