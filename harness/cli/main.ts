@@ -15,6 +15,7 @@ import { htmlReport } from '../reports/html.js'
 import { headerText, terminalReport } from '../reports/terminal.js'
 import { HARNESS_COMMAND, parseHarnessArgs, type HarnessArgs } from './args.js'
 import { progressBar, silentProgress, verboseLine, type Progress } from './progress.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const PROGRAM = 'flag-harness'
 
@@ -70,6 +71,7 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
+  ignoreClosedPipes()
   const args = parsedOrExit(PROGRAM, () => parseHarnessArgs(argv))
   if (answeredHelpOrVersion(HARNESS_COMMAND, args)) return
   await checkOutputs(args)
