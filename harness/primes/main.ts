@@ -16,6 +16,7 @@ import { answersOf, figuresOf, sideBySide, type Answers, type ModeFigures, type 
 import { runMode, type PrimesRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
 import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, pythonTable, summaryTable, workLine } from './report.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const PROGRAM = 'flag-primes'
 
@@ -110,6 +111,7 @@ function jsonReport (options: PrimesOptions, workers: number, cores: number, mod
 }
 
 async function main (): Promise<void> {
+  ignoreClosedPipes()
   const options = parsedOrExit(PROGRAM, () => parsePrimesArgs(process.argv.slice(2)))
   if (answeredHelpOrVersion(PRIMES_COMMAND, options)) return
   const cores = availableParallelism()

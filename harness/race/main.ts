@@ -6,6 +6,7 @@ import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const RACE_COMMAND: CommandLine = {
   program: 'flag-race',
@@ -30,6 +31,7 @@ function parseRaceArgs (argv: string[]): { port: number, host: string, help: boo
 }
 
 async function main (): Promise<void> {
+  ignoreClosedPipes()
   const options = parsedOrExit(RACE_COMMAND.program, () => parseRaceArgs(process.argv.slice(2)))
   if (answeredHelpOrVersion(RACE_COMMAND, options)) return
   const app = buildRaceApp()
