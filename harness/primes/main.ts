@@ -10,13 +10,14 @@
 import { availableParallelism } from 'node:os'
 import { EXIT, exitWith, parsedOrExit } from '../../server/command-line/exit.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
+import { prose } from '../reports/format.js'
 import { parsePrimesArgs, PRIMES_COMMAND, type PrimesOptions } from './args.js'
 import { findBookPrograms, runBookProgram, type BookProgram, type BookPrograms, type PythonRun } from './book-python.js'
 import { answersOf, figuresOf, sideBySide, type Answers, type ModeFigures, type SideBySide } from './figures.js'
 import { runMode, type PrimesRun } from './modes.js'
 import { bookAnswer } from './numbers.js'
 import { bookLine, LEGEND, lessonNotes, modeEnd, modeTitle, PRIMES_SCHEMA_VERSION, pythonTable, summaryTable, workLine } from './report.js'
-import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const PROGRAM = 'flag-primes'
 
@@ -38,8 +39,10 @@ function progress (options: PrimesOptions, label: string): Progress {
 function header (options: PrimesOptions, cores: number, workers: number): string[] {
   const which = options.bookNumbers ? 'the book\'s NUMBERS, from primes.py' : 'from --numbers'
   return [
-    `Primes: ${options.numbers.length} numbers (${which}), trial division by the odd numbers up to isqrt(n)`,
-    `Node ${process.version} on ${cores} CPUs (${process.platform}-${process.arch}); pools of ${workers} workers`,
+    prose([
+      `Primes: ${options.numbers.length} numbers (${which}), trial division by the odd numbers up to isqrt(n)`,
+      `Node ${process.version} on ${cores} CPUs (${process.platform}-${process.arch}); pools of ${workers} workers`
+    ]),
     ''
   ]
 }
@@ -92,7 +95,8 @@ function answersLine (answers: Answers, count: number): string {
 }
 
 function textReport (modes: readonly ModeFigures[], answers: Answers, python: PythonSide, count: number, cores: number, wide: boolean): string {
-  return [summaryTable(modes, wide), '', ...LEGEND, '', workLine(modes, cores), answersLine(answers, count), '', ...lessonNotes(modes), '', ...pythonSection(python, count)].join('\n')
+  // The tables as they are; the prose wrapped at 80 columns, for a projector.
+  return [summaryTable(modes, wide), '', prose(LEGEND), '', prose([workLine(modes, cores), answersLine(answers, count)]), '', prose(lessonNotes(modes)), '', ...pythonSection(python, count)].join('\n')
 }
 
 function jsonReport (options: PrimesOptions, workers: number, cores: number, modes: readonly ModeFigures[], answers: Answers, python: PythonSide): string {

@@ -4,9 +4,9 @@
 import type { ModeFigures } from '../core/figures.js'
 import type { HarnessReport, ReportHeader } from '../core/result.js'
 import { describeInjectionText } from '../../server/contract/injection.js'
-import { TEXT_WIDTH, wrap } from '../../server/contract/text.js'
+import { TEXT_WIDTH } from '../../server/contract/text.js'
 import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, runsLine, shown, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
-import { table } from './format.js'
+import { prose, table } from './format.js'
 import { timelines } from './timeline.js'
 
 function codesLine (codes: readonly string[]): string {
@@ -64,11 +64,6 @@ export function headerText (header: ReportHeader, width = TEXT_WIDTH): string {
     ...(knobs.length > 0 ? [`Client: ${knobs.join(', ')}`] : []),
     runsLine(header)
   ], width)
-}
-
-/** Lines of prose wrapped at words, each continued two spaces in (a table is not prose: it is not passed here). */
-function prose (lines: readonly string[], width: number): string {
-  return lines.flatMap(line => wrap(line, width, `${/^\s*/.exec(line)?.[0] ?? ''}  `)).join('\n')
 }
 
 export function terminalReport (report: HarnessReport, options: Partial<TerminalOptions> = {}): string {
