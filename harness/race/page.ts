@@ -33,6 +33,7 @@ button:disabled { background: #99BBE6; cursor: default; }
 .lane .clock { font: 600 24px/1 ui-monospace, "DejaVu Sans Mono", monospace; min-width: 5.5em; text-align: right; }
 .lane[data-done] .clock { color: var(--colour); }
 .lane .speedup { font-weight: 700; min-width: 10em; text-align: right; }
+.lane .cold { color: #666; font-size: 12px; margin: 2px 0 0; min-height: 1.2em; }
 .track { height: 4px; background: #e4e4e4; margin: 6px 0; }
 .track div { height: 100%; width: 0; background: var(--colour); }
 ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0; padding: 0; min-height: 48px; }
@@ -47,6 +48,7 @@ ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0
 function laneSection (mode: ModeName): string {
   return `<section class="lane" data-mode="${mode}" style="--colour: ${MODES[mode].colour}">
 <header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="clock">0.00 s</span></header>
+<p class="cold"></p>
 <div class="track"><div></div></div>
 <ol class="flags"></ol>
 </section>`

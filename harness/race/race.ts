@@ -3,7 +3,8 @@
 // Unlike npm run harness, which runs the modes one after the other, the modes here run together,
 // each in a process of its own (lanes.ts): its own event loop, its own client, its own CPU work.
 // They share the server and the machine's cores, nothing else. The lanes' processes are started
-// and opened (pooled's worker threads too) before the race, then told to go together.
+// and opened (pooled's worker threads too) before the race, then warmed up together as the
+// harness warms each mode, then told to go together.
 
 import { calibrateCpuWork } from '../core/cpu-work.js'
 import { withSpeedups, type ModeFigures } from '../core/figures.js'
@@ -13,7 +14,7 @@ import type { Outcome } from '../core/record.js'
 import { openTarget, type Target } from '../core/target.js'
 import { request } from 'undici'
 import { formatInjection, type InjectionPatch } from '../../server/contract/injection.js'
-import { startLane, type LaneProcess } from './lanes.js'
+import { startLane, type ColdCosts, type LaneProcess } from './lanes.js'
 
 /**
  * What the page is told, in order: race, go, then flags and lanes as they come, result last (or
@@ -22,8 +23,8 @@ import { startLane, type LaneProcess } from './lanes.js'
 export type RaceEvent =
   /** `serverPid`: the harness's own server's process, null for another server. */
   | { type: 'race', codes: string[], modes: Array<{ mode: ModeName, concurrency: number }>, site: string, cpuWorkMs: number, serverPid: number | null }
-  /** Every lane's process is open (pooled's workers started): the clocks start now. */
-  | { type: 'go', lanes: Array<{ mode: ModeName, pid: number }> }
+  /** Every lane's process is open (pooled's workers started) and warmed up (`warmed`; another server's are raced cold): the clocks start now. Each lane's cold costs, kept out of the race as the harness keeps them. */
+  | { type: 'go', lanes: Array<{ mode: ModeName, pid: number } & ColdCosts>, warmed: boolean }
   | { type: 'flag', mode: ModeName, cc: string, outcome: Outcome, reason: string | null, atMs: number }
   | { type: 'lane', mode: ModeName, elapsedMs: number }
   /** `idealMs`: the harness's ideal for the lane (its schedule with only the injected waits and the CPU work). */
@@ -49,6 +50,14 @@ async function patchConfig (target: Target, patch: Record<string, string>): Prom
   const res = await request(new URL('/admin/config', target.baseUrl), { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) })
   const text = await res.body.text()
   if (res.statusCode !== 200) throw new Error(`the harness's own server refused ${JSON.stringify(patch)} (${res.statusCode} ${text})`)
+}
+
+/** The lanes' warm-up at no latency, together, then the race's injection set: each lane's cold costs. */
+async function warmUp (target: Target, lanes: readonly LaneProcess[], injection: InjectionPatch): Promise<ColdCosts[]> {
+  await patchConfig(target, { latency: '0ms' })
+  const cold = await Promise.all(lanes.map(async lane => await lane.warm()))
+  await patchConfig(target, { latency: formatInjection(DEFAULT_INJECTION).latency ?? '0ms', ...formatInjection(injection) })
+  return cold
 }
 
 /** Settles as `work`, unless the signal comes first. */
@@ -81,18 +90,18 @@ export async function runRace ({ server, injection, codes, cpuWorkMs, opened, si
     const cpuSlices = cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * cpuWorkMs) : 0
     const download = { timeoutMs: DEFAULT_TIMEOUT_MS, headers: target.headers, saveDir: null, syncSave: false, cpuSlices }
     if (signal.aborted) throw new Error('interrupted')
-    // With the harness's own server, each lane warms up as npm run harness does (its connections
-    // open, its JIT warm, each of pooled's workers past its first request), at no latency, so
-    // that sequential's takes no 20 × 100 ms: at 100 ms, the cold start cost every lane about
-    // 0.1 s. The server is set back before the go. Another server is raced cold.
-    const warmup = target.embedded
-    if (warmup) await patchConfig(target, { latency: '0ms' })
     for (const { mode, concurrency } of plan) {
-      lanes.push(startLane({ mode, concurrency, baseUrl: target.baseUrl, codes, download, cpuWorkMs, warmup }, flag => emit({ type: 'flag', mode, ...flag })))
+      lanes.push(startLane({ mode, concurrency, baseUrl: target.baseUrl, codes, download, cpuWorkMs }, flag => emit({ type: 'flag', mode, ...flag })))
     }
-    const pids = await unlessAborted(Promise.all(lanes.map(async lane => await lane.ready)), signal)
-    if (warmup) await patchConfig(target, { latency: formatInjection(DEFAULT_INJECTION).latency ?? '0ms', ...formatInjection(injection) })
-    emit({ type: 'go', lanes: lanes.map((lane, i) => ({ mode: lane.mode, pid: pids[i] as number })) })
+    const pids = await unlessAborted(Promise.all(lanes.map(async lane => await lane.opened)), signal)
+    // With the harness's own server, each lane warms up as npm run harness does (its connections
+    // open, its JIT warm, each of pooled's workers past its first request), once every lane is
+    // open, and at no latency, so that sequential's takes no 20 × 100 ms. The server is set back
+    // before the go. Another server is raced cold: its latency is its own (DELAY's 0.5 to 5 s
+    // would make sequential's warm-up a minute).
+    const warmed = target.embedded
+    const cold = warmed ? await unlessAborted(warmUp(target, lanes, injection), signal) : lanes.map(() => ({ startupMs: null, coldMs: null }))
+    emit({ type: 'go', warmed, lanes: lanes.map((lane, i) => ({ mode: lane.mode, pid: pids[i] as number, ...cold[i] as ColdCosts })) })
     for (const lane of lanes) lane.go()
     const figures = await unlessAborted(Promise.all(lanes.map(async lane => {
       const done = await lane.done

@@ -75,16 +75,25 @@ function onRace (event: Of<'race'>): void {
     part(each, 'clock').textContent = seconds(0)
     part(each, 'count').textContent = `0/${event.codes.length}`
     part(each, 'speedup').textContent = ''
+    part(each, 'cold').textContent = ''
     part(each, 'concurrency').textContent = `${concurrency} at a time`
     trackBar(each).style.width = '0'
   }
-  say(`Starting ${event.codes.length} flags from ${event.site}: each lane starts its process (pooled its worker threads too)...`)
+  say(`Starting ${event.codes.length} flags from ${event.site}: each lane starts its process (pooled its worker threads too), then warms up...`)
 }
 
-function onGo (): void {
+/** What a lane paid before the race, shown apart as the harness shows it. */
+function coldCosts ({ startupMs, coldMs }: Of<'go'>['lanes'][number], warmed: boolean): string {
+  if (!warmed) return 'raced cold: not warmed up (another server\'s latency is its own)'
+  const startup = startupMs === null ? '' : `worker threads started in ${seconds(startupMs)}; `
+  return `Before the race, not in its time: ${startup}warm-up run ${coldMs === null ? '-' : seconds(coldMs)} (new connections, cold JIT${startupMs === null ? '' : ', each worker\'s first request'}; at no latency).`
+}
+
+function onGo (event: Of<'go'>): void {
   goAt = performance.now()
   ticking ??= setInterval(tick, 31)
-  if (race !== null) say(`Racing: ${race.codes.length} flags from ${race.site}.`)
+  for (const each of event.lanes) part(lane(each.mode), 'cold').textContent = coldCosts(each, event.warmed)
+  if (race !== null) say(`Racing: ${race.codes.length} flags from ${race.site}${event.warmed ? ', every lane warmed up first' : ''}.`)
 }
 
 function onFlag (event: Of<'flag'>): void {

@@ -25,6 +25,9 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
   // Each lane in a process of its own: three pids, none of them this process (where the app runs).
   const go = events[1]?.type === 'go' ? events[1].lanes : []
   t.same(go.map(lane => lane.mode), ['sequential', 'pooled', 'async'])
+  t.match(events[1], { warmed: true }, 'with the harness\'s own server, every lane warmed up before the go')
+  t.ok(go.every(lane => (lane.coldMs ?? 0) > 0), `each lane's cold run timed apart (${go.map(lane => lane.coldMs).join(', ')} ms)`)
+  t.same(go.map(lane => lane.startupMs === null), [true, false, true], 'the worker threads\' start-up apart, for pooled only')
   const pids = go.map(lane => lane.pid)
   t.equal(new Set([...pids, process.pid]).size, 4, `three lanes, three processes, none of them the race's (${pids.join(', ')}; race ${process.pid})`)
   for (const mode of ['sequential', 'pooled', 'async']) {
