@@ -33,6 +33,7 @@ button:disabled { background: #99BBE6; cursor: default; }
 .lane .clock { font: 600 24px/1 ui-monospace, "DejaVu Sans Mono", monospace; min-width: 5.5em; text-align: right; }
 .lane[data-done] .clock { color: var(--colour); }
 .lane .speedup { font-weight: 700; min-width: 10em; text-align: right; }
+.lane .ideal { color: #444; font-size: 13px; min-width: 9em; }
 .lane .cold { color: #666; font-size: 12px; margin: 2px 0 0; min-height: 1.2em; }
 .track { height: 4px; background: #e4e4e4; margin: 6px 0; }
 .track div { height: 100%; width: 0; background: var(--colour); }
@@ -47,7 +48,7 @@ ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0
 
 function laneSection (mode: ModeName): string {
   return `<section class="lane" data-mode="${mode}" style="--colour: ${MODES[mode].colour}">
-<header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="clock">0.00 s</span></header>
+<header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="ideal"></span><span class="clock">0.00 s</span></header>
 <p class="cold"></p>
 <div class="track"><div></div></div>
 <ol class="flags"></ol>
@@ -86,6 +87,9 @@ The CPU work is done by the client after each download, on the thread that downl
 <p id="status">Ready.</p>
 ${RACED_MODES.map(laneSection).join('\n')}
 <p id="summary"></p>
+<p class="note" id="rule">Each lane's ideal is its own schedule with nothing but the server's waits and the CPU work (as <code>npm run harness</code> reckons it); its ideal speedup is sequential's ideal over it.
+What a lane takes beyond its ideal is overhead (its client, the machine's other load), and that changes from one race to the next: the lane could finish anywhere from its ideal to this race's time.
+So a lane is ranked ahead of another only when it finished before the other's ideal; otherwise the two are within the run-to-run spread, and the page does not rank them.</p>
 <script type="module" src="race/page.js"></script>
 </body>
 </html>

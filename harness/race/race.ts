@@ -14,6 +14,7 @@ import type { Outcome } from '../core/record.js'
 import { openTarget, type Target } from '../core/target.js'
 import { request } from 'undici'
 import { formatInjection, type InjectionPatch } from '../../server/contract/injection.js'
+import { idealSpeedup, verdicts, type Verdict } from './lane-verdicts.js'
 import { startLane, type ColdCosts, type LaneProcess } from './lanes.js'
 
 /**
@@ -27,8 +28,12 @@ export type RaceEvent =
   | { type: 'go', lanes: Array<{ mode: ModeName, pid: number } & ColdCosts>, warmed: boolean }
   | { type: 'flag', mode: ModeName, cc: string, outcome: Outcome, reason: string | null, atMs: number }
   | { type: 'lane', mode: ModeName, elapsedMs: number }
-  /** `idealMs`: the harness's ideal for the lane (its schedule with only the injected waits and the CPU work). */
-  | { type: 'result', modes: Array<{ mode: ModeName, pid: number, concurrency: number, elapsedMs: number, idealMs: number | null, speedup: number | null, ok: number, notFound: number, errors: number }> }
+  /**
+   * `idealMs`: the harness's ideal for the lane (its schedule with only the injected waits and the
+   * CPU work); `idealSpeedup`, sequential's ideal over it; `verdicts`, which lane beat which
+   * beyond the run-to-run spread (lane-verdicts.ts).
+   */
+  | { type: 'result', modes: Array<{ mode: ModeName, pid: number, concurrency: number, elapsedMs: number, idealMs: number | null, speedup: number | null, idealSpeedup: number | null, ok: number, notFound: number, errors: number }>, verdicts: Verdict[] }
   | { type: 'failed', message: string }
 
 export type RaceResult = Extract<RaceEvent, { type: 'result' }>
@@ -108,11 +113,13 @@ export async function runRace ({ server, injection, codes, cpuWorkMs, opened, si
       emit({ type: 'lane', mode: lane.mode, elapsedMs: done.elapsedMs })
       return done
     })), signal)
+    const sequential = figures.find(f => f.mode === 'sequential')
     return {
       type: 'result',
       modes: withSpeedups(figures).map((f: ModeFigures, i) => ({
-        mode: f.mode, pid: pids[i] as number, concurrency: f.concurrency, elapsedMs: f.elapsedMs, idealMs: f.idealMs, speedup: f.speedup, ok: f.ok, notFound: f.notFound, errors: f.errors
-      }))
+        mode: f.mode, pid: pids[i] as number, concurrency: f.concurrency, elapsedMs: f.elapsedMs, idealMs: f.idealMs, speedup: f.speedup, idealSpeedup: idealSpeedup(sequential, f), ok: f.ok, notFound: f.notFound, errors: f.errors
+      })),
+      verdicts: verdicts(figures)
     }
   } finally {
     await Promise.all(lanes.map(async lane => await lane.stop()))

@@ -75,6 +75,7 @@ function onRace (event: Of<'race'>): void {
     part(each, 'clock').textContent = seconds(0)
     part(each, 'count').textContent = `0/${event.codes.length}`
     part(each, 'speedup').textContent = ''
+    part(each, 'ideal').textContent = ''
     part(each, 'cold').textContent = ''
     part(each, 'concurrency').textContent = `${concurrency} at a time`
     trackBar(each).style.width = '0'
@@ -130,9 +131,22 @@ function onLane (event: Of<'lane'>): void {
   each.setAttribute('data-done', '')
 }
 
+/** The verdicts as the page says them: who beat whom beyond the spread, who the race cannot tell apart. */
+function verdictText (verdicts: Of<'result'>['verdicts']): string {
+  const ahead = verdicts.flatMap(({ modes, ahead }) => ahead === 'spread' || ahead === 'unknown' ? [] : [`${ahead} ahead of ${modes[0] === ahead ? modes[1] : modes[0]}`])
+  const spread = verdicts.filter(v => v.ahead === 'spread').map(v => `${v.modes[0]} and ${v.modes[1]}`)
+  const unknown = verdicts.filter(v => v.ahead === 'unknown').map(v => `${v.modes[0]} and ${v.modes[1]}`)
+  return [
+    ahead.length > 0 ? `Beyond the spread: ${ahead.join(', ')}.` : '',
+    spread.length > 0 ? `Within the run-to-run spread, not ranked: ${spread.join('; ')} (neither finished before the other's ideal).` : '',
+    unknown.length > 0 ? `Not ranked, no ideal to judge by: ${unknown.join('; ')}.` : ''
+  ].filter(text => text !== '').join(' ')
+}
+
 function onResult (event: Of<'result'>): void {
   const sequential = event.modes.find(m => m.mode === 'sequential')
   const speedup = (m: Of<'result'>['modes'][number]): string => `${(m.speedup ?? 0).toFixed(1)}×`
+  const ideal = (m: Of<'result'>['modes'][number]): string => m.idealMs === null ? 'ideal unknown' : m.mode === 'sequential' ? `ideal ${seconds(m.idealMs)}` : `ideal ${(m.idealSpeedup ?? 0).toFixed(1)}× (${seconds(m.idealMs)})`
   for (const m of event.modes) {
     const each = lane(m.mode)
     part(each, 'clock').textContent = seconds(m.elapsedMs)
@@ -140,10 +154,13 @@ function onResult (event: Of<'result'>): void {
     each.title = `ideal ${m.idealMs === null ? 'unknown' : seconds(m.idealMs)} (only the server's waits and the CPU work); process ${m.pid}`
     const failed = m.errors + m.notFound > 0 ? ` (${m.ok} ok)` : ''
     part(each, 'speedup').textContent = (m.mode === 'sequential' ? 'baseline' : `${speedup(m)} sequential`) + failed
+    part(each, 'ideal').textContent = ideal(m)
   }
   summary.textContent = event.modes.filter(m => m.mode !== 'sequential')
-    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}). ` +
-    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${m.idealMs === null ? '-' : `${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`}`).join(', ') + '.'
+    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}); ideal ` +
+    event.modes.filter(m => m.mode !== 'sequential').map(m => `${m.mode} ${m.idealSpeedup === null ? '-' : `${m.idealSpeedup.toFixed(1)}×`}`).join(', ') + '. ' +
+    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${m.idealMs === null ? '-' : `${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`}`).join(', ') + '. ' +
+    verdictText(event.verdicts)
   say('Done. Run it again, or npm run harness for the clean figures.')
   document.body.setAttribute('data-done', '')
   button.disabled = false

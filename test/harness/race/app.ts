@@ -40,6 +40,10 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
   const result = events.at(-1)
   t.match(result, { type: 'result', modes: [{ mode: 'sequential', speedup: 1, ok: 5, pid: pids[0] }, { mode: 'pooled', ok: 5, pid: pids[1] }, { mode: 'async', ok: 5, pid: pids[2] }] })
   t.ok(result?.type === 'result' && result.modes.every(m => (m.idealMs ?? 0) >= (m.mode === 'sequential' ? 100 : 20)), 'each lane with its ideal: the waits alone, 5 × 20 ms for sequential')
+  // 5 × 20 ms for sequential, 20 ms for the others (5 at once): an ideal speedup of 100 / 20 = 5.
+  t.same(result?.type === 'result' ? result.modes.map(m => m.idealSpeedup) : [], [1, 5, 5], 'each lane\'s ideal speedup')
+  // Pooled and async have the same ideal, and neither can finish before its 20 ms waits are over.
+  t.same(result?.type === 'result' ? result.verdicts.find(v => v.modes.join() === 'pooled,async') : null, { modes: ['pooled', 'async'], ahead: 'spread' }, 'pooled and async: never ranked, the same ideal')
   const sequential = events.find(e => e.type === 'lane' && e.mode === 'sequential')
   t.ok(sequential?.type === 'lane' && sequential.elapsedMs >= 100, 'sequential took at least 5 × 20 ms')
   // The result is sent once all is cleaned up: nothing of the race is left when it comes.
