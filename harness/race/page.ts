@@ -74,10 +74,10 @@ export function racePage ({ codes, latency, cpuWork }: RacePageDefaults): string
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>Flag race: sequential, pooled and async, at the same time</h1>
+<h1>Flag race: sequential, pooled and async</h1>
 <p class="note">${codes.length} flags (${escapeHtml(codes.join(' '))}), downloaded by three clients at once, each flag shown as its download completes.
-Each client runs in a process of its own, started before the race: the three share only the server and the machine's cores. <code>npm run harness</code> runs them one after the other, for the clean figures.
-The CPU work is done by the client after each download, on the thread that downloaded it (the harness's <code>--cpu-work</code>).</p>
+Each client runs in a process of its own, started and warmed up before the race as <code>npm run harness</code> warms each mode: the three share only the server and the machine's cores.
+The CPU work is done by the client after each download, on the thread that downloaded it (the harness's <code>--cpu-work</code>). With CPU work the lanes take turns, each with the cores to itself: run together, they would compete for the cores and each would show less than it gets alone.</p>
 <form>
 <label>Server <select name="site">${options}</select></label>
 <label>Latency (own server) <input name="latency" value="${escapeHtml(latency)}" spellcheck="false"></label>

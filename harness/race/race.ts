@@ -1,10 +1,11 @@
-// One race: the three modes at the same time, against one server, each flag reported as it lands.
+// One race: the three modes against one server, each flag reported as it lands.
 //
 // Unlike npm run harness, which runs the modes one after the other, the modes here run together,
 // each in a process of its own (lanes.ts): its own event loop, its own client, its own CPU work.
 // They share the server and the machine's cores, nothing else. The lanes' processes are started
 // and opened (pooled's worker threads too) before the race, then warmed up together as the
-// harness warms each mode, then told to go together.
+// harness warms each mode, then told to go together; with CPU work, they take turns instead, so
+// that none fights the others for the cores.
 
 import { calibrateCpuWork } from '../core/cpu-work.js'
 import { withSpeedups, type ModeFigures } from '../core/figures.js'
@@ -18,14 +19,21 @@ import { idealSpeedup, verdicts, type Verdict } from './lane-verdicts.js'
 import { startLane, type ColdCosts, type LaneProcess } from './lanes.js'
 
 /**
- * What the page is told, in order: race, go, then flags and lanes as they come, result last (or
- * failed). No URL: the page fetches only from the race server, relative to itself.
+ * What the page is told, in order: race, go, then turns, flags and lanes as they come, result
+ * last (or failed). No URL: the page fetches only from the race server, relative to itself.
  */
 export type RaceEvent =
   /** `serverPid`: the harness's own server's process, null for another server. */
   | { type: 'race', codes: string[], modes: Array<{ mode: ModeName, concurrency: number }>, site: string, cpuWorkMs: number, serverPid: number | null }
-  /** Every lane's process is open (pooled's workers started) and warmed up (`warmed`; another server's are raced cold): the clocks start now. Each lane's cold costs, kept out of the race as the harness keeps them. */
-  | { type: 'go', lanes: Array<{ mode: ModeName, pid: number } & ColdCosts>, warmed: boolean }
+  /**
+   * Every lane's process is open (pooled's workers started) and warmed up (`warmed`; another
+   * server's are raced cold), with each lane's cold costs, kept out of the race as the harness
+   * keeps them. `turns`: with CPU work, the lanes run one after the other, each with the cores
+   * to itself; otherwise all at once.
+   */
+  | { type: 'go', lanes: Array<{ mode: ModeName, pid: number } & ColdCosts>, warmed: boolean, turns: boolean }
+  /** These lanes' clocks start now: all of them at once, or one lane at its turn. */
+  | { type: 'turn', modes: ModeName[] }
   | { type: 'flag', mode: ModeName, cc: string, outcome: Outcome, reason: string | null, atMs: number }
   | { type: 'lane', mode: ModeName, elapsedMs: number }
   /**
@@ -106,13 +114,23 @@ export async function runRace ({ server, injection, codes, cpuWorkMs, opened, si
     // would make sequential's warm-up a minute).
     const warmed = target.embedded
     const cold = warmed ? await unlessAborted(warmUp(target, lanes, injection), signal) : lanes.map(() => ({ startupMs: null, coldMs: null }))
-    emit({ type: 'go', warmed, lanes: lanes.map((lane, i) => ({ mode: lane.mode, pid: pids[i] as number, ...cold[i] as ColdCosts })) })
-    for (const lane of lanes) lane.go()
-    const figures = await unlessAborted(Promise.all(lanes.map(async lane => {
-      const done = await lane.done
-      emit({ type: 'lane', mode: lane.mode, elapsedMs: done.elapsedMs })
-      return done
-    })), signal)
+    // With CPU work, the lanes take turns: run together, three lanes' work fought over the
+    // machine's cores (2 here), and async's one loop lost the most (2.1× sequential where the
+    // harness shows 7.3×). Alone, each gets what npm run harness gives it.
+    const turns = cpuWorkMs > 0
+    emit({ type: 'go', warmed, turns, lanes: lanes.map((lane, i) => ({ mode: lane.mode, pid: pids[i] as number, ...cold[i] as ColdCosts })) })
+    const figures: ModeFigures[] = []
+    for (const [g, group] of (turns ? lanes.map(lane => [lane]) : [lanes]).entries()) {
+      // Warmed again right before its turn: its connections have been idle while the others ran.
+      if (warmed && g > 0) await unlessAborted(warmUp(target, group, injection), signal)
+      emit({ type: 'turn', modes: group.map(lane => lane.mode) })
+      for (const lane of group) lane.go()
+      figures.push(...await unlessAborted(Promise.all(group.map(async lane => {
+        const done = await lane.done
+        emit({ type: 'lane', mode: lane.mode, elapsedMs: done.elapsedMs })
+        return done
+      })), signal))
+    }
     const sequential = figures.find(f => f.mode === 'sequential')
     return {
       type: 'result',

@@ -23,7 +23,8 @@ const cpuWorkField = form.elements.namedItem('cpuWork') as HTMLInputElement
 const status = required(document.getElementById('status'), '#status')
 const summary = required(document.getElementById('summary'), '#summary')
 let race: Of<'race'> | null = null
-let goAt = 0
+/** When each lane's clock started: all at once, or each at its turn. */
+const startedAt = new Map<string, number>()
 let ticking: ReturnType<typeof setInterval> | null = null
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -53,16 +54,18 @@ function stopTicking (): void {
 function tick (): void {
   const now = performance.now()
   let running = 0
-  for (const each of lanes.values()) {
+  for (const [mode, each] of lanes) {
     if (each.hasAttribute('data-done')) continue
     running++
-    part(each, 'clock').textContent = seconds(now - goAt)
+    const at = startedAt.get(mode)
+    if (at !== undefined) part(each, 'clock').textContent = seconds(now - at)
   }
   if (running === 0) stopTicking()
 }
 
 function onRace (event: Of<'race'>): void {
   race = event
+  startedAt.clear()
   summary.textContent = ''
   document.body.removeAttribute('data-done')
   button.disabled = true
@@ -91,10 +94,18 @@ function coldCosts ({ startupMs, coldMs }: Of<'go'>['lanes'][number], warmed: bo
 }
 
 function onGo (event: Of<'go'>): void {
-  goAt = performance.now()
-  ticking ??= setInterval(tick, 31)
   for (const each of event.lanes) part(lane(each.mode), 'cold').textContent = coldCosts(each, event.warmed)
-  if (race !== null) say(`Racing: ${race.codes.length} flags from ${race.site}${event.warmed ? ', every lane warmed up first' : ''}.`)
+  const warmed = event.warmed ? ', every lane warmed up first' : ''
+  if (race === null) return
+  say(event.turns
+    ? `With CPU work, the lanes take turns (${race.codes.length} flags from ${race.site}${warmed}): run together, they would fight over the machine's cores, and async's one event loop would lose the most. Each lane's clock starts at its turn, so each shows what it gets alone, as npm run harness does.`
+    : `Racing: ${race.codes.length} flags from ${race.site}${warmed}.`)
+}
+
+function onTurn (event: Of<'turn'>): void {
+  const now = performance.now()
+  for (const mode of event.modes) startedAt.set(mode, now)
+  ticking ??= setInterval(tick, 31)
 }
 
 function onFlag (event: Of<'flag'>): void {
@@ -178,6 +189,7 @@ const listen = <T extends RaceEvent['type']>(type: T, handle: (event: Of<T>) => 
 }
 listen('race', onRace)
 listen('go', onGo)
+listen('turn', onTurn)
 listen('flag', onFlag)
 listen('lane', onLane)
 listen('result', onResult)

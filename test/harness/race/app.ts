@@ -25,7 +25,8 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
   // Each lane in a process of its own: three pids, none of them this process (where the app runs).
   const go = events[1]?.type === 'go' ? events[1].lanes : []
   t.same(go.map(lane => lane.mode), ['sequential', 'pooled', 'async'])
-  t.match(events[1], { warmed: true }, 'with the harness\'s own server, every lane warmed up before the go')
+  t.match(events[1], { warmed: true, turns: false }, 'with the harness\'s own server, every lane warmed up before the go; no CPU work, no turns')
+  t.same(events.filter(e => e.type === 'turn'), [{ type: 'turn', modes: ['sequential', 'pooled', 'async'] }], 'every clock starts at once')
   t.ok(go.every(lane => (lane.coldMs ?? 0) > 0), `each lane's cold run timed apart (${go.map(lane => lane.coldMs).join(', ')} ms)`)
   t.same(go.map(lane => lane.startupMs === null), [true, false, true], 'the worker threads\' start-up apart, for pooled only')
   const pids = go.map(lane => lane.pid)
@@ -63,6 +64,10 @@ t.test('the CPU work: every lane does it after each download, and the ideal coun
   t.match(started.body.site, /, 40ms of CPU work per flag$/)
   const { events } = await raceEvents(base)
   t.match(events[0], { type: 'race', cpuWorkMs: 40 })
+  t.match(events[1], { type: 'go', warmed: true, turns: true }, 'with CPU work, the lanes take turns')
+  // Each lane's turn after the one before has ended: one lane at a time has the cores.
+  const order = events.flatMap(e => e.type === 'turn' ? [`turn ${e.modes.join()}`] : e.type === 'lane' ? [`end ${e.mode}`] : [])
+  t.same(order, ['turn sequential', 'end sequential', 'turn pooled', 'end pooled', 'turn async', 'end async'])
   const result = events.at(-1)
   t.ok(result?.type === 'result', 'the race ends with its result')
   for (const m of result?.type === 'result' ? result.modes : []) {
