@@ -60,9 +60,11 @@ export interface RacePageDefaults {
   latency: string
   /** The CPU work per flag the form shows first, e.g. 0ms. */
   cpuWork: string
+  /** The concurrency the form shows first, as the harness's --max-req. */
+  maxReq: string
 }
 
-export function racePage ({ codes, latency, cpuWork }: RacePageDefaults): string {
+export function racePage ({ codes, latency, cpuWork, maxReq }: RacePageDefaults): string {
   const options = RACE_SITES.map(site => `<option value="${site}">${escapeHtml(siteLabel(site))}</option>`).join('')
   return `<!DOCTYPE html>
 <html lang="en">
@@ -82,6 +84,7 @@ The CPU work is done by the client after each download, on the thread that downl
 <label>Server <select name="site">${options}</select></label>
 <label>Latency (own server) <input name="latency" value="${escapeHtml(latency)}" spellcheck="false"></label>
 <label>CPU work per flag <input name="cpuWork" value="${escapeHtml(cpuWork)}" spellcheck="false"></label>
+<label>Concurrency (max-req) <input name="maxReq" value="${escapeHtml(maxReq)}" inputmode="numeric" spellcheck="false"></label>
 <button type="submit">Start the race</button>
 </form>
 <p id="status">Ready.</p>

@@ -10,7 +10,7 @@
 import { calibrateCpuWork } from '../core/cpu-work.js'
 import { withSpeedups, type ModeFigures } from '../core/figures.js'
 import { concurrencyOf, RACED_MODES, type ModeName } from '../core/modes/registry.js'
-import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, type ServerChoice } from '../core/options.js'
+import { DEFAULT_INJECTION, DEFAULT_TIMEOUT_MS, type ServerChoice } from '../core/options.js'
 import type { Outcome } from '../core/record.js'
 import { openTarget, type Target } from '../core/target.js'
 import { request } from 'undici'
@@ -52,6 +52,8 @@ export interface RaceRun {
   codes: string[]
   /** --cpu-work: synchronous CPU work after each download, in ms (0 for none). */
   cpuWorkMs: number
+  /** --max-req: pooled's workers, async's requests in flight (capped by the codes). */
+  maxReq: number
   /** Called once the server is open (reachable, or started): returns how the page names it. */
   opened: (target: Target) => string
   signal: AbortSignal
@@ -93,11 +95,11 @@ async function unlessAborted<T> (work: Promise<T>, signal: AbortSignal): Promise
  * exited and the server is stopped: the caller sends it then. Rejects with a TargetError, before
  * any event, when the server cannot be used.
  */
-export async function runRace ({ server, injection, codes, cpuWorkMs, opened, signal, emit }: RaceRun): Promise<RaceResult> {
+export async function runRace ({ server, injection, codes, cpuWorkMs, maxReq, opened, signal, emit }: RaceRun): Promise<RaceResult> {
   const target = await openTarget({ server, seed: null, injection })
   const lanes: LaneProcess[] = []
   try {
-    const plan = RACED_MODES.map(mode => ({ mode, concurrency: concurrencyOf(mode, DEFAULT_MAX_REQ, codes.length) }))
+    const plan = RACED_MODES.map(mode => ({ mode, concurrency: concurrencyOf(mode, maxReq, codes.length) }))
     emit({ type: 'race', codes: [...codes], modes: plan, site: opened(target), cpuWorkMs, serverPid: target.pid })
     // Calibrated once, here, before any lane starts: every lane and thread then does the same work.
     const cpuSlices = cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * cpuWorkMs) : 0

@@ -20,6 +20,7 @@ const button = required(form.querySelector('button'), 'button')
 const siteField = form.elements.namedItem('site') as HTMLSelectElement
 const latencyField = form.elements.namedItem('latency') as HTMLInputElement
 const cpuWorkField = form.elements.namedItem('cpuWork') as HTMLInputElement
+const maxReqField = form.elements.namedItem('maxReq') as HTMLInputElement
 const status = required(document.getElementById('status'), '#status')
 const summary = required(document.getElementById('summary'), '#summary')
 let race: Of<'race'> | null = null
@@ -199,7 +200,7 @@ form.addEventListener('submit', event => {
   event.preventDefault()
   button.disabled = true
   say('Starting the server...')
-  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value, cpuWork: cpuWorkField.value })
+  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value, cpuWork: cpuWorkField.value, maxReq: maxReqField.value })
   fetch('race/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async answer => {
     if (answer.ok) return
     say(((await answer.json()) as { error: string }).error, true)

@@ -59,11 +59,11 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
 
 t.test('the CPU work: every lane does it after each download, and the ideal counts it', async t => {
   const base = await startApp(t, FIVE)
-  const started = await start(base, { site: 'embedded', latency: '0ms', cpuWork: '40ms' })
+  const started = await start(base, { site: 'embedded', latency: '0ms', cpuWork: '40ms', maxReq: '2' })
   t.equal(started.status, 202)
   t.match(started.body.site, /, 40ms of CPU work per flag$/)
   const { events } = await raceEvents(base)
-  t.match(events[0], { type: 'race', cpuWorkMs: 40 })
+  t.match(events[0], { type: 'race', cpuWorkMs: 40, modes: [{ mode: 'sequential', concurrency: 1 }, { mode: 'pooled', concurrency: 2 }, { mode: 'async', concurrency: 2 }] }, 'the concurrency asked for')
   t.match(events[1], { type: 'go', warmed: true, turns: true }, 'with CPU work, the lanes take turns')
   // Each lane's turn after the one before has ended: one lane at a time has the cores.
   const order = events.flatMap(e => e.type === 'turn' ? [`turn ${e.modes.join()}`] : e.type === 'lane' ? [`end ${e.mode}`] : [])
@@ -88,6 +88,11 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
     t.match(refused.body.error, new RegExp(`^--cpu-work: invalid value "${cpuWork}"; accepted: a duration with a unit, e\\.g\\. 200ms, 1\\.5s, 2s, at most 10s$`), 'the harness\'s own message')
   }
   t.equal((await start(base, { site: 'REMOTE' })).status, 400, 'an unknown site')
+  for (const maxReq of ['0', '1001', 'x', '2.5', '-1']) {
+    const refused = await start(base, { site: 'embedded', maxReq })
+    t.equal(refused.status, 400, `max-req ${maxReq}: 400`)
+    t.match(refused.body.error, new RegExp(`^--max-req: invalid value "${maxReq.replace('.', '\\.')}"; accepted: a whole number from 1 to 1000$`), 'the harness\'s own message')
+  }
   const page = await request(`${base}/race`)
   t.match(page.headers['content-type'], /^text\/html/)
   const html = await page.body.text()
@@ -95,8 +100,9 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
   t.notMatch(html, /<link rel="stylesheet"|https?:\/\//, 'inline style, nothing from another origin')
   t.match(html, /<script type="module" src="race\/page\.js"><\/script>/, 'its script, served beside it, by a relative URL')
   t.notMatch(html, /(?:src|href|action)="\//, 'no URL from the root')
-  t.match(html, /<input name="latency" value="100ms"/, 'the latency field')
+  t.match(html, /<input name="latency" value="50ms\.\.150ms"/, 'the latency field: a range, so that completion order shows')
   t.match(html, /<input name="cpuWork" value="0ms"/, 'the CPU work field')
+  t.match(html, /<input name="maxReq" value="20"/, 'the concurrency field, the harness\'s --max-req default')
   const script = await request(`${base}/race/page.js`)
   t.match(script.headers['content-type'], /^text\/javascript/)
   const code = await script.body.text()
@@ -105,6 +111,7 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
   t.match(code, /`race\/flags\/\$\{cc\}\.gif`/, 'and the pictures, from the race server')
   t.notMatch(code, /https?:\/\/|'\/race|`\/race|baseUrl/, 'no absolute URL, no flag server address')
   t.match(code, /cpuWork: cpuWorkField\.value/, 'the CPU work goes with the start')
+  t.match(code, /maxReq: maxReqField\.value/, 'and the concurrency')
   t.equal([...html.matchAll(/<li[ >]|data-cc=/g)].length, 0, 'no flag before a race')
   const root = await request(`${base}/`)
   await root.body.dump()
