@@ -34,10 +34,11 @@ async function open (job: LaneJob): Promise<void> {
 }
 
 /**
- * The harness's warm-up, kept out of the race. Asked right before the go, every lane at once:
- * an idle keep-alive connection is closed by undici after 4 s, so a lane warmed while pooled
- * was still starting its threads met the race with new connections (async 4.7× where the
- * harness shows 19×).
+ * The harness's warm-up, kept out of the race. Asked right before the go, every lane at once, as
+ * measure() runs a mode right after its warm-up: undici closes a keep-alive connection idle for
+ * 4 s (its keepAliveTimeout), and a lane warmed as soon as it was open then waited for pooled's
+ * threads (2.5 s or more on a slow machine) and their warm-up: it could meet the race with new
+ * connections.
  */
 async function warm (): Promise<void> {
   for (let w = 0; w < MEASURE_DEFAULTS.warmup; w++) {
