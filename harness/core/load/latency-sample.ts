@@ -38,13 +38,13 @@ export class LatencySample {
     }
   }
 
-  get count (): number {
-    return this.seen
+  get mean (): number {
+    return this.seen === 0 ? NaN : this.sum / this.seen
   }
 
   figures (): LatencyFigures {
     const n = this.seen
-    const mean = n === 0 ? NaN : this.sum / n
+    const mean = this.mean
     const sorted = this.values.slice(0, Math.min(n, LATENCIES_KEPT)).sort()
     return {
       mean,

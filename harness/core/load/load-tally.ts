@@ -55,6 +55,11 @@ export class LoadTally {
     }
   }
 
+  /** The mean latency so far, of every request that ended. */
+  get meanLatencyMs (): number {
+    return this.latencies.mean
+  }
+
   /** A request in flight when the run was stopped: it never ended, so it is counted apart. */
   wasCut (): void {
     this.cut++
