@@ -28,7 +28,7 @@ export interface OpenPlan extends Omit<DrivePlan, 'connections'> {
   seed: number
   /** Connections are opened as needed, up to this many. */
   maxConnections: number
-  /** Sampled over the schedule (started at its first arrival, stopped at its last): the server's own count of requests in flight; null when it has none. */
+  /** Sampled over the steady window (from the first end to the schedule's end): the server's own count of requests in flight; null when it has none. */
   serverInFlight?: { start: () => void, stop: () => Promise<number | null> }
 }
 
@@ -57,9 +57,9 @@ export interface OpenLoopFigures {
   little: {
     /** λW, in requests. */
     lambdaW: number
-    /** The requests in the system (arrived and not yet ended, waiting ones included), averaged over the schedule. */
+    /** The requests in the system (arrived and not yet ended, waiting ones included), averaged from the first end to the schedule's end. */
     measuredInFlight: number
-    /** The server's gauge of requests in flight, sampled over the schedule and averaged; null when it has none. */
+    /** The server's gauge of requests in flight, sampled over the same window and averaged; null when it has none. */
     serverInFlight: number | null
   }
 }
@@ -80,8 +80,11 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
   const count = { scheduled: 0, sent: 0, late: 0, waited: 0, dropped: 0, ended: 0, inFlight: 0 }
   let firstSend = Infinity
   let lastSend = -Infinity
-  // Requests in the system × ms, over [start, scheduleEnd]: Little's L measured, not derived.
+  // Requests in the system × ms over the steady window, from the first end (before it, the
+  // count only climbs from 0) to the schedule's end: Little's L measured, not derived.
   let area = 0
+  let firstEnd: number | null = null
+  let sampling = false
   let scheduleEnd: number | null = null
   let stopped = false
   let cut = false
@@ -95,7 +98,14 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
   let offset = nextOffset()
 
   const inSystemUntil = (intended: number, end: number): void => {
-    area += Math.max(0, Math.min(end, scheduleEnd ?? end) - intended)
+    if (firstEnd === null) {
+      firstEnd = end
+      if (scheduleEnd === null) {
+        sampling = true
+        plan.serverInFlight?.start()
+      }
+    }
+    area += Math.max(0, Math.min(end, scheduleEnd ?? end) - Math.max(intended, firstEnd))
   }
   const drop = (arrival: Arrival, at: number): void => {
     count.dropped++
@@ -199,7 +209,6 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
     }, GRACE_MS)
   }
 
-  plan.serverInFlight?.start()
   if (plan.signal.aborted) abort()
   else plan.signal.addEventListener('abort', abort, { once: true })
   tick()
@@ -207,14 +216,14 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
   try {
     // The gauge is read over the schedule only: the drain that follows has no arrivals.
     await over
-    serverInFlight = await plan.serverInFlight?.stop() ?? null
+    if (sampling) serverInFlight = await plan.serverInFlight?.stop() ?? null
     await done
   } finally {
     clearTimeout(grace)
     plan.signal.removeEventListener('abort', abort)
     await Promise.all(clients.map(async client => await client.close().catch(() => {})))
   }
-  const windowMs = (scheduleEnd ?? start) - start
+  const windowMs = firstEnd === null ? 0 : (scheduleEnd ?? start) - firstEnd
   const lambda = count.sent > 1 ? (count.sent - 1) * 1000 / (lastSend - firstSend) : NaN
   const { p50, p99, max } = lateness.figures()
   return {
