@@ -72,8 +72,9 @@ interface Arrival {
 /** Runs `plan` to its end (its schedule, or its signal), telling `tally` of every request that ended. */
 export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenLoopFigures> {
   const nextOffset = arrivalOffsets(plan.arrivals, plan.ratePerS, plan.seed)
-  const idle: Client[] = []
   const clients: Client[] = []
+  /** The idle connections, by their place in `clients`. */
+  const idle: number[] = []
   const waiting: Arrival[] = []
   const lateness = new LatencySample()
   const sendLatency = new LatencySample()
@@ -124,7 +125,8 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
     }
     return next
   }
-  const dispatch = (client: Client, k: number, arrival: Arrival): void => {
+  const dispatch = (k: number, arrival: Arrival): void => {
+    const client = clients[k] as Client
     const options: Dispatcher.DispatchOptions = {
       method: 'GET',
       path: plan.paths[arrival.index % plan.paths.length] ?? '/',
@@ -150,18 +152,17 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
         plan.ended?.(++count.ended)
       }
       const next = nextWaiting()
-      if (next === undefined) idle.push(client)
-      else dispatch(client, k, next)
+      if (next === undefined) idle.push(k)
+      else dispatch(k, next)
       settle()
     }, () => {})
   }
   const arrive = (arrival: Arrival): void => {
-    const client = idle.pop()
-    if (client !== undefined) return dispatch(client, clients.indexOf(client), arrival)
+    const k = idle.pop()
+    if (k !== undefined) return dispatch(k, arrival)
     if (clients.length < plan.maxConnections) {
-      const opened = loadClient(plan.origin, plan.timeoutMs)
-      clients.push(opened)
-      return dispatch(opened, clients.length - 1, arrival)
+      clients.push(loadClient(plan.origin, plan.timeoutMs))
+      return dispatch(clients.length - 1, arrival)
     }
     count.waited++
     waiting.push(arrival)
