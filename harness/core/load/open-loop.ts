@@ -1,6 +1,7 @@
 // The open loop: requests arrive at a set rate whether or not the server keeps up, as a real
 // service meets them (wrk2's -R, vegeta's -rate, k6's constant-arrival-rate). Each arrival is
-// sent on an idle connection, on a new one while fewer than maxConnections are open, or else
+// sent on an idle connection, on a new one while fewer than maxConnections are open (and only
+// a few are still connecting), or else
 // waits in the generator for the next connection to come free, for as long as a request may take
 // (timeoutMs); past that it is dropped, as it would have timed out. Its latency runs from its
 // intended start, so that waiting counts: a closed loop stops sending while the server stalls,
@@ -17,6 +18,13 @@ import { LatencySample } from './latency-sample.js'
 import type { LatencyFigures } from './little.js'
 import type { LoadTally } from './load-tally.js'
 import { GRACE_MS, loadClient, send } from './send.js'
+
+/**
+ * New connections being opened at once, at most. Without a limit, every arrival during the
+ * first connect (about a millisecond) opened another one: 5,000/s into an answer in no time
+ * opened all 1,000 allowed at the start, and the generator spent the run catching up.
+ */
+const OPENING_AT_ONCE = 8
 
 /** A request that starts more than this after its intended time started late. */
 export const LATE_MS = 1
@@ -73,6 +81,8 @@ interface Arrival {
 export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenLoopFigures> {
   const nextOffset = arrivalOffsets(plan.arrivals, plan.ratePerS, plan.seed)
   const clients: Client[] = []
+  /** Connections not yet connected. */
+  let opening = 0
   /** The idle connections, by their place in `clients`. */
   const idle: number[] = []
   const waiting: Arrival[] = []
@@ -160,8 +170,15 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
   const arrive = (arrival: Arrival): void => {
     const k = idle.pop()
     if (k !== undefined) return dispatch(k, arrival)
-    if (clients.length < plan.maxConnections) {
-      clients.push(loadClient(plan.origin, plan.timeoutMs))
+    if (clients.length < plan.maxConnections && opening < OPENING_AT_ONCE) {
+      const client = loadClient(plan.origin, plan.timeoutMs)
+      opening++
+      const opened = (): void => {
+        opening--
+        client.off('connect', opened).off('connectionError', opened)
+      }
+      client.on('connect', opened).on('connectionError', opened)
+      clients.push(client)
       return dispatch(clients.length - 1, arrival)
     }
     count.waited++
