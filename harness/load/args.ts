@@ -71,7 +71,7 @@ export const LOAD_COMMAND: CommandLine = {
           type: 'string',
           multiple: true,
           metavar: '\'NAME OP VALUE\'',
-          help: 'a threshold on a figure, checked after the run (again for more): OP one of < <= > >= == !=; NAME one of rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles (req/s over Little\'s law\'s C/W), bound (req/s over C/L). A duration takes ms, s or m (bare: seconds for elapsed, ms for the rest); a ratio 0.95 or 95%. E.g. --expect \'rps>=900\' --expect \'p99<250ms\''
+          help: 'a threshold on a figure, checked after the run (again for more): OP one of < <= > >= == !=; NAME one of rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles (req/s over Little\'s law\'s C/W), bound (req/s over C/L); with --rate, achieved (over the target rate), lateness (the generator\'s p99), dropped. A duration takes ms, s or m (bare: seconds for elapsed, ms for the rest); a ratio 0.95 or 95%. E.g. --expect \'rps>=900\' --expect \'p99<250ms\''
         },
         HELP_OPTION,
         VERSION_OPTION

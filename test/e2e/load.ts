@@ -199,12 +199,13 @@ t.test('the open loop, known answer: 500 arrivals/s into a fixed 200 ms, L = λW
   t.ok(lambdaW >= 95, `λW = ${lambdaW}: at least 500/s × 200 ms`)
   t.ok(serverInFlight !== null && serverInFlight >= 95 && serverInFlight <= 1.05 * measuredInFlight, `the server's gauge ${serverInFlight}`)
   t.ok(report.latencyMs.p50 >= 200 && open.sendLatencyMs.p50 >= 200, 'no answer before its 200 ms')
-  const text = await load(['--rate', '100/s', '-a', '50', '--arrivals', 'poisson', '--latency', '10ms', '--seed', '4'])
+  const text = await load(['--rate', '100/s', '-a', '50', '--arrivals', 'poisson', '--latency', '10ms', '--seed', '4', '--expect', 'dropped==0', '--expect', 'lateness>=0', '--expect', 'achieved>0'])
   t.equal(text.code, 0, text.stderr)
   t.match(text.stdout, /^Load: an open loop, poisson arrivals at 100\/s, 50 requests, round-robin over 194 flags$/m)
   t.match(text.stdout, /^Every arrival: 50 scheduled = 50 ended \+ 0 cut \+ 0 dropped/m)
   t.match(text.stdout, /^Little's law: L = λW = /m)
   t.match(text.stdout, /^Coordinated omission: /m)
+  t.match(text.stdout, /^Expectations \(--expect\):\n.*dropped == 0.*\n.*lateness >= 0.*\n.*achieved > 0/m, 'the open loop\'s figures under --expect')
 })
 
 t.test('the open loop\'s bad options: one line naming the option, exit 2', async t => {
