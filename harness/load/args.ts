@@ -20,7 +20,7 @@ const DEFAULT_CONNECTIONS = 100
  * One Node process sends some 25,000 requests a second here at best; 100,000 arrivals a second
  * (one every 10 µs) is past what its timers and one event loop can keep to, whatever the server.
  */
-export const MAX_RATE = 100_000
+const MAX_RATE = 100_000
 const DEFAULT_MAX_CONNECTIONS = 1000
 const DEFAULT_DURATION_MS = 10_000
 
