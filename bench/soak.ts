@@ -83,6 +83,7 @@ async function soak (server: EmbeddedServer, options: Options, run: BenchRun): P
       seed: null,
       injection: {},
       connections: options.connections,
+      open: null,
       durationMs: null,
       amount: options.amount,
       timeoutMs: 5000,

@@ -7,6 +7,8 @@ import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '
 import { DURATION_ACCEPTED, formatDuration, parseDuration } from '../../server/contract/duration.js'
 import { invalidOption, usageError } from '../../server/contract/errors.js'
 import { wholeNumber } from '../../server/contract/values.js'
+import { ARRIVAL_KINDS, type ArrivalKind } from '../core/load/arrivals.js'
+import type { OpenLoopOptions } from '../core/load/load.js'
 import { targetOptions, type TargetOptions } from '../core/options.js'
 import { LOAD_FIGURE_CATALOG, parseExpectation, type Expectation } from '../reports/expect.js'
 
@@ -14,6 +16,12 @@ export const MAX_CONNECTIONS = 10_000
 export const MAX_DURATION_MS = 600_000
 const MAX_AMOUNT = 100_000_000
 const DEFAULT_CONNECTIONS = 100
+/**
+ * One Node process sends some 25,000 requests a second here at best; 100,000 arrivals a second
+ * (one every 10 µs) is past what its timers and one event loop can keep to, whatever the server.
+ */
+const MAX_RATE = 100_000
+const DEFAULT_MAX_CONNECTIONS = 1000
 const DEFAULT_DURATION_MS = 10_000
 
 export const LOAD_COMMAND: CommandLine = {
@@ -31,6 +39,14 @@ export const LOAD_COMMAND: CommandLine = {
         { name: 'connections', short: 'c', type: 'string', metavar: 'N', help: `connections, each with one request in flight (1 to ${MAX_CONNECTIONS})`, default: String(DEFAULT_CONNECTIONS) },
         { name: 'duration', short: 'd', type: 'string', metavar: 'DURATION', help: 'how long to run (e.g. 10s, at most 10m)', default: formatDuration(DEFAULT_DURATION_MS) },
         { name: 'amount', short: 'a', type: 'string', metavar: 'N', help: `stop after N requests instead (1 to ${MAX_AMOUNT})` }
+      ]
+    },
+    {
+      heading: 'Open loop (arrivals at a rate, instead of --connections)',
+      rows: [
+        { name: 'rate', short: 'r', type: 'string', metavar: 'N/s', help: `requests arrive at N a second whether or not the server keeps up (up to ${MAX_RATE}/s); each one's latency runs from its intended start, its wait for a connection included` },
+        { name: 'arrivals', type: 'string', metavar: 'KIND', help: `${ARRIVAL_KINDS.join(' or ')}: evenly spaced, or Poisson from the run's seed`, default: 'uniform' },
+        { name: 'max-connections', type: 'string', metavar: 'N', help: `opened as needed, up to N (1 to ${MAX_CONNECTIONS}); past it an arrival waits for a connection`, default: String(DEFAULT_MAX_CONNECTIONS) }
       ]
     },
     {
@@ -55,7 +71,7 @@ export const LOAD_COMMAND: CommandLine = {
           type: 'string',
           multiple: true,
           metavar: '\'NAME OP VALUE\'',
-          help: 'a threshold on a figure, checked after the run (again for more): OP one of < <= > >= == !=; NAME one of rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles (req/s over Little\'s law\'s C/W), bound (req/s over C/L). A duration takes ms, s or m (bare: seconds for elapsed, ms for the rest); a ratio 0.95 or 95%. E.g. --expect \'rps>=900\' --expect \'p99<250ms\''
+          help: 'a threshold on a figure, checked after the run (again for more): OP one of < <= > >= == !=; NAME one of rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles (req/s over Little\'s law\'s C/W), bound (req/s over C/L); with --rate, achieved (over the target rate), lateness (the generator\'s p99), dropped. A duration takes ms, s or m (bare: seconds for elapsed, ms for the rest); a ratio 0.95 or 95%. E.g. --expect \'rps>=900\' --expect \'p99<250ms\''
         },
         HELP_OPTION,
         VERSION_OPTION
@@ -77,6 +93,8 @@ export interface LoadOptions extends TargetOptions {
   help: boolean
   version: boolean
   connections: number
+  /** --rate: an open loop; null for the closed loop of --connections. */
+  open: OpenLoopOptions | null
   /** How long to run; null with --amount, which stops after a number of requests instead. */
   durationMs: number | null
   amount: number | null
@@ -92,6 +110,31 @@ function parseRunDuration (value: string): number {
   return ms
 }
 
+function parseRate (value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\/s$/.exec(value)
+  const rate = match?.[1] === undefined ? NaN : Number(match[1])
+  if (!(rate > 0 && rate <= MAX_RATE)) throw invalidOption('--rate', value, `requests a second with the unit, e.g. 500/s, above 0 and at most ${MAX_RATE}/s (what one process can schedule)`)
+  return rate
+}
+
+function parseOpenLoop (text: (name: string) => string | undefined): OpenLoopOptions | null {
+  const rateText = text('rate')
+  const arrivalsText = text('arrivals')
+  const maxText = text('max-connections')
+  if (rateText === undefined) {
+    const stray = arrivalsText !== undefined ? '--arrivals' : maxText !== undefined ? '--max-connections' : null
+    if (stray !== null) throw usageError(`${stray}: only with --rate (an open loop)`)
+    return null
+  }
+  if (text('connections') !== undefined) throw usageError('--rate and --connections: choose one; --rate sets the arrival rate (an open loop, connections opened as needed up to --max-connections), --connections a closed loop')
+  if (arrivalsText !== undefined && !(ARRIVAL_KINDS as readonly string[]).includes(arrivalsText)) throw invalidOption('--arrivals', arrivalsText, ARRIVAL_KINDS.join(' or '))
+  return {
+    ratePerS: parseRate(rateText),
+    arrivals: (arrivalsText ?? 'uniform') as ArrivalKind,
+    maxConnections: maxText === undefined ? DEFAULT_MAX_CONNECTIONS : wholeNumber(maxText, '--max-connections', 1, MAX_CONNECTIONS)
+  }
+}
+
 export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const { text, texts, on } = readCommandLine(LOAD_COMMAND, argv)
   const { server, seed, injection } = targetOptions(text, 'load tool')
@@ -102,13 +145,15 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const amount = amountText === undefined ? null : wholeNumber(amountText, '--amount', 1, MAX_AMOUNT)
   if (amount !== null && durationText !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')
   const connections = connectionsText === undefined ? DEFAULT_CONNECTIONS : wholeNumber(connectionsText, '--connections', 1, MAX_CONNECTIONS)
+  const open = parseOpenLoop(text)
   // The amount is shared out between the connections: each needs one request at least.
-  if (amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
+  if (open === null && amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
   const expectations = texts('expect').map(text => parseExpectation(text, LOAD_FIGURE_CATALOG))
   return {
     help: on('help'),
     version: on('version'),
     connections,
+    open,
     durationMs: amount !== null ? null : durationText === undefined ? DEFAULT_DURATION_MS : parseRunDuration(durationText),
     amount,
     server,

@@ -46,8 +46,9 @@ async function main (): Promise<void> {
   if (answeredHelpOrVersion(LOAD_COMMAND, options)) return
   // This process holds a socket per connection, and so does an embedded server: as bench:server.
   const limit = openFileLimit()
-  if (limit !== undefined && limit <= 2 * options.connections) {
-    fail(invalidOption('--connections', String(options.connections), `at most ${Math.floor((limit - 1) / 2)} here, as "ulimit -n" is ${limit}: raise it (ulimit -n ${4 * options.connections})`).message, EXIT.usage)
+  const [option, connections] = options.open === null ? ['--connections', options.connections] : ['--max-connections', options.open.maxConnections]
+  if (limit !== undefined && limit <= 2 * connections) {
+    fail(invalidOption(option, String(connections), `at most ${Math.floor((limit - 1) / 2)} here, as "ulimit -n" is ${limit}: raise it (ulimit -n ${4 * connections})`).message, EXIT.usage)
   }
 
   // Ctrl-C or SIGTERM before the run: leave once the server is up (and stopped); during it: stop

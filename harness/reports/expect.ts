@@ -197,7 +197,7 @@ export function harnessFigure (report: Pick<HarnessReport, 'modes'>, name: strin
 // ---- the load mode's figures ----------------------------------------------------------------
 
 const LOAD_FIGURES: Record<string, { kind: FigureKind, of: (r: LoadReport) => number | null }> = {
-  rps: { kind: { kind: 'rate' }, of: r => r.throughput },
+  rps: { kind: { kind: 'rate' }, of: r => r.open?.achievedRps ?? r.throughput },
   requests: { kind: { kind: 'count' }, of: r => r.requests },
   ok: { kind: { kind: 'count' }, of: r => r.ok },
   non2xx: { kind: { kind: 'count' }, of: r => r.non2xx },
@@ -212,7 +212,13 @@ const LOAD_FIGURES: Record<string, { kind: FigureKind, of: (r: LoadReport) => nu
   /** Measured req/s over Little's law's C / mean latency. */
   littles: { kind: { kind: 'ratio', suffix: '%' }, of: r => r.ratio },
   /** Measured req/s over the bound C / L (a fixed latency only). */
-  bound: { kind: { kind: 'ratio', suffix: '%' }, of: r => r.boundRatio }
+  bound: { kind: { kind: 'ratio', suffix: '%' }, of: r => r.boundRatio },
+  /** The open loop's achieved rate over its target. */
+  achieved: { kind: { kind: 'ratio', suffix: '%' }, of: r => r.open === null ? null : r.open.achievedRps / r.open.targetRps },
+  /** The open loop generator's send lateness, p99. */
+  lateness: { kind: { kind: 'duration', bare: 'ms' }, of: r => r.open?.lateness.p99 ?? null },
+  /** The open loop's arrivals never sent. */
+  dropped: { kind: { kind: 'count' }, of: r => r.open?.dropped ?? null }
 }
 
 export const LOAD_FIGURE_CATALOG: FigureCatalog = {

@@ -1,5 +1,6 @@
 // npm run load's report in the terminal (--json prints load()'s object as it is).
 
+import { LATE_MS, type OpenLoopFigures } from '../core/load/open-loop.js'
 import type { LoadReport } from '../core/load/report.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
@@ -27,7 +28,7 @@ const column = (header: string, cell: (r: LoadReport) => string, wide = false): 
 export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('requests', r => int(r.requests)),
   column('elapsed', r => `${(r.elapsedMs / 1000).toFixed(2)}s`),
-  column('req/s', r => int(r.throughput)),
+  column('req/s', r => int(r.open?.achievedRps ?? r.throughput)),
   column('mean', r => latency(r.latencyMs.mean)),
   column('p50', r => latency(r.latencyMs.p50)),
   column('p90', r => latency(r.latencyMs.p90), true),
@@ -37,24 +38,27 @@ export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('errors', r => int(r.errors))
 ]
 
-export function loadTerminalReport (report: LoadReport, options: { wide?: boolean } = {}): string {
+const rate = (n: number): string => Number.isFinite(n) ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s` : '-'
+const inFlight = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(1)
+
+/** The open loop's own lines: the rate, the generator's punctuality, every arrival accounted for, Little's law from the arrival side. */
+function openLoopLines (report: LoadReport, open: OpenLoopFigures): string[] {
+  const send = open.sendLatencyMs
+  const { lateness, little } = open
+  return [
+    `Rate: target ${rate(open.targetRps)}, achieved ${rate(open.achievedRps)} (${ratio(open.achievedRps / open.targetRps)} of the target)`,
+    'Latency above: from each request\'s intended start, its wait for a connection included (what a user waits);',
+    `  from its actual send: mean ${latency(send.mean)}, p50 ${latency(send.p50)}, p99 ${latency(send.p99)}, max ${latency(send.max)}`,
+    `Generator lateness: p50 ${latency(lateness.p50)}, p99 ${latency(lateness.p99)}, max ${latency(lateness.max)}; ${int(open.late)} sent more than ${LATE_MS}ms late, ${int(open.waitedForConnection)} waited for a connection (${int(report.connections)} opened, at most ${int(open.maxConnections)})`,
+    `Every arrival: ${int(open.scheduled)} scheduled = ${int(report.requests)} ended + ${int(report.cut)} cut + ${int(open.dropped)} dropped (never sent: waited past the timeout, or stopped)`,
+    `Little's law: L = λW = ${rate(open.achievedRps)} × ${latency(report.latencyMs.mean)} = ${inFlight(little.lambdaW)} in flight; measured ${inFlight(little.measuredInFlight)}; the server's gauge ${inFlight(little.serverInFlight)}`,
+    'Coordinated omission: a closed loop sends nothing while the server stalls, so the requests that would have waited are never timed; here they are.'
+  ]
+}
+
+/** The closed loop's lines: the steady state and Little's law as C / W, with the bound C / L. */
+function closedLoopLines (report: LoadReport): string[] {
   const out: string[] = []
-  const how = report.amount !== null ? `${int(report.amount)} requests` : formatDuration(report.durationMs ?? 0)
-  out.push(`Load: ${int(report.connections)} connections, ${how}, round-robin over ${report.flags} flags`)
-  out.push(`${report.seed === null ? '' : `Seed ${report.seed}, `}Node ${report.node} on ${report.cores} CPUs`)
-  out.push(`Server: ${report.server.url}${report.server.embedded ? ', started by the load tool' : ''}${report.server.cpuPercent === null ? '' : `; its CPU: ${Math.round(report.server.cpuPercent)}% of a core`}`)
-  const injection = [describeConfig(report.server.config), report.server.note].filter(part => part !== null)
-  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
-  const { fates } = report
-  out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
-  out.push(`Load generator (a closed loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
-  out.push('')
-  const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
-  out.push(table(header, rows))
-  out.push('')
-  const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
-  if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
-  if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
   const c = int(report.connections)
   const { steady } = report
   if (steady === null) out.push('Steady state: none (no connection ended two requests); the figures below are the whole run\'s')
@@ -64,6 +68,31 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   if (report.boundRps !== null && report.fixedLatencyMs !== null) {
     out.push(`The bound:    C / L = ${c} / ${latency(report.fixedLatencyMs)} = ${int(report.boundRps)} req/s; measured / bound = ${ratio(report.boundRatio)}`)
   }
+  return out
+}
+
+export function loadTerminalReport (report: LoadReport, options: { wide?: boolean } = {}): string {
+  const out: string[] = []
+  const how = report.amount !== null ? `${int(report.amount)} requests` : formatDuration(report.durationMs ?? 0)
+  const { open } = report
+  out.push(open === null
+    ? `Load: ${int(report.connections)} connections, ${how}, round-robin over ${report.flags} flags`
+    : `Load: an open loop, ${open.arrivals} arrivals at ${rate(open.targetRps)}, ${how}, round-robin over ${report.flags} flags`)
+  out.push(`${report.seed === null ? '' : `Seed ${report.seed}, `}Node ${report.node} on ${report.cores} CPUs`)
+  out.push(`Server: ${report.server.url}${report.server.embedded ? ', started by the load tool' : ''}${report.server.cpuPercent === null ? '' : `; its CPU: ${Math.round(report.server.cpuPercent)}% of a core`}`)
+  const injection = [describeConfig(report.server.config), report.server.note].filter(part => part !== null)
+  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  const { fates } = report
+  out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
+  out.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
+  out.push('')
+  const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
+  out.push(table(header, rows))
+  out.push('')
+  const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
+  if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
+  if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
+  out.push(...(open === null ? closedLoopLines(report) : openLoopLines(report, open)))
   if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
   return out.join('\n') + '\n'
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { LOAD_HELP } from '../../harness/load/args.js'
 import type { LoadReport } from '../../harness/core/load/report.js'
 import { buildServer } from '../../server/app.js'
@@ -144,22 +144,26 @@ t.test('bad option: exit 2, one line; unreachable server: exit 1, one line; --he
   t.equal(help.stdout, LOAD_HELP)
 })
 
+/** A server of two flags that answers after 10 ms, and tells the test when the load has started. */
+async function twoFlagServer (t: Test): Promise<{ url: string, loadStarted: Promise<void> }> {
+  let firstFlag: () => void = () => {}
+  const loadStarted = new Promise<void>(resolve => { firstFlag = resolve })
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') return res.end('{"status":"ok"}')
+    if (req.url === '/flags') return res.end('{"codes":["BR","CN"]}')
+    if (req.url?.endsWith('.gif') !== true) return res.writeHead(404).end()
+    firstFlag()
+    setTimeout(() => res.end('GIF89a'), 10)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/flags`, loadStarted }
+}
+
 // Ctrl-C and SIGTERM end a load run alike, with what it measured; only the exit code differs.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   t.test(`${signal} during the run: what was measured, marked incomplete, exit ${code}`, async t => {
-    // A server that answers after 10 ms and tells the test when the load has started.
-    let firstFlag: () => void = () => {}
-    const loadStarted = new Promise<void>(resolve => { firstFlag = resolve })
-    const server = createServer((req, res) => {
-      if (req.url === '/healthz') return res.end('{"status":"ok"}')
-      if (req.url === '/flags') return res.end('{"codes":["BR","CN"]}')
-      if (req.url?.endsWith('.gif') !== true) return res.writeHead(404).end()
-      firstFlag()
-      setTimeout(() => res.end('GIF89a'), 10)
-    })
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-    t.teardown(() => { server.closeAllConnections(); server.close() })
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flags`
+    const { url, loadStarted } = await twoFlagServer(t)
     const running = spawnCompiled('harness/load/main.js', ['-s', url, '-c', '4', '-d', '5m', '--json'])
     await loadStarted
     running.child.kill(signal)
@@ -170,3 +174,65 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     t.ok(report.requests > 0, `what was measured: ${report.requests} requests`)
   })
 }
+
+t.test('the open loop, known answer: 500 arrivals/s into a fixed 200 ms, L = λW = 100 in flight', async t => {
+  // 500/s for 10 s: 5,000 arrivals, each in the system for W ≥ 200 ms (the injected latency;
+  // a busy machine only adds to it), so L = λW ≥ 500/s × 0.2 s = 100, and 100 when nothing
+  // waits for a CPU. On this shared 2-core machine at a load average of 20, one run read λW 240,
+  // measured 244, the server's gauge 122: the generator and the server waited for the CPU and W
+  // grew; another, at a load average near 7, read 104.4, 104.4 and 102.1. So what holds whatever the load is asserted: the law itself (the time-average of the requests in the
+  // system, measured, is λW within 5%; both over the steady window, from the first answer to
+  // the last arrival), each side at least 95 (5% for the sampling), and the server's gauge no
+  // more than the generator's count (it holds each request for part of the time the generator
+  // does), within 5% for the sampling. Every arrival is accounted for.
+  const run = await load(['--rate', '500/s', '-d', '10s', '--latency', '200ms', '--seed', '3', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as LoadReport
+  const open = report.open
+  if (open === null) return t.fail('no open-loop figures')
+  t.match(report, { loop: 'open', fates: { salt: '<arrival>' }, durationMs: 10_000, seed: 3 })
+  t.match(open, { targetRps: 500, arrivals: 'uniform', seed: 3, scheduled: 5000 })
+  t.equal(report.requests + report.cut + open.dropped, 5000, 'every arrival: ended, cut or dropped')
+  const { lambdaW, measuredInFlight, serverInFlight } = open.little
+  t.comment(`λW ${lambdaW.toFixed(1)}, measured ${measuredInFlight.toFixed(1)}, server ${serverInFlight?.toFixed(1) ?? 'none'}; lateness p99 ${open.lateness.p99.toFixed(2)} ms; achieved ${open.achievedRps.toFixed(1)}/s`)
+  t.ok(Math.abs(measuredInFlight / lambdaW - 1) <= 0.05, `measured ${measuredInFlight} is λW ${lambdaW} within 5%`)
+  t.ok(lambdaW >= 95, `λW = ${lambdaW}: at least 500/s × 200 ms`)
+  t.ok(serverInFlight !== null && serverInFlight >= 95 && serverInFlight <= 1.05 * measuredInFlight, `the server's gauge ${serverInFlight}`)
+  t.ok(report.latencyMs.p50 >= 200 && open.sendLatencyMs.p50 >= 200, 'no answer before its 200 ms')
+  const text = await load(['--rate', '100/s', '-a', '50', '--arrivals', 'poisson', '--latency', '10ms', '--seed', '4', '--expect', 'dropped==0', '--expect', 'lateness>=0', '--expect', 'achieved>0'])
+  t.equal(text.code, 0, text.stderr)
+  t.match(text.stdout, /^Load: an open loop, poisson arrivals at 100\/s, 50 requests, round-robin over 194 flags$/m)
+  t.match(text.stdout, /^Every arrival: 50 scheduled = 50 ended \+ 0 cut \+ 0 dropped/m)
+  t.match(text.stdout, /^Little's law: L = λW = /m)
+  t.match(text.stdout, /^Coordinated omission: /m)
+  t.match(text.stdout, /^Expectations \(--expect\):\n.*dropped == 0.*\n.*lateness >= 0.*\n.*achieved > 0/m, 'the open loop\'s figures under --expect')
+})
+
+t.test('the open loop\'s bad options: one line naming the option, exit 2', async t => {
+  for (const [args, message] of [
+    [['--rate', '500'], /^flag-load: --rate: invalid value "500"; accepted: requests a second with the unit, e\.g\. 500\/s/],
+    [['--rate', '0/s'], /^flag-load: --rate: invalid value "0\/s"/],
+    [['--rate=-5/s'], /^flag-load: --rate: invalid value "-5\/s"/],
+    [['--rate', '200000/s'], /^flag-load: --rate: invalid value "200000\/s".*at most 100000\/s/],
+    [['--rate', '500/s', '-c', '10'], /^flag-load: --rate and --connections: choose one/],
+    [['--arrivals', 'poisson'], /^flag-load: --arrivals: only with --rate/]
+  ] as Array<[string[], RegExp]>) {
+    const run = await load(args)
+    t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
+    t.match(run.stderr, message)
+    t.match(run.stderr, /^[^\n]*\n$/, 'one line')
+  }
+})
+
+t.test('SIGINT during an open loop: what was measured, every arrival accounted for, exit 130', async t => {
+  const { url, loadStarted } = await twoFlagServer(t)
+  const running = spawnCompiled('harness/load/main.js', ['-s', url, '--rate', '200/s', '-d', '5m', '--json'])
+  await loadStarted
+  running.child.kill('SIGINT')
+  const run = await running.finished
+  t.equal(run.code, 130, 'exit 130')
+  const report = JSON.parse(run.stdout) as LoadReport
+  t.match(report, { incomplete: true, loop: 'open', open: { little: { serverInFlight: null } } })
+  t.ok(report.requests > 0, `what was measured: ${report.requests} requests`)
+  t.equal(report.requests + report.cut + (report.open?.dropped ?? NaN), report.open?.scheduled, 'every arrival: ended, cut or dropped')
+})

@@ -6,10 +6,11 @@
 // Connection k's i-th request (both from 0) asks for paths[i mod n] with the salt k.i, so one
 // seed and one --amount draw the same fates on every run whatever the timing.
 
-import { Client, type Dispatcher } from 'undici'
+import type { Client, Dispatcher } from 'undici'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import { requestSalt } from './flag-requests.js'
-import type { LoadTally, RequestOutcome } from './load-tally.js'
+import type { LoadTally } from './load-tally.js'
+import { GRACE_MS, loadClient, send } from './send.js'
 
 /** What a driver is asked to do. */
 export interface DrivePlan {
@@ -32,32 +33,6 @@ export interface DrivePlan {
   ended?: (count: number) => void
 }
 
-/** How long requests in flight at the end may take to end before they are cut: a hung one would hold the run up to its timeout. */
-const GRACE_MS = 1000
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
-
-function errorKind (error: Error & { code?: string }): string {
-  const code = error.code ?? error.name
-  return TIMEOUT_CODES.has(code) ? 'timeout' : code
-}
-
-/** One request on `client`, to its end: the status and body size, or the error. */
-async function send (client: Client, options: Dispatcher.DispatchOptions): Promise<RequestOutcome> {
-  return await new Promise(resolve => {
-    let status = 0
-    let bytes = 0
-    // undici 7's Client takes this form of handler (the newer one is for its interceptors).
-    client.dispatch(options, {
-      onConnect: () => {},
-      onHeaders: statusCode => { status = statusCode; return true },
-      onData: chunk => { bytes += chunk.length; return true },
-      onComplete: () => resolve({ status, bytes }),
-      onError: error => resolve({ error: errorKind(error) })
-    })
-  })
-}
-
 /** Connection k's share of `amount`: the first amount mod C connections take one more. */
 function quota (plan: DrivePlan, k: number): number {
   if (plan.amount === null) return Infinity
@@ -66,7 +41,7 @@ function quota (plan: DrivePlan, k: number): number {
 
 /** Runs `plan` to its end (its time, its amount, or its signal), telling `tally` of every request. */
 export async function closedLoop (plan: DrivePlan, tally: LoadTally): Promise<void> {
-  const clients = Array.from({ length: plan.connections }, () => new Client(plan.origin, { pipelining: 1, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }))
+  const clients = Array.from({ length: plan.connections }, () => loadClient(plan.origin, plan.timeoutMs))
   const run = { stopped: false, cut: false }
   let ended = 0
   let grace: NodeJS.Timeout | undefined

@@ -48,3 +48,6 @@ export function requestsFor (paths: readonly string[], connections: number): Pic
     }
   }
 }
+
+/** How the open loop salts its requests, for the reports: the i-th arrival of the schedule (from 0) carries "i". */
+export const ARRIVAL_SALT_FORM = '<arrival>'

@@ -7,10 +7,8 @@
 // request also opened the connection (the ramp-up), and once a connection has no more to send
 // the others go on without it (the drain tail of --amount): both are left out, and shown.
 
+import { LatencySample } from './latency-sample.js'
 import { littlesLaw, type LoadFigures } from './little.js'
-
-/** Kept whole up to here (8 bytes each); past it, a uniform sample of this size (Algorithm R). */
-const LATENCIES_KEPT = 4_000_000
 
 export type RequestOutcome = { status: number, bytes: number } | { error: 'timeout' | string }
 
@@ -21,21 +19,11 @@ interface ConnectionSpan {
   steady: number
 }
 
-function percentile (sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN
-  // Nearest rank: the smallest value with at least p of the values at or below it.
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN
-}
-
 export class LoadTally {
   private started = Infinity
   private lastEnd = -Infinity
   private readonly spans = new Map<number, ConnectionSpan>()
-  private latencies = new Float64Array(1024)
-  private seen = 0
-  private sum = 0
-  private sumSquares = 0
-  private max = -Infinity
+  private readonly latencies = new LatencySample()
   private steadySum = 0
   private ok = 0
   private non2xx = 0
@@ -49,10 +37,7 @@ export class LoadTally {
     this.started = Math.min(this.started, startMs)
     this.lastEnd = Math.max(this.lastEnd, endMs)
     const ms = endMs - startMs
-    this.keep(ms)
-    this.sum += ms
-    this.sumSquares += ms * ms
-    this.max = Math.max(this.max, ms)
+    this.latencies.add(ms)
     if ('error' in outcome) {
       if (outcome.error === 'timeout') this.timeouts++
       this.errorKinds[outcome.error] = (this.errorKinds[outcome.error] ?? 0) + 1
@@ -70,32 +55,21 @@ export class LoadTally {
     }
   }
 
+  /** The mean latency so far, of every request that ended. */
+  get meanLatencyMs (): number {
+    return this.latencies.mean
+  }
+
   /** A request in flight when the run was stopped: it never ended, so it is counted apart. */
   wasCut (): void {
     this.cut++
-  }
-
-  private keep (ms: number): void {
-    const i = this.seen++
-    if (i < LATENCIES_KEPT) {
-      if (i === this.latencies.length) {
-        const grown = new Float64Array(Math.min(LATENCIES_KEPT, 2 * i))
-        grown.set(this.latencies)
-        this.latencies = grown
-      }
-      this.latencies[i] = ms
-    } else {
-      const j = Math.floor(Math.random() * (i + 1))
-      if (j < LATENCIES_KEPT) this.latencies[j] = ms
-    }
   }
 
   /** The figures for `connections` connections; `boundMs`, the least latency a request can take when it is fixed. */
   figures (connections: number, boundMs: number | null): LoadFigures {
     const requests = this.ok + this.non2xx + Object.values(this.errorKinds).reduce((sum, n) => sum + n, 0)
     const elapsedMs = requests === 0 ? 0 : this.lastEnd - this.started
-    const mean = requests === 0 ? NaN : this.sum / requests
-    const sorted = this.latencies.slice(0, Math.min(this.seen, LATENCIES_KEPT)).sort()
+    const latencyMs = this.latencies.figures()
     const spans = [...this.spans.values()]
     const steadyRequests = spans.reduce((sum, span) => sum + span.steady, 0)
     // Each connection's own rate over its own span, summed: the rate of C connections all busy.
@@ -119,16 +93,9 @@ export class LoadTally {
       cut: this.cut,
       elapsedMs,
       bytesPerSecond: elapsedMs > 0 ? this.bytes * 1000 / elapsedMs : 0,
-      latencyMs: {
-        mean,
-        stddev: requests === 0 ? NaN : Math.sqrt(Math.max(0, this.sumSquares / requests - mean * mean)),
-        p50: percentile(sorted, 0.5),
-        p90: percentile(sorted, 0.9),
-        p99: percentile(sorted, 0.99),
-        max: requests === 0 ? NaN : this.max
-      },
+      latencyMs,
       steady,
-      ...littlesLaw(connections, steady === null ? wholeRunRps : steadyRps, steady?.meanLatencyMs ?? mean, boundMs)
+      ...littlesLaw(connections, steady === null ? wholeRunRps : steadyRps, steady?.meanLatencyMs ?? latencyMs.mean, boundMs)
     }
   }
 }

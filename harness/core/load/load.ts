@@ -3,24 +3,37 @@
 // CPU each side used and returns the report object. Whoever calls it (npm run load, bench:soak)
 // shows progress through the listeners; nothing here prints.
 
+import { randomInt } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { NO_INJECTION } from '../../../server/contract/injection.js'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import type { TargetOptions } from '../options.js'
 import { openTarget, reproduceCommand, type Target } from '../target.js'
-import { closedLoop } from './closed-loop.js'
-import { flagPaths, SALT_FORM } from './flag-requests.js'
+import type { ArrivalKind } from './arrivals.js'
+import { closedLoop, type DrivePlan } from './closed-loop.js'
+import { ARRIVAL_SALT_FORM, flagPaths, SALT_FORM } from './flag-requests.js'
 import { LoadTally } from './load-tally.js'
+import { openLoop, type OpenLoopFigures } from './open-loop.js'
 import { CLOCK_TICKS_PER_S, cpuTicks } from './proc-stats.js'
 import { LOAD_SCHEMA_VERSION, type LoadReport } from './report.js'
+import { serverInFlight } from './server-gauge.js'
 
 /** As autocannon's default: a request not over after that long is a timeout. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000
 
+/** An open loop's arrivals: requests at a set rate whether or not the server keeps up. */
+export interface OpenLoopOptions {
+  ratePerS: number
+  arrivals: ArrivalKind
+  maxConnections: number
+}
+
 /** What a load job is asked to do, as typed values: a command line or a bench builds these. */
 export interface LoadJobOptions extends TargetOptions {
-  /** Each with one request in flight at a time: the closed loop's concurrency. */
+  /** Each with one request in flight at a time: the closed loop's concurrency (unused by an open loop). */
   connections: number
+  /** Arrivals at a rate instead of a closed loop; null for the closed loop. */
+  open: OpenLoopOptions | null
   /** How long to run; null with `amount`. */
   durationMs: number | null
   /** How many requests in all; null with `durationMs`. */
@@ -72,32 +85,40 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     const wallBefore = performance.now()
     const { origin, pathname } = new URL(target.baseUrl)
     const tally = new LoadTally()
-    await closedLoop({
+    const plan: Omit<DrivePlan, 'connections'> = {
       origin,
       paths: flagPaths(codes, pathname),
       headers: target.headers,
-      connections: options.connections,
       durationMs: options.durationMs,
       amount: options.amount,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       ...(listeners.ended === undefined ? {} : { ended: listeners.ended })
-    }, tally)
+    }
+    let open: OpenLoopFigures | null = null
+    if (options.open === null) await closedLoop({ ...plan, connections: options.connections }, tally)
+    else {
+      // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
+      const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
+      open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(origin) }, tally)
+    }
     const ticksAfter = pid === null ? null : cpuTicks(pid)
     const wallS = (performance.now() - wallBefore) / 1000
     const cpu = process.cpuUsage(cpuBefore)
     const fixedLatencyMs = fixedLatency(options, target)
+    const connections = open === null ? options.connections : open.connectionsOpened
     return {
       schemaVersion: LOAD_SCHEMA_VERSION,
       command: reproduceCommand(options.reproduce.script, options.reproduce.argv, options.seed !== null, target),
       incomplete: options.signal.aborted,
-      connections: options.connections,
+      loop: open === null ? 'closed' : 'open',
+      connections,
       durationMs: options.durationMs,
       amount: options.amount,
       flags: codes.length,
       seed: target.seed,
       fixedLatencyMs,
-      fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: SALT_FORM },
+      fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: open === null ? SALT_FORM : ARRIVAL_SALT_FORM },
       server: {
         url: target.baseUrl,
         embedded: target.embedded,
@@ -108,7 +129,8 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
       loadCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / wallS,
       node: process.version,
       cores: availableParallelism(),
-      ...tally.figures(options.connections, fixedLatencyMs)
+      ...tally.figures(connections, open === null ? fixedLatencyMs : null),
+      open
     }
   } finally {
     await target.stop()

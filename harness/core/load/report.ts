@@ -2,6 +2,7 @@
 // --json prints as it is and its terminal report reads from.
 
 import type { LoadFigures } from './little.js'
+import type { OpenLoopFigures } from './open-loop.js'
 
 /** The shape of npm run load's --json document; a change that breaks a reader bumps it. */
 export const LOAD_SCHEMA_VERSION = 1
@@ -12,6 +13,9 @@ export interface LoadReport extends LoadFigures {
   command: string
   /** True when Ctrl-C (or SIGTERM) cut the run short: the figures cover what ran. */
   incomplete: boolean
+  /** closed: C connections, each sending when its last request ended; open: arrivals at a rate (`open`). */
+  loop: 'closed' | 'open'
+  /** The closed loop's C; the open loop's connections opened. */
   connections: number
   durationMs: number | null
   amount: number | null
@@ -25,6 +29,12 @@ export interface LoadReport extends LoadFigures {
    * is a share of the requests, every path alike, and one seed with one --amount draws the same.
    */
   fates: { drawn: 'per request', saltHeader: string, salt: string }
+  /**
+   * The open loop's own figures; null for the closed loop. Then latencyMs runs from each
+   * request's intended start (its wait for a connection counts), and the closed loop's
+   * Little's-law fields (C / W, the bound C / L) do not apply: `open.little` holds the law.
+   */
+  open: OpenLoopFigures | null
   server: {
     url: string
     embedded: boolean

@@ -49,3 +49,22 @@ t.test('parseLoadArgs: every bad value is one line naming the option', async t =
     t.throws(() => parseLoadArgs(args), { message }, args.join(' '))
   }
 })
+
+t.test('parseLoadArgs: the open loop', async t => {
+  t.equal(parseLoadArgs([]).open, null, 'no --rate: the closed loop')
+  t.same(parseLoadArgs(['--rate', '2000/s', '-d', '5s']).open, { ratePerS: 2000, arrivals: 'uniform', maxConnections: 1000 })
+  t.same(parseLoadArgs(['-r', '0.5/s', '--arrivals', 'poisson', '--max-connections', '10', '-a', '3']).open, { ratePerS: 0.5, arrivals: 'poisson', maxConnections: 10 }, 'an amount below the connections is fine: they open as needed')
+  t.match(LOAD_HELP, /--rate N\/s/)
+  const cases: Array<[string[], RegExp]> = [
+    [['--rate', '500'], /^--rate: invalid value "500"; accepted: requests a second with the unit, e\.g\. 500\/s, above 0 and at most 100000\/s/],
+    [['--rate', '0/s'], /^--rate: invalid value "0\/s"/],
+    [['--rate=-1/s'], /^--rate: invalid value "-1\/s"/],
+    [['--rate', '100001/s'], /^--rate: invalid value "100001\/s"/],
+    [['--rate', '5/m'], /^--rate: invalid value "5\/m"/],
+    [['--rate', '5/s', '-c', '10'], /^--rate and --connections: choose one/],
+    [['--rate', '5/s', '--arrivals', 'bursty'], /^--arrivals: invalid value "bursty"; accepted: uniform or poisson$/],
+    [['--rate', '5/s', '--max-connections', '0'], /^--max-connections: invalid value "0"; accepted: a whole number from 1 to 10000$/],
+    [['--max-connections', '5'], /^--max-connections: only with --rate/]
+  ]
+  for (const [args, message] of cases) t.throws(() => parseLoadArgs(args), { message }, args.join(' '))
+})

@@ -47,7 +47,7 @@ t.test('parse: a bad expression is one line naming --expect and the grammar', as
   for (const [text, why] of cases) {
     t.throws(() => harness(text), { message: `--expect: invalid value ${JSON.stringify(text)} (${why}); accepted: NAME OP VALUE, OP one of < <= > >= == !=, VALUE a number (a duration with ms, s or m; a bare one in the unit the table shows); NAME: ${HARNESS_FIGURES.names}; e.g. --expect 'async.speedup>=15'` }, text)
   }
-  t.throws(() => load('async.rps>1'), { message: /^--expect: invalid value "async\.rps>1" \(no figure async\.rps\); accepted: NAME OP VALUE.*; NAME: rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles, bound;/ })
+  t.throws(() => load('async.rps>1'), { message: /^--expect: invalid value "async\.rps>1" \(no figure async\.rps\); accepted: NAME OP VALUE.*; NAME: rps, requests, ok, non2xx, errors, timeouts, elapsed, mean, p50, p90, p99, max, littles, bound, achieved, lateness, dropped;/ })
   t.throws(() => load('speedup>1'), { message: /\(no figure speedup\)/ }, 'the load mode has no modes, no speedup')
 })
 
@@ -194,9 +194,13 @@ t.test('each name reads its own field of the report', async t => {
     elapsedMs: 7,
     latencyMs: { mean: 8, stddev: 0, p50: 9, p90: 10, p99: 11, max: 12 },
     ratio: 13,
-    boundRatio: 14
+    boundRatio: 14,
+    open: null
   } as unknown as LoadReport
-  t.same(LOAD_FIGURE_CATALOG.names.split(', ').map(name => loadFigure(report, name)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+  t.same(LOAD_FIGURE_CATALOG.names.split(', ').map(name => loadFigure(report, name)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, null, null, null], 'a closed loop: no open-loop figures')
+  // An open loop: rps is its achieved rate (30/s), achieved that over its target (30 / 20 = 1.5).
+  const open = { ...report, open: { achievedRps: 30, targetRps: 20, lateness: { p99: 16 }, dropped: 17 } } as unknown as LoadReport
+  t.same(['rps', 'achieved', 'lateness', 'dropped'].map(name => loadFigure(open, name)), [30, 1.5, 16, 17], 'an open loop')
   t.equal(loadFigure(report, 'nope'), null)
   t.equal(harnessFigure({ modes: [row] }, 'nope'), null)
 })

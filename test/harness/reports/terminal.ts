@@ -114,7 +114,9 @@ t.test('the load report: 80 columns by default, p90 and max with --wide', async 
     littlesLawRps: 50_000,
     ratio: 0.99,
     boundRps: 50_000,
-    boundRatio: 0.99
+    boundRatio: 0.99,
+    loop: 'closed',
+    open: null
   } satisfies LoadReport
   const narrow = tableLines(loadTerminalReport(report), ['requests'])
   t.equal(narrow.length, 2, 'a header and a row')

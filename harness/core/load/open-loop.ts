@@ -1,0 +1,267 @@
+// The open loop: requests arrive at a set rate whether or not the server keeps up, as a real
+// service meets them (wrk2's -R, vegeta's -rate, k6's constant-arrival-rate). Each arrival is
+// sent on an idle connection, on a new one while fewer than maxConnections are open (and only
+// a few are still connecting), or else
+// waits in the generator for the next connection to come free, for as long as a request may take
+// (timeoutMs); past that it is dropped, as it would have timed out. Its latency runs from its
+// intended start, so that waiting counts: a closed loop stops sending while the server stalls,
+// and the requests that would have waited are never measured (coordinated omission).
+//
+// The i-th arrival (from 0) asks for paths[i mod n] with the salt "i": one seed and one schedule
+// draw the same fates on every run.
+
+import type { Client, Dispatcher } from 'undici'
+import { SALT_HEADER } from '../../../server/contract/protocol.js'
+import { arrivalOffsets, type ArrivalKind } from './arrivals.js'
+import type { DrivePlan } from './closed-loop.js'
+import { LatencySample } from './latency-sample.js'
+import type { LatencyFigures } from './little.js'
+import type { LoadTally } from './load-tally.js'
+import { GRACE_MS, loadClient, send } from './send.js'
+
+/**
+ * New connections being opened at once, at most. Without a limit, every arrival during the
+ * first connect (about a millisecond) opened another one: 5,000/s into an answer in no time
+ * opened all 1,000 allowed at the start, and the generator spent the run catching up.
+ */
+const OPENING_AT_ONCE = 8
+
+/** A request that starts more than this after its intended time started late. */
+export const LATE_MS = 1
+
+export interface OpenPlan extends Omit<DrivePlan, 'connections'> {
+  ratePerS: number
+  arrivals: ArrivalKind
+  /** Draws the Poisson gaps. */
+  seed: number
+  /** Connections are opened as needed, up to this many. */
+  maxConnections: number
+  /** Sampled over the steady window (from the first end to the schedule's end): the server's own count of requests in flight; null when it has none. */
+  serverInFlight?: { start: () => void, stop: () => Promise<number | null> }
+}
+
+export interface OpenLoopFigures {
+  targetRps: number
+  /** Requests sent per second, from the first send to the last. */
+  achievedRps: number
+  arrivals: ArrivalKind
+  seed: number
+  maxConnections: number
+  connectionsOpened: number
+  /** Every arrival of the schedule: sent (then ended or cut) or dropped. */
+  scheduled: number
+  sent: number
+  /** Sent more than LATE_MS after its intended start, for want of a connection or of the generator's own time. */
+  late: number
+  /** Had to wait for a connection: every one was busy and maxConnections were open. */
+  waitedForConnection: number
+  /** Never sent: waited for a connection longer than a request may take (timeoutMs), or still waiting when the run was stopped. */
+  dropped: number
+  /** How late the generator itself was in taking up each arrival, waiting for a connection apart. */
+  lateness: Pick<LatencyFigures, 'p50' | 'p99' | 'max'>
+  /** Each request's latency from its actual send; the report's latencyMs runs from its intended start. */
+  sendLatencyMs: LatencyFigures
+  /** Little's law from the arrival side: L = λW, λ the achieved rate and W the mean latency from the intended start. */
+  little: {
+    /** λW, in requests. */
+    lambdaW: number
+    /** The requests in the system (arrived and not yet ended, waiting ones included), averaged from the first end to the schedule's end. */
+    measuredInFlight: number
+    /** The server's gauge of requests in flight, sampled over the same window and averaged; null when it has none. */
+    serverInFlight: number | null
+  }
+}
+
+interface Arrival {
+  index: number
+  intended: number
+}
+
+/** Runs `plan` to its end (its schedule, or its signal), telling `tally` of every request that ended. */
+export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenLoopFigures> {
+  const nextOffset = arrivalOffsets(plan.arrivals, plan.ratePerS, plan.seed)
+  const clients: Client[] = []
+  /** Connections not yet connected. */
+  let opening = 0
+  /** The idle connections, by their place in `clients`. */
+  const idle: number[] = []
+  const waiting: Arrival[] = []
+  const lateness = new LatencySample()
+  const sendLatency = new LatencySample()
+  const count = { scheduled: 0, sent: 0, late: 0, waited: 0, dropped: 0, ended: 0, inFlight: 0 }
+  let firstSend = Infinity
+  let lastSend = -Infinity
+  // Requests in the system × ms over the steady window, from the first end (before it, the
+  // count only climbs from 0) to the schedule's end: Little's L measured, not derived.
+  let area = 0
+  let firstEnd: number | null = null
+  let sampling = false
+  let scheduleEnd: number | null = null
+  let stopped = false
+  let cut = false
+  let cancelTick: () => void = () => {}
+  let grace: NodeJS.Timeout | undefined
+  let finished: () => void = () => {}
+  const done = new Promise<void>(resolve => { finished = resolve })
+  let scheduleOver: () => void = () => {}
+  const over = new Promise<void>(resolve => { scheduleOver = resolve })
+  const start = performance.now()
+  let offset = nextOffset()
+
+  const inSystemUntil = (intended: number, end: number): void => {
+    if (firstEnd === null) {
+      firstEnd = end
+      if (scheduleEnd === null) {
+        sampling = true
+        plan.serverInFlight?.start()
+      }
+    }
+    area += Math.max(0, Math.min(end, scheduleEnd ?? end) - Math.max(intended, firstEnd))
+  }
+  const drop = (arrival: Arrival, at: number): void => {
+    count.dropped++
+    inSystemUntil(arrival.intended, at)
+  }
+  const settle = (): void => {
+    if (scheduleEnd !== null && count.inFlight === 0 && waiting.length === 0) finished()
+  }
+  /** The next arrival that may still be sent: those that waited past timeoutMs are dropped. */
+  const nextWaiting = (): Arrival | undefined => {
+    const now = performance.now()
+    let next = waiting.shift()
+    while (next !== undefined && now - next.intended > plan.timeoutMs) {
+      drop(next, now)
+      next = waiting.shift()
+    }
+    return next
+  }
+  const dispatch = (k: number, arrival: Arrival): void => {
+    const client = clients[k] as Client
+    const options: Dispatcher.DispatchOptions = {
+      method: 'GET',
+      path: plan.paths[arrival.index % plan.paths.length] ?? '/',
+      headers: { ...plan.headers, [SALT_HEADER]: String(arrival.index) }
+    }
+    const sentAt = performance.now()
+    count.sent++
+    count.inFlight++
+    firstSend = Math.min(firstSend, sentAt)
+    lastSend = sentAt
+    if (sentAt - arrival.intended > LATE_MS) count.late++
+    // send() resolves with every outcome, errors included: nothing is left to catch.
+    send(client, options).then(outcome => {
+      const end = performance.now()
+      count.inFlight--
+      if (cut && 'error' in outcome) {
+        tally.wasCut()
+        inSystemUntil(arrival.intended, end)
+      } else {
+        tally.ended(k, arrival.intended, end, outcome)
+        sendLatency.add(end - sentAt)
+        inSystemUntil(arrival.intended, end)
+        plan.ended?.(++count.ended)
+      }
+      const next = nextWaiting()
+      if (next === undefined) idle.push(k)
+      else dispatch(k, next)
+      settle()
+    }, () => {})
+  }
+  const arrive = (arrival: Arrival): void => {
+    const k = idle.pop()
+    if (k !== undefined) return dispatch(k, arrival)
+    if (clients.length < plan.maxConnections && opening < OPENING_AT_ONCE) {
+      const client = loadClient(plan.origin, plan.timeoutMs)
+      opening++
+      const opened = (): void => {
+        opening--
+        client.off('connect', opened).off('connectionError', opened)
+      }
+      client.on('connect', opened).on('connectionError', opened)
+      clients.push(client)
+      return dispatch(clients.length - 1, arrival)
+    }
+    count.waited++
+    waiting.push(arrival)
+  }
+  // No more arrivals; those waiting for a connection still go as connections come free.
+  const endSchedule = (at: number): void => {
+    if (scheduleEnd !== null) return
+    scheduleEnd = at
+    stopped = true
+    cancelTick()
+    scheduleOver()
+    settle()
+  }
+  const tick = (): void => {
+    if (stopped) return
+    const now = performance.now()
+    for (;;) {
+      const due = start + offset
+      if (plan.durationMs !== null && offset >= plan.durationMs) return endSchedule(start + plan.durationMs)
+      if (due > now) break
+      lateness.add(now - due)
+      arrive({ index: count.scheduled++, intended: due })
+      if (plan.amount !== null && count.scheduled >= plan.amount) return endSchedule(due)
+      offset = nextOffset()
+    }
+    // A timer fires no sooner than asked, in whole ms: ask for the whole ms, then poll the rest.
+    const wait = start + offset - performance.now()
+    if (wait >= 1) {
+      const timer = setTimeout(tick, Math.floor(wait))
+      cancelTick = () => clearTimeout(timer)
+    } else {
+      const immediate = setImmediate(tick)
+      cancelTick = () => clearImmediate(immediate)
+    }
+  }
+  // Stopped: what waits for a connection is dropped; what is in flight may end for GRACE_MS.
+  const abort = (): void => {
+    const now = performance.now()
+    endSchedule(Math.min(now, scheduleEnd ?? Infinity))
+    for (const arrival of waiting.splice(0)) drop(arrival, now)
+    settle()
+    grace = setTimeout(() => {
+      cut = true
+      for (const client of clients) client.destroy().catch(() => {})
+    }, GRACE_MS)
+  }
+
+  if (plan.signal.aborted) abort()
+  else plan.signal.addEventListener('abort', abort, { once: true })
+  tick()
+  let serverInFlight: number | null = null
+  try {
+    // The gauge is read over the schedule only: the drain that follows has no arrivals.
+    await over
+    if (sampling) serverInFlight = await plan.serverInFlight?.stop() ?? null
+    await done
+  } finally {
+    clearTimeout(grace)
+    plan.signal.removeEventListener('abort', abort)
+    await Promise.all(clients.map(async client => await client.close().catch(() => {})))
+  }
+  const windowMs = firstEnd === null ? 0 : (scheduleEnd ?? start) - firstEnd
+  const lambda = count.sent > 1 ? (count.sent - 1) * 1000 / (lastSend - firstSend) : NaN
+  const { p50, p99, max } = lateness.figures()
+  return {
+    targetRps: plan.ratePerS,
+    achievedRps: lambda,
+    arrivals: plan.arrivals,
+    seed: plan.seed,
+    maxConnections: plan.maxConnections,
+    connectionsOpened: clients.length,
+    scheduled: count.scheduled,
+    sent: count.sent,
+    late: count.late,
+    waitedForConnection: count.waited,
+    dropped: count.dropped,
+    lateness: { p50, p99, max },
+    sendLatencyMs: sendLatency.figures(),
+    little: {
+      lambdaW: lambda * tally.meanLatencyMs / 1000,
+      measuredInFlight: windowMs > 0 ? area / windowMs : NaN,
+      serverInFlight
+    }
+  }
+}
