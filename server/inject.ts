@@ -236,8 +236,9 @@ const BEHAVIOURS: Behaviours = {
   truncate: (fault, { reply, open, answer, timing }) => {
     const { res, socket } = takeOverWithSocket(reply)
     res.writeHead(answer.status, { ...answer.headers, 'server-timing': timing })
-    if (reply.request.raw.method === 'HEAD') {
-      // A HEAD has no body to cut short (Node ignores the write): the headers go out in full.
+    if (reply.request.raw.method === 'HEAD' || answer.body.length === 0) {
+      // A HEAD or a 304 has no body to cut short (Node ignores the write, and a destroy after it
+      // sent nothing at all): the headers go out in full.
       res.end(() => open?.finish(answer.status))
       return
     }
