@@ -22,10 +22,11 @@ const SLOW_TICK_MS = 100
 
 /**
  * At most this many writes per slow body: longer ticks, the same end. Each tick is a timer and
- * a write on the socket; 300 of them made 16,000 slow bodies at 1 B/s cost 12 × the CPU of
- * 16,000 plain delays (bench/slow-vs-delay.ts holds it at 2 ×).
+ * a write on the socket, about 45 µs of the server's CPU here; 300 of them made 16,000 slow
+ * bodies at 1 B/s cost 12 × the CPU of 16,000 plain delays, and 10 still 3.2 × at 2,000
+ * (bench/slow-vs-delay.ts holds it at 2 ×).
  */
-const SLOW_MAX_TICKS = 10
+const SLOW_MAX_TICKS = 4
 
 /** Take the response over from Fastify; the request is counted once it is over (requests.ts), however it ends. */
 function takeOver (reply: FastifyReply): ServerResponse {
