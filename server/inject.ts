@@ -78,6 +78,9 @@ function sendSlowly (res: ServerResponse, open: OpenRequest | undefined, answer:
     res.end(answer.body, () => open?.finish(answer.status))
     return
   }
+  // The status and headers now, not with the first tick: a tick may be seconds long, and a
+  // client should see a slow body, not a server that has not answered yet.
+  res.flushHeaders()
   let sent = 0
   const ticker = setInterval(() => {
     const next = Math.min(sent + plan.chunk, answer.body.length)
