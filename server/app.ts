@@ -10,7 +10,8 @@ import { deliver, sendCounted, type Answer, type SiteCounters } from './inject.j
 import { SiteMetrics } from './metrics.js'
 import type { ServerLog } from './log.js'
 import { openRequestOf, tracker, type RequestEnded } from './requests.js'
-import { httpOptions, remember, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
+import { httpOptions, remember, requireTarget, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
+import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from './connections.js'
 import { registerAdmin } from './admin.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
 import type { SiteConfig, SiteState } from './site.js'
@@ -55,7 +56,8 @@ function requestInjection (request: FastifyRequest, base: Injection): Injection 
   if (Object.keys(query).length > 0) {
     injection = parseInjection(query, injection, name => `query parameter ${name}`, OVERRIDABLE)
   }
-  const fromHeaders: Record<string, unknown> = {}
+  // No prototype: x-flags-__proto__ is then an unknown option (400), as ?__proto__= is.
+  const fromHeaders: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const [name, value] of Object.entries(request.headers)) {
     if (name.startsWith(OVERRIDE_HEADER_PREFIX) && name !== SALT_HEADER) fromHeaders[name.slice(OVERRIDE_HEADER_PREFIX.length)] = value
   }
@@ -90,10 +92,14 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
   const http = httpOptions(timeouts)
   const metrics = new SiteMetrics()
   const logging = loggingOptions(site, log, metrics)
-  // Fastify passes `http` to createServer, then sets these two itself: the same values.
-  const app = Fastify({ ...logging.options, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs })
-  remember(app.server, http)
+  // Fastify passes `http` to createServer, then sets these two itself: the same values. While
+  // closing, a request on a kept-alive connection is served with "Connection: close"
+  // (connections.ts), not refused with Fastify's 503.
+  const app = Fastify({ ...logging.options, routerOptions: { ignoreTrailingSlash: true }, http, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs, return503OnClosing: false })
   const state: SiteState = { injection: site.injection }
+  const connectionLimits = { maxConnections: site.maxConnections ?? DEFAULT_MAX_CONNECTIONS, noProgressMs: () => state.injection.maxLatency, checkEveryMs: timeouts.checkEveryMs }
+  remember(app.server, http, new ConnectionGuard(metrics, connectionLimits))
+  requireTarget(app.server)
   const counters: SiteCounters = { metrics, hangs: { active: 0, max: site.maxHung } }
   const codes = JSON.stringify({ codes: flags.codes })
   // The fixed fate of an injection and its Server-Timing, if it has one, remembered for the last
@@ -144,6 +150,9 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
     let injection = state.injection
     if (hasOverride(request)) {
       if (!site.overrides) return sendCounted(reply, open, 403, { error: 'overrides are off on this site (start it with --overrides on)' })
+      // Any web page can make a browser send a simple GET here (an <img>); a page may not choose
+      // its fate. The lab's own pages are same-site (localhost on another port).
+      if (request.headers['sec-fetch-site'] === 'cross-site') return sendCounted(reply, open, 403, { error: 'overrides are refused on cross-site requests (Sec-Fetch-Site: cross-site)' })
       try {
         injection = requestInjection(request, state.injection)
       } catch (error) {

@@ -9,6 +9,7 @@ import { envName, INJECTION_NAMES, parseInjection } from './contract/injection.j
 import { defaultFlagsDir } from './contract/project.js'
 import { BOOK_SITES, PROFILE_NAMES, type ProfileName } from './contract/sites.js'
 import { MAX_SEED, parsePort, parseSeed, wholeNumber } from './contract/values.js'
+import { DEFAULT_MAX_CONNECTIONS } from './connections.js'
 import { isLoopback, type SiteConfig } from './site.js'
 
 /** A site option: also read from its environment variable (--max-hung: FLAGS_MAX_HUNG). */
@@ -39,6 +40,7 @@ export const SERVER_COMMAND: CommandLine = {
         siteOption({ name: 'admin-token', metavar: 'TOKEN', help: 'require "Authorization: Bearer TOKEN" on /admin/config; without it, /admin/config is open on a loopback host, off otherwise' }),
         siteOption({ name: 'grace', metavar: 'DURATION', help: 'on SIGINT or SIGTERM, requests in flight get this long', default: '5s' }),
         siteOption({ name: 'max-hung', metavar: 'N', help: 'hung requests at once, at most; past it a hang is answered 503 (1 to 100000)', default: '1000' }),
+        siteOption({ name: 'max-connections', metavar: 'N', help: 'open connections at once, at most, per site; past it a connection is answered 503 and closed (1 to 1000000)', default: String(DEFAULT_MAX_CONNECTIONS) }),
         siteOption({ name: 'flags-dir', metavar: 'DIR', help: 'where the flags are', default: 'the project\'s flags/' }),
         siteOption({ name: 'log', metavar: LOG_MODES.join('|'), help: 'a line on stdout for every request as it ends: time, method, path, status, injected delay and fault, requests in flight', default: 'pretty on a terminal, json lines otherwise' }),
         HELP_OPTION,
@@ -117,6 +119,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     return ms
   }) ?? 5000
   const maxHung = read('max-hung', (text, spelt) => wholeNumber(text, spelt, 1, 100_000)) ?? 1000
+  const maxConnections = read('max-connections', (text, spelt) => wholeNumber(text, spelt, 1, 1_000_000)) ?? DEFAULT_MAX_CONNECTIONS
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
@@ -130,7 +133,7 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
     let injection = BOOK_SITES[name].injection
     injection = parseInjection(fromEnv, injection, envName)
     injection = parseInjection(fromFlags, injection, n => `--${n}`)
-    return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, maxHung, admin }
+    return { name: injectionGiven ? 'CUSTOM' : name.toUpperCase(), seed, injection, overrides, maxHung, maxConnections, admin }
   }
 
   // The book's three sites, unless anything says which one site to start.

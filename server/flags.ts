@@ -8,6 +8,9 @@ import { FlagsError } from './contract/errors.js'
 import { flagFile } from './contract/protocol.js'
 import type { Answer } from './inject.js'
 
+/** Folders read at once: 32 files open, far under any file-descriptor limit a server can run with. */
+const LOAD_AT_ONCE = 16
+
 export interface FlagFile {
   body: Buffer
   contentType: string
@@ -43,15 +46,18 @@ export async function loadFlags (dir: string): Promise<FlagSet> {
     throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: no country folders; expected folders like ${join(dir, 'br')} holding br.gif and metadata.json`)
   }
   const files = new Map<string, FlagFile>()
-  await Promise.all(codes.map(async cc => {
+  const load = async (cc: string): Promise<void> => {
     const [gif, metadata] = await Promise.all([
       readFile(join(dir, cc, `${cc}.gif`)),
       readFile(join(dir, cc, 'metadata.json'))
-    ]).catch(() => {
-      throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: ${join(dir, cc)} should hold ${cc}.gif and metadata.json`)
+    ]).catch((error: NodeJS.ErrnoException) => {
+      const why = error.code === 'ENOENT' ? `should hold ${cc}.gif and metadata.json` : `cannot be read (${error.code ?? error.message})`
+      throw new FlagsError('FLAGS_ERR_FLAGS_DIR', `--flags-dir ${dir}: ${join(dir, cc)} ${why}`)
     })
     files.set(flagFile(cc), servedFile(gif, 'image/gif'))
     files.set(`${cc}/metadata.json`, servedFile(metadata, 'application/json; charset=utf-8'))
-  }))
+  }
+  // A few folders at a time: all 388 files at once failed under `ulimit -n 256` (EMFILE).
+  for (let i = 0; i < codes.length; i += LOAD_AT_ONCE) await Promise.all(codes.slice(i, i + LOAD_AT_ONCE).map(load))
   return { codes: codes.map(cc => cc.toUpperCase()), files }
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { rememberedOptions } from './http-options.js'
+import { remembered } from './http-options.js'
 
 /**
  * Node's default listen backlog is 511: 5,000 clients connecting at once overflow it, and the
@@ -13,12 +13,12 @@ import { rememberedOptions } from './http-options.js'
  */
 const BACKLOG = 4096
 
-/** While closing, how often to close the keep-alive connections that went idle since. */
-const REAP_MS = 50
-
 export interface Listening {
   port: number
-  /** Stop accepting; resolves when every request in flight, on either loopback, is done. */
+  /**
+   * Stop accepting; resolves when every request in flight, on either loopback, is done. Idle
+   * connections close at once; the others after their answers, which say "Connection: close".
+   */
   close: () => Promise<void>
   /** Cut every connection now: what is left when the grace period is over. */
   cut: () => void
@@ -30,7 +30,7 @@ export interface Listening {
  * 400, 408 and 431 with a JSON body).
  */
 async function listenV6Twin (app: FastifyInstance, port: number): Promise<Server | undefined> {
-  const twin = createServer(rememberedOptions(app.server))
+  const twin = createServer(remembered(app.server).options)
   for (const event of ['request', 'clientError'] as const) {
     for (const listener of app.server.listeners(event) as Array<(...args: unknown[]) => void>) twin.on(event, listener)
   }
@@ -48,16 +48,19 @@ export async function listenSite (app: FastifyInstance, host: string, port: numb
   const bound = (app.server.address() as AddressInfo).port
   const twin = localhost ? await listenV6Twin(app, bound) : undefined
   const servers = twin === undefined ? [app.server] : [app.server, twin]
+  const { connections } = remembered(app.server)
+  for (const server of servers) connections.watch(server)
   return {
     port: bound,
     close: async () => {
-      // close() reaps the connections idle when it is called; one whose request finishes later
-      // stays open on keep-alive and would hold the close until the grace period ends.
-      const reap = setInterval(() => { for (const server of servers) server.closeIdleConnections() }, REAP_MS)
+      // Not a reaper closing connections as they go idle: the client of one could be sending its
+      // next request as it closed, and lose it. An answer already under way when closing began
+      // keeps its keep-alive; its connection closes after its next request, or at the grace's cut.
+      connections.close()
       try {
         await Promise.all([app.close(), new Promise(resolve => twin === undefined ? resolve(undefined) : twin.close(resolve))])
       } finally {
-        clearInterval(reap)
+        connections.stop()
       }
     },
     cut: () => { for (const server of servers) server.closeAllConnections() }

@@ -9,6 +9,9 @@ export class SiteMetrics {
   /** Answers by route, then by status: two lookups, no key string built per request. */
   private readonly responses = new Map<string, Map<number | 'none', number>>()
   private readonly faults = new Map<string, number>()
+  /** Connections open now, on every listener of the site (connections.ts). */
+  connectionsOpen = 0
+  private readonly dropped = new Map<string, number>()
   private readonly delayCounts = new Array<number>(DELAY_BUCKETS_S.length + 1).fill(0)
   private delaySumS = 0
 
@@ -26,6 +29,11 @@ export class SiteMetrics {
 
   countFault (kind: string): void {
     this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1)
+  }
+
+  /** A connection the server closed to protect itself: 'max-connections' (refused) or 'no-progress' (a stalled reader). */
+  countDropped (reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
   }
 
   observeDelay (ms: number): void {
@@ -59,8 +67,14 @@ export class SiteMetrics {
       `flags_injected_delay_seconds_count ${cumulative}`,
       '# HELP flags_requests_in_flight Requests received and not yet answered.',
       '# TYPE flags_requests_in_flight gauge',
-      `flags_requests_in_flight ${this.inFlight}`
+      `flags_requests_in_flight ${this.inFlight}`,
+      '# HELP flags_connections_open Connections open now.',
+      '# TYPE flags_connections_open gauge',
+      `flags_connections_open ${this.connectionsOpen}`,
+      '# HELP flags_connections_dropped_total Connections the server closed to protect itself, by reason.',
+      '# TYPE flags_connections_dropped_total counter'
     )
+    for (const [reason, count] of [...this.dropped].sort()) lines.push(`flags_connections_dropped_total{reason="${reason}"} ${count}`)
     return lines.join('\n') + '\n'
   }
 }

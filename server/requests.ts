@@ -39,6 +39,7 @@ export class OpenRequest {
   /** performance.now() as it arrived, for the log's "took"; 0 when the log is off. */
   readonly arrivedMs: number
   #over = false
+  #answered = false
   #clientGone = false
   #onCut: (() => void) | undefined
   readonly #res: ServerResponse
@@ -82,10 +83,19 @@ export class OpenRequest {
     return this.#res.statusCode
   }
 
-  /** Answered: counted once with its status, whatever calls it again later. */
+  /**
+   * Answered: counted once with its status, whatever calls it again later, once the answer is
+   * written out. Counted at the call, an answer a client never reads (its socket full) left the
+   * in-flight gauge while it still held the connection.
+   */
   finish (status: number): void {
-    if (this.#over) return
-    this.#end(status)
+    if (this.#over || this.#answered) return
+    if (this.#res.writableFinished) {
+      this.#end(status)
+      return
+    }
+    this.#answered = true
+    this.#res.once('finish', () => { if (!this.#over) this.#end(status) })
   }
 
   /**

@@ -11,6 +11,8 @@ export interface SiteConfig {
   overrides: boolean
   /** Hung requests at once, at most; past it a hang is answered 503. */
   maxHung: number
+  /** Open connections at once, at most (connections.ts has the default); past it a connection is answered 503. */
+  maxConnections?: number
   /** The admin API: off, open (loopback bind, no token), or behind a bearer token. */
   admin: { enabled: false } | { enabled: true, token: string | undefined }
 }

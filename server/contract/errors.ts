@@ -19,13 +19,20 @@ export class FlagsError extends Error {
   }
 }
 
+/** Echoed text is cut to this: a 1 MiB admin value made a 1 MiB 400. */
+const ECHO_CHARS = 100
+
+function echoed (text: string): string {
+  return text.length <= ECHO_CHARS ? text : `${text.slice(0, ECHO_CHARS)}… (${text.length} characters)`
+}
+
 /** A value that fails an option's rule. `option` is spelt as the source spells it (--latency, FLAGS_LATENCY, latency). */
 export function invalidOption (option: string, value: unknown, accepted: string): FlagsError {
-  return new FlagsError('FLAGS_ERR_INVALID_OPTION', `${option}: invalid value ${JSON.stringify(value)}; accepted: ${accepted}`)
+  return new FlagsError('FLAGS_ERR_INVALID_OPTION', `${echoed(option)}: invalid value ${echoed(JSON.stringify(value) ?? String(value))}; accepted: ${accepted}`)
 }
 
 export function unknownOption (option: string, known: readonly string[]): FlagsError {
-  return new FlagsError('FLAGS_ERR_UNKNOWN_OPTION', `unknown option ${option}; accepted: ${known.join(', ')}`)
+  return new FlagsError('FLAGS_ERR_UNKNOWN_OPTION', `unknown option ${echoed(option)}; accepted: ${known.join(', ')}`)
 }
 
 export function usageError (message: string): FlagsError {

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
       '--admin-token': ['a b'],
       '--grace': ['5'],
       '--max-hung': ['0'],
+      '--max-connections': ['0'],
       '--flags-dir': ['/nonexistent/flags', '--port', '0'],
       '--log': ['loud'],
       '--version': ['--version=yes'],

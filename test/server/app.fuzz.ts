@@ -119,10 +119,13 @@ const headers = fc.record({
   overrides: fc.array(option.chain(([name, value]) => fc.tuple(fc.constant(name.toLowerCase()), fc.oneof({ weight: 5, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: headerValue }))), { maxLength: 2 }),
   salt: fc.option(headerValue, { nil: undefined }),
   ifNoneMatch: fc.option(headerValue, { nil: undefined }),
-  other: fc.array(fc.tuple(fc.constantFrom('accept', 'user-agent', 'x-forwarded-for', 'cookie', 'range', 'x-flags', 'x-flag-latency', 'accept-encoding', 'referer'), headerValue), { maxLength: 2 })
-}).map(({ overrides, salt, ifNoneMatch, other }) => {
+  other: fc.array(fc.tuple(fc.constantFrom('accept', 'user-agent', 'x-forwarded-for', 'cookie', 'range', 'x-flags', 'x-flag-latency', 'accept-encoding', 'referer'), headerValue), { maxLength: 2 }),
+  // What a browser says of where the request came from: a cross-site page may not override.
+  fetchSite: fc.option(fc.oneof({ weight: 5, arbitrary: fc.constantFrom('cross-site', 'same-site', 'same-origin', 'none') }, { weight: 1, arbitrary: headerValue }), { nil: undefined })
+}).map(({ overrides, salt, ifNoneMatch, other, fetchSite }) => {
   const out: Record<string, string> = {}
   for (const [name, value] of other) out[name] = value
+  if (fetchSite !== undefined) out['sec-fetch-site'] = fetchSite
   if (salt !== undefined) out['x-flags-salt'] = salt
   if (ifNoneMatch !== undefined) out['if-none-match'] = ifNoneMatch
   for (const [name, value] of overrides) {
@@ -246,6 +249,11 @@ function unexpected (req: FuzzRequest, url: string, seen: Seen, wants: Asked): s
       return body.length === 0 ? undefined : 'a 304 with a body'
     case 400: case 404:
       return typeof json?.error === 'string' ? undefined : `a ${status} without a JSON {error}`
+    case 403:
+      // Only a cross-site browser request that overrides: a query, or an x-flags-* header.
+      return req.headers['sec-fetch-site'] === 'cross-site' && (url.includes('?') || Object.keys(req.headers).some(name => name.startsWith('x-flags-') && name !== 'x-flags-salt'))
+        ? undefined
+        : `a 403 for a request that is not a cross-site override: ${body.subarray(0, 200).toString()}`
     case 414:
       return longestSegment(url) > MAX_PARAM_LENGTH ? undefined : `a 414 for a ${longestSegment(url)}-char segment`
     case 431:
@@ -317,13 +325,16 @@ interface Batch {
   requests: Array<{ cc: string, option: readonly [string, string] | undefined }>
   /** The client leaves after this many ms, or waits for the server to finish (null). */
   leaveAfterMs: number | null
+  /** The client never reads its answers (it leaves after leaveAfterMs, or 30 ms): they are still counted in flight until written, then released. */
+  stopsReading: boolean
 }
 
 const PIPELINE_CODES = ['br', 'cn', 'in', 'us', 'id', 'pk', 'ng', 'bd', 'ru', 'mx', 'jp', 'et', 'ph', 'eg']
 const batch: fc.Arbitrary<Batch> = fc.record({
   requests: fc.array(fc.option(validOption, { nil: undefined }), { minLength: 1, maxLength: PIPELINE_CODES.length })
     .map(options => options.map((option, i) => ({ cc: PIPELINE_CODES[i] ?? 'br', option }))),
-  leaveAfterMs: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null })
+  leaveAfterMs: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
+  stopsReading: fc.boolean()
 })
 
 async function inFlight (base: string): Promise<number> {
@@ -334,9 +345,12 @@ async function inFlight (base: string): Promise<number> {
 t.test('fuzz: pipelined batches on raw connections (fast-check seed ' + String(SEED) + ')', async t => {
   const base = await startSite(t, { injection: injectionOf({ latency: '0ms', 'max-latency': `${MAX_LATENCY_MS}ms` }) })
   const { port } = new URL(base)
-  const property = fc.asyncProperty(batch, async ({ requests, leaveAfterMs }) => {
+  const property = fc.asyncProperty(batch, async ({ requests, leaveAfterMs, stopsReading }) => {
     const socket = connect(Number(port), '127.0.0.1')
     socket.on('error', () => {})
+    // A paused socket never sees the server's close: that client leaves on its own.
+    if (stopsReading) socket.pause()
+    const leaveMs = stopsReading ? leaveAfterMs ?? 30 : leaveAfterMs
     let text = ''
     socket.on('data', chunk => { text += chunk.toString('latin1') })
     const closed = new Promise(resolve => socket.once('close', resolve))
@@ -345,7 +359,7 @@ t.test('fuzz: pipelined batches on raw connections (fast-check seed ' + String(S
       const query = option === undefined ? '' : `?${option[0]}=${encodeURIComponent(option[1])}`
       return `GET /flags/${cc}/metadata.json${query} HTTP/1.1\r\nHost: x\r\n${i === requests.length - 1 ? 'Connection: close\r\n' : ''}\r\n`
     }).join(''))
-    const leaving = leaveAfterMs === null ? null : setTimeout(() => socket.destroy(), leaveAfterMs)
+    const leaving = leaveMs === null ? null : setTimeout(() => socket.destroy(), leaveMs)
     // The server ends every batch: the last request says Connection: close, a fault or the cap
     // cuts it sooner, and every delay, hang and slow body is over by max-latency.
     await closed
@@ -360,5 +374,5 @@ t.test('fuzz: pipelined batches on raw connections (fast-check seed ' + String(S
     while (await inFlight(base) !== 1) await new Promise(resolve => setTimeout(resolve, 10))
   })
   await fc.assert(property, { seed: SEED, numRuns: 400 })
-  t.pass('400 pipelined batches: answers in order, the cap held, nothing left in flight')
+  t.pass('400 pipelined batches, some never read: answers in order, the cap held, nothing left in flight')
 })

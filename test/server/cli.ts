@@ -13,6 +13,8 @@ t.test('no options: the book\'s three sites', async t => {
   t.equal(plan.graceMs, 5000)
   t.ok(plan.sites.every(s => s.config.maxHung === 1000), 'at most 1000 hung requests at once by default')
   t.equal(parseServerArgs(['--max-hung', '5'], {}).sites[0]?.config.maxHung, 5)
+  t.ok(plan.sites.every(s => s.config.maxConnections === 12_000), 'at most 12000 open connections per site by default')
+  t.equal(parseServerArgs(['--max-connections', '5'], {}).sites[0]?.config.maxConnections, 5)
 })
 
 t.test('one custom site', async t => {

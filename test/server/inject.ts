@@ -12,16 +12,18 @@ t.test('slowBodyPlan: at the rate asked, unless the last byte would go out past 
   t.same(slowBodyPlan(2007, 10_000, 30_000), { chunk: 1000, tickMs: 100, ms: 300 })
   // de.gif, 443 bytes at 1 B/s with the default 30 s: 300 ticks in the budget, so at least
   // ceil(443 / 300) = 2 bytes a tick, 222 ticks, 22.2 s. (Rounding 1.48 bytes a tick down to 1
-  // made it 443 ticks, 44.3 s: 1.48 × the budget.)
-  t.same(slowBodyPlan(443, 1, 30_000), { chunk: 2, tickMs: 100, ms: 22_200 })
+  // made it 443 ticks, 44.3 s: 1.48 × the budget.) Past 4 ticks, the same 22.2 s in 4 ticks
+  // of 5,550 ms, ceil(443 / 4) = 111 bytes each (issue 23: a write per 100 ms cost 12 × a delay's CPU).
+  t.same(slowBodyPlan(443, 1, 30_000), { chunk: 111, tickMs: 5550, ms: 22_200 })
   // 1,000 bytes, 50 ms left: one tick of 50 ms carries them all.
   t.same(slowBodyPlan(1000, 1, 50), { chunk: 1000, tickMs: 50, ms: 50 })
   // 1,000 bytes, 250 ms left: 2 ticks of 100 ms fit, 500 bytes each, 200 ms.
   t.same(slowBodyPlan(1000, 1, 250), { chunk: 500, tickMs: 100, ms: 200 })
   // Nothing left: all at once.
   t.same(slowBodyPlan(1000, 1, 0), { chunk: 1000, tickMs: 0, ms: 0 })
-  // 1.5 B/s is 0.15 bytes a tick: at least one byte a tick, 443 bytes in 44.3 s of a 1 h budget.
-  t.same(slowBodyPlan(443, 1.5, 3_600_000), { chunk: 1, tickMs: 100, ms: 44_300 })
+  // 1.5 B/s is 0.15 bytes a tick: at least one byte a tick, 443 bytes in 44.3 s of a 1 h budget;
+  // in 4 ticks of 11,075 ms, 111 bytes each.
+  t.same(slowBodyPlan(443, 1.5, 3_600_000), { chunk: 111, tickMs: 11_075, ms: 44_300 })
   for (const [bytes, bps, budget] of [[443, 1, 30_000], [11_621, 1, 30_000], [2007, 7, 1234], [1, 1, 99], [65_536, 3, 101]] as const) {
     t.ok(slowBodyPlan(bytes, bps, budget).ms <= budget, `${bytes} bytes at ${bps} B/s end within ${budget} ms`)
   }
