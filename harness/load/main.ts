@@ -3,6 +3,7 @@
 
 import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
 import { onInterrupt } from '../../server/command-line/interrupt.js'
+import { helpWidth } from '../../server/command-line/help.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { invalidOption } from '../../server/contract/errors.js'
 import { DEFAULT_LOAD_TIMEOUT_MS, load, type LoadListeners } from '../core/load/load.js'
@@ -79,7 +80,7 @@ async function main (): Promise<void> {
     process.stdout.write(JSON.stringify({ ...report, expectations: results }, null, 2) + '\n')
     for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
   } else {
-    process.stdout.write(loadTerminalReport(report, { wide }))
+    process.stdout.write(loadTerminalReport(report, { wide, width: helpWidth() }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
   if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)

@@ -4,7 +4,7 @@ import { LATE_MS, type OpenLoopFigures } from '../core/load/open-loop.js'
 import type { LoadReport } from '../core/load/report.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
-import { table } from './format.js'
+import { prose, table } from './format.js'
 import { describeConfig } from './terminal.js'
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
@@ -71,7 +71,8 @@ function closedLoopLines (report: LoadReport): string[] {
   return out
 }
 
-export function loadTerminalReport (report: LoadReport, options: { wide?: boolean } = {}): string {
+export function loadTerminalReport (report: LoadReport, options: { wide?: boolean, width?: number } = {}): string {
+  // The prose wrapped at 80 columns (or a wider terminal's), the table as it is.
   const out: string[] = []
   const how = report.amount !== null ? `${int(report.amount)} requests` : formatDuration(report.durationMs ?? 0)
   const { open } = report
@@ -85,14 +86,12 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
   out.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
-  out.push('')
   const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
-  out.push(table(header, rows))
-  out.push('')
+  const above = out.splice(0)
   const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
   if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
   if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
   out.push(...(open === null ? closedLoopLines(report) : openLoopLines(report, open)))
   if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
-  return out.join('\n') + '\n'
+  return [prose(above, options.width), '', table(header, rows), '', prose(out, options.width)].join('\n') + '\n'
 }

@@ -8,6 +8,7 @@ import { buildServer } from '../../server/app.js'
 import { projectRoot } from '../../server/contract/project.js'
 import { runCompiled, spawnCompiled } from '../fixtures/run.js'
 import { injectionOf, projectFlags, startSite } from '../fixtures/site.js'
+import { unwrapped } from '../fixtures/text.js'
 
 const load = async (args: string[]): ReturnType<typeof runCompiled> => await runCompiled('harness/load/main.js', args)
 
@@ -63,7 +64,7 @@ t.test('another server: the injection goes as x-flags-* headers', async t => {
   const text = await load(['-s', site, '--amount', '20', '-c', '2'])
   t.equal(text.code, 0)
   t.match(text.stdout, /^Load: 2 connections, 20 requests, round-robin over 194 flags$/m)
-  t.match(text.stdout, /^Fates: drawn per request, salted \(x-flags-salt: <connection>\.<request>\), so a rate is a share of the requests, every path alike$/m)
+  t.match(unwrapped(text.stdout), /^Fates: drawn per request, salted \(x-flags-salt: <connection>\.<request>\), so a rate is a share of the requests, every path alike$/m)
   t.match(text.stdout, /^Little's law: C \/ mean latency = 2 \/ /m)
   t.notMatch(text.stdout, /The bound/, 'no fixed latency, no C/L')
 })
@@ -201,7 +202,7 @@ t.test('the open loop, known answer: 500 arrivals/s into a fixed 200 ms, L = λW
   t.ok(report.latencyMs.p50 >= 200 && open.sendLatencyMs.p50 >= 200, 'no answer before its 200 ms')
   const text = await load(['--rate', '100/s', '-a', '50', '--arrivals', 'poisson', '--latency', '10ms', '--seed', '4', '--expect', 'dropped==0', '--expect', 'lateness>=0', '--expect', 'achieved>0'])
   t.equal(text.code, 0, text.stderr)
-  t.match(text.stdout, /^Load: an open loop, poisson arrivals at 100\/s, 50 requests, round-robin over 194 flags$/m)
+  t.match(unwrapped(text.stdout), /^Load: an open loop, poisson arrivals at 100\/s, 50 requests, round-robin over 194 flags$/m)
   t.match(text.stdout, /^Every arrival: 50 scheduled = 50 ended \+ 0 cut \+ 0 dropped/m)
   t.match(text.stdout, /^Little's law: L = λW = /m)
   t.match(text.stdout, /^Coordinated omission: /m)

@@ -7,6 +7,7 @@ import type { LoadReport } from '../../../harness/core/load/report.js'
 import { loadTerminalReport } from '../../../harness/reports/load.js'
 import { bookClosingLines, describeConfig, headerText, terminalReport } from '../../../harness/reports/terminal.js'
 import { timelines } from '../../../harness/reports/timeline.js'
+import { unwrapped } from '../../fixtures/text.js'
 
 async function fixture (name: string): Promise<HarnessReport> {
   return JSON.parse(await readFile(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as HarnessReport
@@ -32,9 +33,9 @@ t.test('the terminal and the page show the same columns, from one definition', a
     }
   }
   // Wrapped at words, each continued two spaces in: joined again, the legend as written.
-  const unwrapped = text.replace(/\n {2}/g, ' ')
-  for (const legend of LEGENDS) t.ok(unwrapped.includes(legend), `terminal legend: ${legend.slice(0, 20)}...`)
-  t.match(unwrapped, /^--wide adds the runs' range, req\/s, p90, p99, max, threads and main heap; --json has every figure$/m, 'the default view says where the rest is')
+  const joined = unwrapped(text)
+  for (const legend of LEGENDS) t.ok(joined.includes(legend), `terminal legend: ${legend.slice(0, 20)}...`)
+  t.match(joined, /^--wide adds the runs' range, req\/s, p90, p99, max, threads and main heap; --json has every figure$/m, 'the default view says where the rest is')
   t.notMatch(wide, /--wide adds/, 'not with --wide')
 })
 
@@ -170,9 +171,9 @@ t.test('a run cut before any mode finished: where it stopped, and no empty table
   t.notMatch(text, /^mode +conc/m, 'no mode table')
   t.notMatch(text, /^event loop +bound/m, 'no loop table')
   t.notMatch(text, /^ideal:/m, 'no legends for tables not shown')
-  t.match(text.replace(/\n {2}/g, ' '), /INCOMPLETE RUN\. Stopped in sequential, warm-up run 1 of 1 \(not measured\)\. No mode finished a measured run: nothing to show\./)
+  t.match(unwrapped(text), /INCOMPLETE RUN\. Stopped in sequential, warm-up run 1 of 1 \(not measured\)\. No mode finished a measured run: nothing to show\./)
   const later: HarnessReport = { ...report, incomplete: true, stoppedIn: { mode: 'async', concurrency: 20, warmup: false, index: 1, of: 3 } }
-  t.match(terminalReport(later).replace(/\n {2}/g, ' '), /Stopped in async 20, run 2 of 3\. The figures cover only what was measured before it was cut\./, 'a measured run: its number of the runs asked')
+  t.match(unwrapped(terminalReport(later)), /Stopped in async 20, run 2 of 3\. The figures cover only what was measured before it was cut\./, 'a measured run: its number of the runs asked')
 })
 
 t.test('--timeline: one time scale for every mode, so the speed-up shows in the bars', async t => {
