@@ -41,6 +41,7 @@ export const SERVER_COMMAND: CommandLine = {
         siteOption({ name: 'max-hung', metavar: 'N', help: 'hung requests at once, at most; past it a hang is answered 503 (1 to 100000)', default: '1000' }),
         siteOption({ name: 'flags-dir', metavar: 'DIR', help: 'where the flags are', default: 'the project\'s flags/' }),
         siteOption({ name: 'log', metavar: LOG_MODES.join('|'), help: 'a line on stdout for every request as it ends: time, method, path, status, injected delay and fault, requests in flight', default: 'pretty on a terminal, json lines otherwise' }),
+        siteOption({ name: 'record', metavar: 'FILE', help: 'write every flag request to FILE as CSV as it ends: site, run, index, path, status, fault, delay_ms, start_ms, end_ms, bytes, connection, client (a gap of 2 s with nothing in flight starts a run)' }),
         HELP_OPTION,
         VERSION_OPTION
       ]
@@ -53,7 +54,7 @@ export const SERVER_COMMAND: CommandLine = {
   ],
   closing: [
     'An option given wins over its environment variable; an empty variable is unset.',
-    'Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.',
+    'Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config, /live (the requests as bars, live; where /admin/config answers).',
     '',
     'Exit codes: 0 closed on SIGINT or SIGTERM (or after --help, --version); 1 cannot listen, or closing failed; 2 a bad option or flags folder; 130 a second SIGINT or SIGTERM while closing.'
   ].join('\n'),
@@ -68,6 +69,8 @@ export interface ServerPlan {
   host: string
   graceMs: number
   flagsDir: string
+  /** --record: the CSV file every flag request is written to; null without it. */
+  record: string | null
   sites: Array<{ config: SiteConfig, port: number }>
 }
 
@@ -118,6 +121,10 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   }) ?? 5000
   const maxHung = read('max-hung', (text, spelt) => wholeNumber(text, spelt, 1, 100_000)) ?? 1000
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
+  const record = read('record', (text, spelt) => {
+    if (text === '') throw invalidOption(spelt, text, 'a file to write the CSV to')
+    return text
+  }) ?? null
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
   const log = read('log', parseLogMode) ?? (stdoutIsTty ? 'pretty' : 'json')
@@ -138,5 +145,5 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const sites = custom
     ? [{ config: site(profileName ?? 'local'), port: port ?? BOOK_SITES[profileName ?? 'local'].port }]
     : PROFILE_NAMES.map(name => ({ config: site(name), port: BOOK_SITES[name].port }))
-  return { help: given.on('help'), version: given.on('version'), log, host, graceMs, flagsDir, sites }
+  return { help: given.on('help'), version: given.on('version'), log, host, graceMs, flagsDir, record, sites }
 }
