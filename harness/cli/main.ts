@@ -11,6 +11,8 @@ import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
 import { htmlReport } from '../reports/html.js'
+import { csvHeader, csvRows } from '../reports/csv.js'
+import { flagUrl } from '../../server/contract/protocol.js'
 import { terminalReport } from '../reports/terminal.js'
 import { HARNESS_COMMAND, parseHarnessArgs, type HarnessArgs } from './args.js'
 import { progressBar, silentProgress, verboseLine, type Progress } from './progress.js'
@@ -61,9 +63,41 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
     await makeFolder(args.saveDir).catch((error: NodeJS.ErrnoException) =>
       fail(`--save ${args.saveDir}: cannot create the folder (${error.code ?? error.message})`, EXIT.usage))
   }
-  if (args.htmlFile !== null) {
-    await access(dirname(resolve(args.htmlFile)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
-      fail(`--report ${args.htmlFile}: cannot write there (${error.code ?? error.message})`, EXIT.usage))
+  for (const [option, file] of [['--report', args.htmlFile], ['--csv', args.csvFile]] as const) {
+    if (file === null) continue
+    await access(dirname(resolve(file)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
+      fail(`${option} ${file}: cannot write there (${error.code ?? error.message})`, EXIT.usage))
+  }
+}
+
+/** Writes an output after the run: a failure is one line and exit 1, the report still printed. */
+async function writeOutput (option: string, file: string, text: string): Promise<void> {
+  await writeFile(file, text).catch((error: NodeJS.ErrnoException) => {
+    process.stderr.write(`${PROGRAM}: ${option} ${file}: cannot write (${error.code ?? error.message})\n`)
+    process.exitCode = EXIT.failed
+  })
+}
+
+type Listener = (...args: unknown[]) => void
+
+/** Every listener of each set hears each event, in the order the sets are given. */
+function combined (...sets: MeasureListeners[]): MeasureListeners {
+  const events = new Set(sets.flatMap(set => Object.keys(set) as Array<keyof MeasureListeners>))
+  return Object.fromEntries([...events].map(event => [event, (...args: unknown[]) => {
+    for (const set of sets) (set[event] as Listener | undefined)?.(...args)
+  }]))
+}
+
+/** --csv: each measured run's rows, gathered as it ends. */
+function csvListener (args: HarnessArgs, rows: string[]): MeasureListeners {
+  if (args.csvFile === null) return {}
+  let pathOf = (cc: string): string => cc
+  return {
+    start: ({ target }) => {
+      const base = new URL(target.baseUrl).pathname.replace(/\/$/, '')
+      pathOf = cc => flagUrl(base, cc)
+    },
+    runEnd: (at, run, info) => rows.push(csvRows(at, info, run, pathOf))
   }
 }
 
@@ -83,9 +117,10 @@ async function main (): Promise<void> {
     interrupt.abort()
   })
 
-  const { help, version, verbose, json, timeline, wide, expectations, htmlFile, ...options } = args
+  const { help, version, verbose, json, timeline, wide, expectations, htmlFile, csvFile, ...options } = args
   let codes = 0
-  const listeners: MeasureListeners = { ...progressListeners(args, () => codes), start: plan => { codes = plan.codes.length } }
+  const csv = [csvHeader()]
+  const listeners = combined(progressListeners(args, () => codes), { start: plan => { codes = plan.codes.length } }, csvListener(args, csv))
   let report
   try {
     report = await measure({ ...options, signal: interrupt.signal, reproduce: { script: 'harness', argv } }, listeners)
@@ -102,12 +137,8 @@ async function main (): Promise<void> {
     process.stdout.write(terminalReport(report, { timeline, wide }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
-  if (htmlFile !== null) {
-    await writeFile(htmlFile, htmlReport(report)).catch((error: NodeJS.ErrnoException) => {
-      process.stderr.write(`${PROGRAM}: --report ${htmlFile}: cannot write (${error.code ?? error.message})\n`)
-      process.exitCode = EXIT.failed
-    })
-  }
+  if (htmlFile !== null) await writeOutput('--report', htmlFile, htmlReport(report))
+  if (csvFile !== null) await writeOutput('--csv', csvFile, csv.join(''))
   // Failed requests are counted, not fatal; a server gone mid-run is: the figures are cut.
   if (report.serverLost !== null) {
     process.stderr.write(`${PROGRAM}: ${report.serverLost} during the run; the report covers what was measured\n`)
