@@ -55,7 +55,7 @@ function hostRefusal (host: string | undefined, allowed: readonly string[], guar
 }
 
 /** What the guard protects, as its refusals name it. */
-export interface Guarded {
+interface Guarded {
   what: string
   path: string
   /** Also take the token from this query parameter: a browser's EventSource cannot send a header. */

@@ -7,7 +7,7 @@ import { csvLine, REQUEST_COLUMNS } from '../../server/contract/csv.js'
 import type { ModeAt, RunInfo } from '../core/measure.js'
 import type { ModeRun } from '../core/modes/mode.js'
 
-export const CSV_COLUMNS = ['mode', 'concurrency', ...REQUEST_COLUMNS] as const
+const CSV_COLUMNS = ['mode', 'concurrency', ...REQUEST_COLUMNS] as const
 
 export function csvHeader (): string {
   return csvLine(CSV_COLUMNS)

@@ -2,7 +2,7 @@
 // --csv and the server's --record write their rows through this one function, so that a figure
 // can be redone from either side with the same five lines of pandas (docs/LESSON.md).
 
-export type CsvCell = string | number | null
+type CsvCell = string | number | null
 
 /** A cell quoted only when it must be: a comma, a quote or a line break in it; null is empty. */
 function cell (value: CsvCell): string {

@@ -12,11 +12,11 @@ import type { OpenRequest, RequestObserver } from '../requests.js'
 import type { LiveArrival, LiveEnd, LiveFrame } from './frame.js'
 
 /** Four frames a second: smooth enough for bars that last a fraction of a second or more. */
-export const FRAME_MS = 250
+const FRAME_MS = 250
 /** Nothing in flight for this long ends a run: the book's clients start a run in well under it. */
 export const RUN_GAP_MS = 2000
 /** Events held between two frames, at most: 20,000 a second, five times a 1,000 req/s load. */
-export const MAX_PENDING = 5000
+const MAX_PENDING = 5000
 /** A page whose socket still holds this much unsent is slow: it misses frames until it drains. */
 export const MAX_UNSENT_BYTES = 256 * 1024
 

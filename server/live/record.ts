@@ -6,7 +6,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs'
 import { csvLine, REQUEST_COLUMNS } from '../contract/csv.js'
 import type { EndListener } from './feed.js'
 
-export const RECORD_COLUMNS = ['site', ...REQUEST_COLUMNS, 'connection', 'client'] as const
+const RECORD_COLUMNS = ['site', ...REQUEST_COLUMNS, 'connection', 'client'] as const
 
 export class RequestRecordFile {
   readonly #out: WriteStream
