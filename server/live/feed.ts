@@ -21,7 +21,7 @@ const MAX_PENDING = 5000
 export const MAX_UNSENT_BYTES = 256 * 1024
 
 /** Someone who hears of every request that ends (the --record file, record.ts). */
-export type EndListener = (arrival: LiveArrival, end: LiveEnd) => void
+export type EndListener = (end: LiveEnd) => void
 
 interface Page {
   res: ServerResponse
@@ -36,8 +36,8 @@ export class LiveFeed implements RequestObserver {
   readonly #injection: () => string
   readonly #pages = new Set<Page>()
   readonly #recorders: EndListener[] = []
-  readonly #inFlight = new Map<OpenRequest, LiveArrival>()
-  #arrivals: LiveArrival[] = []
+  /** Each request followed, and whether a frame has shown it in flight yet. */
+  readonly #inFlight = new Map<OpenRequest, { arrival: LiveArrival, shown: boolean }>()
   #ends: LiveEnd[] = []
   #dropped = 0
   #ids = 0
@@ -87,14 +87,13 @@ export class LiveFeed implements RequestObserver {
       connection: request.connection,
       client: request.incoming.socket.remoteAddress ?? '',
       path: queryAt === -1 ? url : url.slice(0, queryAt),
-      atMs: now - this.#runStartMs
+      atMs: hundredths(now - this.#runStartMs)
     }
-    this.#inFlight.set(request, arrival)
-    if (this.#pages.size > 0) this.#push(this.#arrivals, arrival)
+    this.#inFlight.set(request, { arrival, shown: false })
   }
 
   ended (request: OpenRequest, status: number | 'none'): void {
-    const arrival = this.#inFlight.get(request)
+    const arrival = this.#inFlight.get(request)?.arrival
     if (arrival === undefined) return
     this.#inFlight.delete(request)
     const now = performance.now()
@@ -102,10 +101,9 @@ export class LiveFeed implements RequestObserver {
     const drawn = request.fault ?? (request.fate === undefined ? 'none' : faultName(request.fate.fault))
     const fault = drawn === 'none' && status === 'none' && request.clientGone ? 'gone' : drawn
     const end: LiveEnd = {
-      id: arrival.id,
-      run: arrival.run,
+      ...arrival,
       // A run ends only with nothing in flight: this request's run is still the current one.
-      atMs: now - this.#runStartMs,
+      endMs: hundredths(now - this.#runStartMs),
       status,
       fault,
       fate: fateOf(fault, status),
@@ -116,8 +114,10 @@ export class LiveFeed implements RequestObserver {
     // header block is written by the time a microtask runs.
     queueMicrotask(() => {
       end.bytes = request.declaredBytes
-      for (const listener of this.#recorders) listener(arrival, end)
-      if (this.#pages.size > 0) this.#push(this.#ends, end)
+      for (const listener of this.#recorders) listener(end)
+      if (this.#pages.size === 0) return
+      if (this.#ends.length >= MAX_PENDING) this.#dropped++
+      else this.#ends.push(end)
     })
   }
 
@@ -126,11 +126,6 @@ export class LiveFeed implements RequestObserver {
     for (const page of this.#pages) page.res.end()
     this.#pages.clear()
     this.#update()
-  }
-
-  #push<T>(events: T[], event: T): void {
-    if (this.#arrivals.length + this.#ends.length >= MAX_PENDING) this.#dropped++
-    else events.push(event)
   }
 
   /** Watching while a page or a recorder listens; the frame timer runs only while a page does. */
@@ -142,7 +137,6 @@ export class LiveFeed implements RequestObserver {
     } else if (this.#pages.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer)
       this.#timer = undefined
-      this.#arrivals = []
       this.#ends = []
       this.#dropped = 0
       // Requests followed until now are not in the next page's picture: forget them.
@@ -151,9 +145,14 @@ export class LiveFeed implements RequestObserver {
   }
 
   #flush (): void {
-    if (this.#arrivals.length === 0 && this.#ends.length === 0 && this.#dropped === 0) return
-    const frame = this.#frame(this.#arrivals, this.#ends, this.#dropped)
-    this.#arrivals = []
+    const arrivals: LiveArrival[] = []
+    for (const followed of this.#inFlight.values()) {
+      if (followed.shown || arrivals.length >= MAX_PENDING) continue
+      followed.shown = true
+      arrivals.push(followed.arrival)
+    }
+    if (arrivals.length === 0 && this.#ends.length === 0 && this.#dropped === 0) return
+    const frame = this.#frame(arrivals, this.#ends, this.#dropped)
     this.#ends = []
     this.#dropped = 0
     const missed = frame.arrivals.length + frame.ends.length + frame.dropped
@@ -174,6 +173,11 @@ export class LiveFeed implements RequestObserver {
   #frame (arrivals: LiveArrival[], ends: LiveEnd[], dropped: number): LiveFrame {
     return { site: this.#site, injection: this.#injection(), gapMs: RUN_GAP_MS, arrivals, ends, dropped }
   }
+}
+
+/** Times to a hundredth of a millisecond: finer is noise, and longer numbers cost JSON its time. */
+function hundredths (ms: number): number {
+  return Math.round(ms * 100) / 100
 }
 
 /** One Server-Sent Event: JSON holds no line break, so one data line. */

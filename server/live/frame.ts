@@ -1,5 +1,6 @@
 // What the live view's server sends its page, one frame at a time over Server-Sent Events: the
-// requests that arrived and ended since the last frame. Shared by the feed (feed.ts) and the
+// requests that ended since the last frame, each whole, and the ones still in flight not shown
+// before. A request that arrives and ends between two frames (most, under load) is sent once. Shared by the feed (feed.ts) and the
 // page's script (page/live-page.ts), which imports these types only.
 
 import type { FateName } from './colours.js'
@@ -17,10 +18,9 @@ export interface LiveArrival {
   atMs: number
 }
 
-export interface LiveEnd {
-  id: number
-  run: number
-  atMs: number
+/** A request that ended: where and when it arrived, then how and when it ended. */
+export interface LiveEnd extends LiveArrival {
+  endMs: number
   /** The HTTP status sent, or none (cut: reset, a hang's close, the client gone). */
   status: number | 'none'
   /** none, http-418, reset, hang, hang-refused, slow, truncate, stall; gone when the client left first. */
@@ -39,6 +39,7 @@ export interface LiveFrame {
   injection: string
   /** A gap this long with nothing in flight ends a run: the next arrival starts a new one. */
   gapMs: number
+  /** Requests in flight, each in the first frame after it arrived. */
   arrivals: LiveArrival[]
   ends: LiveEnd[]
   /** Events left out since the last frame this page got: the buffer was full, or the page was slow. */

@@ -19,10 +19,10 @@ export class RequestRecordFile {
 
   /** The listener for one site's feed. */
   listener (site: string): EndListener {
-    return (arrival, end) => {
+    return end => {
       this.#out.write(csvLine([
-        site, arrival.run, arrival.index, arrival.path, end.status === 'none' ? end.fault : end.status, end.fault,
-        end.delayMs, arrival.atMs, end.atMs, end.bytes, arrival.connection, arrival.client
+        site, end.run, end.index, end.path, end.status === 'none' ? end.fault : end.status, end.fault,
+        end.delayMs, end.atMs, end.endMs, end.bytes, end.connection, end.client
       ]))
     }
   }

@@ -66,12 +66,11 @@ function apply (frame: LiveFrame): void {
     run.lastMs = Math.max(run.lastMs, arrival.atMs)
     run.receivedAt = performance.now()
   }
+  // An end carries its arrival: a request that came and went between two frames is sent once.
   for (const end of frame.ends) {
-    const run = runs.get(end.run)
-    const request = run?.requests.get(end.id)
-    if (run === undefined || request === undefined) continue
-    request.end = end
-    run.lastMs = Math.max(run.lastMs, end.atMs)
+    const run = runOf(end.run)
+    run.requests.set(end.id, { arrival: end, end })
+    run.lastMs = Math.max(run.lastMs, end.endMs)
     run.receivedAt = performance.now()
   }
   dropped += frame.dropped
@@ -94,7 +93,7 @@ function figuresOf (run: Run, nowMs: number): Figures {
     changes.push([arrival.atMs, 1])
     if (end === null) continue
     ended++
-    changes.push([end.atMs, -1])
+    changes.push([end.endMs, -1])
     if (end.fate !== 'ok') errors.set(end.fate, (errors.get(end.fate) ?? 0) + 1)
   }
   changes.sort((a, b) => a[0] - b[0] || a[1] - b[1])
@@ -138,7 +137,7 @@ function drawBars (run: Run, figures: Figures, spanMs: number): void {
   let drawn = 0
   for (const { arrival, end } of run.requests.values()) {
     if (drawn++ >= MAX_BARS) break
-    const endMs = end?.atMs ?? spanMs
+    const endMs = end?.endMs ?? spanMs
     element(bars, 'rect', {
       class: 'bar',
       'data-fate': end?.fate ?? 'in flight',
