@@ -39,6 +39,8 @@ export class LiveFeed implements RequestObserver {
   /** Each request followed, and whether a frame has shown it in flight yet. */
   readonly #inFlight = new Map<OpenRequest, { arrival: LiveArrival, shown: boolean }>()
   #ends: LiveEnd[] = []
+  /** The request of each of #ends, for its bytes, read as the frame goes. */
+  #endedRequests: OpenRequest[] = []
   #dropped = 0
   #ids = 0
   #run = 0
@@ -100,8 +102,15 @@ export class LiveFeed implements RequestObserver {
     this.#lastEndMs = now
     const drawn = request.fault ?? (request.fate === undefined ? 'none' : faultName(request.fate.fault))
     const fault = drawn === 'none' && status === 'none' && request.clientGone ? 'gone' : drawn
+    // Field by field: a spread with more fields after it is V8's slow path for object literals.
     const end: LiveEnd = {
-      ...arrival,
+      id: arrival.id,
+      run: arrival.run,
+      index: arrival.index,
+      connection: arrival.connection,
+      client: arrival.client,
+      path: arrival.path,
+      atMs: arrival.atMs,
       // A run ends only with nothing in flight: this request's run is still the current one.
       endMs: hundredths(now - this.#runStartMs),
       status,
@@ -111,14 +120,20 @@ export class LiveFeed implements RequestObserver {
       bytes: 0
     }
     // The flag route counts an answer just before it hands it to Fastify, in the same tick: its
-    // header block is written by the time a microtask runs.
-    queueMicrotask(() => {
-      end.bytes = request.declaredBytes
-      for (const listener of this.#recorders) listener(end)
-      if (this.#pages.size === 0) return
-      if (this.#ends.length >= MAX_PENDING) this.#dropped++
-      else this.#ends.push(end)
-    })
+    // header block is written by the time a microtask runs, and long before the next frame.
+    if (this.#recorders.length > 0) {
+      queueMicrotask(() => {
+        end.bytes = request.declaredBytes
+        for (const listener of this.#recorders) listener(end)
+      })
+    }
+    if (this.#pages.size === 0) return
+    if (this.#ends.length >= MAX_PENDING) {
+      this.#dropped++
+    } else {
+      this.#ends.push(end)
+      this.#endedRequests.push(request)
+    }
   }
 
   /** Stop the frames (the server is closing): pages still open hear nothing more. */
@@ -138,6 +153,7 @@ export class LiveFeed implements RequestObserver {
       clearInterval(this.#timer)
       this.#timer = undefined
       this.#ends = []
+      this.#endedRequests = []
       this.#dropped = 0
       // Requests followed until now are not in the next page's picture: forget them.
       if (this.#recorders.length === 0) this.#inFlight.clear()
@@ -153,7 +169,9 @@ export class LiveFeed implements RequestObserver {
     }
     if (arrivals.length === 0 && this.#ends.length === 0 && this.#dropped === 0) return
     const frame = this.#frame(arrivals, this.#ends, this.#dropped)
+    this.#endedRequests.forEach((request, i) => { (frame.ends[i] as LiveEnd).bytes = request.declaredBytes })
     this.#ends = []
+    this.#endedRequests = []
     this.#dropped = 0
     const missed = frame.arrivals.length + frame.ends.length + frame.dropped
     // One serialisation for every page that keeps up; a page that missed frames gets its own count.
