@@ -11,6 +11,18 @@ import { BOOK_SITES } from '../server/contract/sites.js'
 /** The program's name, as its npm script says it: flags-pool is npm run flags:pool. */
 export const PROGRAM = (process.argv[1] ?? '').replace(/^.*[\\/]/, '').replace(/\.js$/, '')
 
+/**
+ * The pool's size when $MAX_WORKERS names one, else undefined: the executor's default, as the
+ * book's ThreadPoolExecutor() and ProcessPoolExecutor() (min(32, cpus + 4) threads, cpus processes).
+ */
+export function maxWorkers (): number | undefined {
+  const text = process.env.MAX_WORKERS
+  if (text === undefined || text === '') return undefined
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1 || n > 256) exitWith(PROGRAM, `MAX_WORKERS ${JSON.stringify(text)}: a whole number of workers from 1 to 256, or unset for the book's default`, EXIT.usage)
+  return n
+}
+
 /** The site every download goes to, in every thread: the pools' workers inherit the environment, not the arguments. */
 export function siteUrl (): string {
   return process.env.BASE_URL ?? BOOK_SITES.delay.url

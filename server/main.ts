@@ -9,11 +9,13 @@ import { formatDuration } from './contract/duration.js'
 import { FlagsError } from './contract/errors.js'
 import { describeInjection } from './contract/injection.js'
 import { announceReady, type ReadySite } from './contract/ready.js'
+import { TEXT_WIDTH, wrap } from './contract/text.js'
 import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
 import { listenSite, type Listening } from './listen.js'
 import { createServerLog, type ServerLog } from './log.js'
 import { RequestRecordFile } from './live/record.js'
+import { ignoreClosedPipes } from './command-line/pipes.js'
 
 function fail (message: string, code: number): never {
   return exitWith('flag-server', message, code)
@@ -49,7 +51,8 @@ async function start (plan: ServerPlan, log: ServerLog | undefined, record: Requ
     lines.push(`  ${config.name.padEnd(6)} ${origin}/flags  ${describeInjection(config.injection)}`)
   }
   const seed = plan.sites[0]?.config.seed
-  process.stdout.write(`flag server: ${flags.codes.length} flags, seed ${seed} (--seed ${seed} repeats every delay and fault)\n${lines.join('\n')}\nCtrl-C stops it.\n`)
+  const banner = wrap(`flag server: ${flags.codes.length} flags, seed ${seed} (--seed ${seed} repeats every delay and fault)`, TEXT_WIDTH, '  ')
+  process.stdout.write(`${[...banner, ...lines].join('\n')}\nCtrl-C stops it.\n`)
   return { sites, ready }
 }
 
@@ -76,6 +79,7 @@ function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | u
 }
 
 async function main (): Promise<void> {
+  ignoreClosedPipes()
   const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env, process.stdout.isTTY))
   if (answeredHelpOrVersion(SERVER_COMMAND, plan)) return
   const log = plan.log === 'off' ? undefined : createServerLog(plan.log)

@@ -9,7 +9,7 @@ import { formatInjection } from '../../server/contract/injection.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { DEFAULT_MODES, isSwept, MODE_NAMES, SWEPT_BY_DEFAULT, SWEPT_MODES, type ModeName } from '../core/modes/registry.js'
 import { HARNESS_FIGURES, modeOf, parseExpectation, type Expectation } from '../reports/expect.js'
-import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
+import { DEFAULT_INJECTION, DEFAULT_MAX_REQ, DEFAULT_TIMEOUT_MS, MAX_REQ_LIMIT, MEASURE_DEFAULTS, targetOptions, type CodeChoice, type MeasureOptions } from '../core/options.js'
 import { expandSweepRange } from '../core/sweep.js'
 
 export const HARNESS_COMMAND: CommandLine = {
@@ -32,7 +32,7 @@ export const HARNESS_COMMAND: CommandLine = {
     {
       heading: 'How',
       rows: [
-        { name: 'max-req', short: 'm', type: 'string', metavar: 'N', help: 'concurrency: pool size for pooled, requests in flight for async (1 to 1000, capped by the number of codes)', default: String(DEFAULT_MAX_REQ) },
+        { name: 'max-req', short: 'm', type: 'string', metavar: 'N', help: `concurrency: pool size for pooled, requests in flight for async (1 to ${MAX_REQ_LIMIT}, capped by the number of codes)`, default: String(DEFAULT_MAX_REQ) },
         { name: 'mode', type: 'string', metavar: 'LIST', help: `modes to run, in order, of ${MODE_NAMES.join(', ')}`, default: DEFAULT_MODES.join(',') },
         { name: 'repeat', type: 'string', metavar: 'K', help: 'K measured runs per mode (1 to 100)', default: String(MEASURE_DEFAULTS.repeat) },
         { name: 'warmup', type: 'string', metavar: 'N', help: 'runs per mode before the measured ones, not measured: they open the connections, warm the JIT and give each worker a request; the first is timed apart, as the cold run (0 to 100)', default: String(MEASURE_DEFAULTS.warmup) },
@@ -194,7 +194,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     version: on('version'),
     codes,
     limit: limitText === undefined ? null : wholeNumber(limitText, '--limit', 1, 676),
-    maxReq: whole('max-req', 1, 1000, DEFAULT_MAX_REQ),
+    maxReq: whole('max-req', 1, MAX_REQ_LIMIT, DEFAULT_MAX_REQ),
     server,
     modes: modes ?? [...DEFAULT_MODES],
     repeat,

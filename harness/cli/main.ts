@@ -6,6 +6,7 @@ import { access, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
 import { onInterrupt } from '../../server/command-line/interrupt.js'
+import { helpWidth } from '../../server/command-line/help.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
@@ -13,9 +14,10 @@ import { expectationLine, harnessFigure, judge, missed, missLine } from '../repo
 import { htmlReport } from '../reports/html.js'
 import { csvHeader, csvRows } from '../reports/csv.js'
 import { flagUrl } from '../../server/contract/protocol.js'
-import { terminalReport } from '../reports/terminal.js'
+import { headerText, terminalReport } from '../reports/terminal.js'
 import { HARNESS_COMMAND, parseHarnessArgs, type HarnessArgs } from './args.js'
 import { progressBar, silentProgress, verboseLine, type Progress } from './progress.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const PROGRAM = 'flag-harness'
 
@@ -25,7 +27,7 @@ function fail (message: string, code: number): never {
 
 /** A bar per measured run on a terminal, a line per request with --verbose, nothing when piped. */
 function progressListeners (args: HarnessArgs, codes: () => number): MeasureListeners {
-  if (args.verbose) return { record: (_lane, record, run) => process.stderr.write(`${run.warmup ? '(warm-up) ' : ''}${verboseLine(record)}\n`) }
+  if (args.verbose) return { record: (at, record, run) => process.stderr.write(`${at.mode}${run.warmup ? ' (warm-up)' : ''}: ${verboseLine(record)}\n`) }
   if (!process.stderr.isTTY || args.json) return {}
   const name = ({ mode, concurrency }: { mode: string, concurrency: number }): string => mode === 'sequential' ? mode : `${mode} ${concurrency}`
   let bar: Progress = silentProgress
@@ -70,12 +72,14 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
   }
 }
 
-/** Writes an output after the run: a failure is one line and exit 1, the report still printed. */
-async function writeOutput (option: string, file: string, text: string): Promise<void> {
-  await writeFile(file, text).catch((error: NodeJS.ErrnoException) => {
-    process.stderr.write(`${PROGRAM}: ${option} ${file}: cannot write (${error.code ?? error.message})\n`)
-    process.exitCode = EXIT.failed
-  })
+/** Writes an output after the run and says where; a failure is one line and exit 1, the report still printed. */
+async function writeOutput (option: string, what: string, file: string, text: string): Promise<void> {
+  await writeFile(file, text).then(
+    () => process.stderr.write(`${PROGRAM}: ${what} is in ${resolve(file)}\n`),
+    (error: NodeJS.ErrnoException) => {
+      process.stderr.write(`${PROGRAM}: ${option} ${file}: cannot write (${error.code ?? error.message})\n`)
+      process.exitCode = EXIT.failed
+    })
 }
 
 type Listener = (...args: unknown[]) => void
@@ -103,6 +107,7 @@ function csvListener (args: HarnessArgs, rows: string[]): MeasureListeners {
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
+  ignoreClosedPipes()
   const args = parsedOrExit(PROGRAM, () => parseHarnessArgs(argv))
   if (answeredHelpOrVersion(HARNESS_COMMAND, args)) return
   await checkOutputs(args)
@@ -119,8 +124,14 @@ async function main (): Promise<void> {
 
   const { help, version, verbose, json, timeline, wide, expectations, htmlFile, csvFile, ...options } = args
   let codes = 0
+  const width = helpWidth()
+  // The header first, as the run starts: what is measured shows while it runs (not with --json).
+  const start: MeasureListeners['start'] = plan => {
+    codes = plan.codes.length
+    if (!json) process.stdout.write(`${headerText(plan.header, width)}\n`)
+  }
   const csv = [csvHeader()]
-  const listeners = combined(progressListeners(args, () => codes), { start: plan => { codes = plan.codes.length } }, csvListener(args, csv))
+  const listeners = combined(progressListeners(args, () => codes), { start }, csvListener(args, csv))
   let report
   try {
     report = await measure({ ...options, signal: interrupt.signal, reproduce: { script: 'harness', argv } }, listeners)
@@ -134,11 +145,11 @@ async function main (): Promise<void> {
     // The document holds every verdict; a person piping it still learns what missed.
     for (const miss of missed(results)) process.stderr.write(`${PROGRAM}: ${missLine(miss)}\n`)
   } else {
-    process.stdout.write(terminalReport(report, { timeline, wide }))
+    process.stdout.write(terminalReport(report, { timeline, wide, width, headerShown: true }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
-  if (htmlFile !== null) await writeOutput('--report', htmlFile, htmlReport(report))
-  if (csvFile !== null) await writeOutput('--csv', csvFile, csv.join(''))
+  if (htmlFile !== null) await writeOutput('--report', 'the HTML report', htmlFile, htmlReport(report))
+  if (csvFile !== null) await writeOutput('--csv', 'every request as CSV', csvFile, csv.join(''))
   // Failed requests are counted, not fatal; a server gone mid-run is: the figures are cut.
   if (report.serverLost !== null) {
     process.stderr.write(`${PROGRAM}: ${report.serverLost} during the run; the report covers what was measured\n`)

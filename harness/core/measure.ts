@@ -10,7 +10,7 @@ import type { ModeRun, ModeSession } from './modes/mode.js'
 import { concurrencyOf, cpuSlotsOf, MODES, type ModeName, type SweptMode } from './modes/registry.js'
 import { expandCodes, type MeasureOptions } from './options.js'
 import type { RequestRecord } from './record.js'
-import { SCHEMA_VERSION, type HarnessReport } from './result.js'
+import { SCHEMA_VERSION, type HarnessReport, type ReportHeader } from './result.js'
 import { sweepPoint, type Sweep } from './sweep.js'
 import { openTarget, reproduceCommand, type Target } from './target.js'
 /** A mode at a concurrency: what one line of the report measures. */
@@ -22,7 +22,7 @@ export interface ModeAt {
 /** What happens during measure(), in order; every listener is optional. */
 export interface MeasureListeners {
   /** The target is open and the codes are known; `modes` are the modes to run (a sweep adds more). */
-  start?: (plan: { target: Target, codes: readonly string[], modes: ModeAt[] }) => void
+  start?: (plan: { target: Target, codes: readonly string[], modes: ModeAt[], header: ReportHeader }) => void
   /** A mode is being opened: pooled starts its worker threads, which takes a visible while. */
   opening?: (at: ModeAt) => void
   /** A run of a mode begins: a warm-up (not measured) or the measured run `index` of `of`. */
@@ -44,6 +44,8 @@ interface Job {
   target: Target
   codes: string[]
   listeners: MeasureListeners
+  /** The run under way, to say where an interrupted one stopped. */
+  current: { at: ModeAt, info: RunInfo } | null
   /** --cpu-work as slices of work, the same count in every mode and thread (cpu-work.ts). */
   cpuSlices: number
 }
@@ -65,9 +67,12 @@ function saltOf ({ options }: Job, run: string): string | null {
 
 async function runMode (job: Job, at: ModeAt, session: ModeSession, info: RunInfo): Promise<ModeRun> {
   const { listeners } = job
+  job.current = { at, info }
   listeners.runStart?.(at, info)
   const run = await session.run(record => listeners.record?.(at, record, info), saltOf(job, `${info.warmup ? 'warm' : 'run'}-${info.index + 1}`))
   listeners.runEnd?.(at, run, info)
+  // A run the signal did not cut is over: an interrupt from now on falls between runs.
+  if (!job.options.signal.aborted) job.current = null
   return run
 }
 
@@ -134,15 +139,9 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
     const codes = expandCodes(options.codes, served, options.limit)
     // Calibrated here, once, on this idle thread, before any mode starts a worker.
     const cpuSlices = options.cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * options.cpuWorkMs) : 0
-    const job: Job = { options, target, codes, listeners, cpuSlices }
+    const job: Job = { options, target, codes, listeners, current: null, cpuSlices }
     const planned = options.sweep === null ? options.modes.map(mode => modeAt(job, mode)) : [modeAt(job, 'sequential')]
-    listeners.start?.({ target, codes, modes: planned })
-    const { modes, sweep } = options.sweep !== null
-      ? await measureSweep(job, options.sweep)
-      : { modes: await measureModes(job, planned), sweep: null }
-    const serverLost = await target.lost()
-    return {
-      schemaVersion: SCHEMA_VERSION,
+    const header: ReportHeader = {
       seed: target.seed,
       server: { url: target.baseUrl, embedded: target.embedded, config: target.config, note: target.note },
       machine: { node: process.version, cpus: availableParallelism(), platform: `${process.platform}-${process.arch}` },
@@ -151,10 +150,22 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       cpuWorkMs: options.cpuWorkMs,
       syncSave: options.syncSave,
       warmup: options.warmup,
-      freshFates: options.freshFates,
+      freshFates: options.freshFates
+    }
+    listeners.start?.({ target, codes, modes: planned, header })
+    const { modes, sweep } = options.sweep !== null
+      ? await measureSweep(job, options.sweep)
+      : { modes: await measureModes(job, planned), sweep: null }
+    const serverLost = await target.lost()
+    const incomplete = options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
+      (sweep === null || options.sweep === null ? modes.length < planned.length : sweep.points.length < sweep.concurrencies.length * options.sweep.modes.length)
+    const { current } = job
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      ...header,
       serverLost,
-      incomplete: options.signal.aborted || serverLost !== null || modes.some(m => !m.complete) ||
-        (sweep === null || options.sweep === null ? modes.length < planned.length : sweep.points.length < sweep.concurrencies.length * options.sweep.modes.length),
+      incomplete,
+      stoppedIn: !incomplete || current === null ? null : { mode: current.at.mode, concurrency: current.at.concurrency, ...current.info },
       modes,
       sweep
     }

@@ -20,6 +20,8 @@ export const DEFAULT_TIMEOUT_MS = 3100
 
 /** The book's default concurrency (flags2's -m). */
 export const DEFAULT_MAX_REQ = 20
+/** The most --max-req accepts. */
+export const MAX_REQ_LIMIT = 1000
 
 export type CodeChoice = { kind: 'pop20' } | { kind: 'all' } | { kind: 'every' } | { kind: 'list', args: string[] }
 

@@ -2,14 +2,14 @@
 // prints as it is and every report reads from.
 
 import type { ModeFigures } from './figures.js'
+import type { ModeName } from './modes/registry.js'
 import type { Sweep } from './sweep.js'
 
 /** The shape of the harness's --json document; a change that breaks a reader bumps it (2: a mode's idealMs and efficiency may be null). */
 export const SCHEMA_VERSION = 2
 
-export interface HarnessReport {
-  /** First in the --json document: SCHEMA_VERSION. */
-  schemaVersion: typeof SCHEMA_VERSION
+/** What is known before the first request: what a report's header says, printed as the run starts. */
+export interface ReportHeader {
   /** The server's seed: every delay and fault follows from it. */
   seed: number | null
   server: {
@@ -34,8 +34,25 @@ export interface HarnessReport {
   freshFates: boolean
   /** Saved with writeFileSync (--sync-save). */
   syncSave: boolean
+}
+
+/** Where a run was cut: the mode and the run it was in. */
+export interface StoppedIn {
+  mode: ModeName
+  concurrency: number
+  /** In a warm-up (not measured) run, or the measured run `index` (from 0) of `of`. */
+  warmup: boolean
+  index: number
+  of: number
+}
+
+export interface HarnessReport extends ReportHeader {
+  /** First in the --json document: SCHEMA_VERSION. */
+  schemaVersion: typeof SCHEMA_VERSION
   /** A mode was cut short: Ctrl-C, or the server stopped answering. */
   incomplete: boolean
+  /** Where it was cut; null when it was not. */
+  stoppedIn: StoppedIn | null
   /** What became of a server that died or stopped answering during the run; null if it did not. */
   serverLost: string | null
   modes: ModeFigures[]

@@ -1,13 +1,15 @@
 // The transport every mode uses today: undici, over a Client (one connection) or a Pool.
 
-import { errors, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { flagUrl } from '../../server/contract/protocol.js'
 import type { FlagTransport, TransportFailure } from './download.js'
 
+// By code, not by class: undici's error classes would load its whole index in every worker
+// that sends (modes/pooled-tasks.ts loads only the client).
 function failureOf (error: unknown): TransportFailure | null {
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout'
   // Any error comes here, a DOMException among them, whose code is a number.
   const { name, code } = error as { name?: unknown, code?: unknown }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout'
   if (code === 'UND_ERR_SOCKET') return 'reset'
   // llhttp's parse errors: what came back was not HTTP.
   if (name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) return 'bad-response'

@@ -11,6 +11,7 @@ import { TargetError } from '../core/target.js'
 import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
 import { loadTerminalReport } from '../reports/load.js'
 import { LOAD_COMMAND, parseLoadArgs, type LoadOptions } from './args.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const PROGRAM = 'flag-load'
 
@@ -40,6 +41,7 @@ function progressListeners (options: LoadOptions): LoadListeners {
 
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
+  ignoreClosedPipes()
   const options = parsedOrExit(PROGRAM, () => parseLoadArgs(argv))
   if (answeredHelpOrVersion(LOAD_COMMAND, options)) return
   // This process holds a socket per connection, and so does an embedded server: as bench:server.

@@ -3,7 +3,8 @@
 // out evenly over the lanes that can run at once, min(L, C). A lower bound, not a schedule:
 // checks do not split, so a real run on even lanes may stay a little above it.
 
-import type { PrimesRun } from './modes.js'
+import type { PythonRun } from './book-python.js'
+import { inChildProcesses, type PrimesRun } from './modes.js'
 
 export interface Work {
   /** Whose check times: the sequential run's (each check alone on a core) or, without one, each mode's own. */
@@ -34,8 +35,17 @@ export function idealMs (work: Work, lanes: number, cores: number): number {
   return Math.max(work.longestMs, work.totalMs / Math.min(lanes, cores))
 }
 
+/**
+ * The time the book's closing line gives: its pools start inside its clock (threads.py and
+ * procs.py start their workers after t0, proc_pool.py's executor spawns them at the first
+ * submit), so a pool's start-up is added to its run; the untimed warm-up between them is not.
+ */
+export function bookTotalMs (run: PrimesRun): number {
+  return run.elapsedMs + (run.startupMs ?? 0)
+}
+
 function workersUsed (run: PrimesRun): number {
-  const key = run.mode === 'processes' ? 'pid' : 'threadId'
+  const key = inChildProcesses(run.mode) ? 'pid' : 'threadId'
   return new Set(run.checks.map(check => check[key])).size
 }
 
@@ -86,4 +96,35 @@ export function answersOf (runs: readonly PrimesRun[], book: ((n: bigint) => boo
     modesDiffer,
     bookAgrees: book === null ? null : [...expected].every(([n, prime]) => book(BigInt(n)) === prime)
   }
+}
+
+export interface SideBySide {
+  program: string
+  /** The closing lines' figures, a pool's start-up in both. */
+  pythonMs: number
+  oursMs: number
+  /** sequential.py's time over this program's, on each side; null without sequential. */
+  pythonSpeedup: number | null
+  oursSpeedup: number | null
+  /** Python checked the same numbers as this mode, with the same answers. */
+  agrees: boolean
+}
+
+/** Each of the book's Python programs beside its twin here. */
+export function sideBySide (runs: readonly PrimesRun[], python: readonly PythonRun[]): SideBySide[] {
+  const pythonSequential = python.find(p => p.mode === 'sequential')
+  const oursSequential = runs.find(run => run.mode === 'sequential')
+  return python.flatMap(p => {
+    const ours = runs.find(run => run.mode === p.mode)
+    if (ours === undefined) return []
+    const answers = new Map(ours.checks.map(check => [check.n, check.prime]))
+    return [{
+      program: p.program.split('/').at(-1) ?? p.program,
+      pythonMs: p.totalMs,
+      oursMs: bookTotalMs(ours),
+      pythonSpeedup: pythonSequential === undefined || p.totalMs <= 0 ? null : pythonSequential.totalMs / p.totalMs,
+      oursSpeedup: oursSequential === undefined ? null : bookTotalMs(oursSequential) / bookTotalMs(ours),
+      agrees: p.checks.length === ours.checks.length && p.checks.every(check => answers.get(check.n) === check.prime)
+    }]
+  })
 }

@@ -2,7 +2,8 @@
 // them against the ideal, and what the figures say about Node next to Python.
 
 import { millis, ratio, seconds, table } from '../reports/format.js'
-import type { ModeFigures } from './figures.js'
+import type { BookPrograms } from './book-python.js'
+import { bookTotalMs, type ModeFigures, type SideBySide } from './figures.js'
 import type { PrimesMode, PrimesRun } from './modes.js'
 import type { CheckResult } from './tasks.js'
 
@@ -17,19 +18,30 @@ export function modeTitle (mode: PrimesMode, count: number, workers: number): st
     sequential: 'sequentially',
     'event-loop': `as ${count} async tasks on one event loop`,
     threads: `with ${workers} threads`,
-    processes: `with ${workers} processes`
+    procs: `with ${workers} processes`,
+    'proc-pool': `with ${workers} processes`
   }
   return `Checking ${count} numbers ${how[mode]}:`
 }
 
-/** The book's closing line (sequential.py's, or procs.py's), and a pool's start-up, which it does not count. */
+/** Which closing line each mode's twin prints: sequential.py's and proc_pool.py's, or threads.py's and procs.py's. */
+const CLOSING: Record<PrimesMode, 'total time' | 'checks in'> = {
+  sequential: 'total time',
+  'event-loop': 'checks in',
+  threads: 'checks in',
+  procs: 'checks in',
+  'proc-pool': 'total time'
+}
+
+/** The book's closing line for the mode, a pool's start-up in it as in the book's, and said apart. */
 export function modeEnd (run: PrimesRun): string {
-  const total = run.mode === 'sequential' ? `Total time: ${seconds(run.elapsedMs)}` : `${run.checks.length} checks in ${seconds(run.elapsedMs)}`
-  return run.startupMs === null ? total : `${total} (pool start-up ${seconds(run.startupMs)}, apart)`
+  const time = seconds(bookTotalMs(run))
+  const total = CLOSING[run.mode] === 'total time' ? `Total time: ${time}` : `${run.checks.length} checks in ${time}`
+  return run.startupMs === null ? total : `${total} (pool start-up ${seconds(run.startupMs)} of it)`
 }
 
 /** The shape of npm run primes's --json document; a change that breaks a reader bumps it. */
-export const PRIMES_SCHEMA_VERSION = 1
+export const PRIMES_SCHEMA_VERSION = 2
 
 /** The table's columns; the last, the pools' start-up (said under each mode too), only with --wide. */
 const COLUMNS: Array<[string, (m: ModeFigures) => string, boolean]> = [
@@ -52,10 +64,25 @@ export function summaryTable (modes: readonly ModeFigures[], wide = false): stri
 }
 
 export const LEGEND = [
-  'lanes: checks that can run at once; ideal: max(longest check, work / min(lanes, cores)); effic: ideal / elapsed',
+  'lanes: checks that can run at once; elapsed: the checks alone, no start-up; ideal: max(longest check, work / min(lanes, cores)); effic: ideal / elapsed',
   'CPU: every thread of this process, and the pool\'s children; cores: CPU / elapsed; loop max: the main loop\'s longest freeze',
-  'start-up: the pool\'s workers all ready, before the clock starts; every lane checks one number before it too, so no mode meets a cold JIT'
+  'start-up: the pool\'s workers all ready, in the closing lines above as in the book\'s, not in elapsed; every lane then checks one number, untimed, so no mode meets a cold JIT'
 ]
+
+const times = (value: number | null): string => value === null ? '-' : `${value.toFixed(2)}x`
+
+/** The book's Python programs beside ours, one row each, and what the figures are. */
+export function pythonTable (rows: readonly SideBySide[], book: BookPrograms, count: number): string[] {
+  return [
+    table(['program', 'python3', 'ours', 'py/ours', 'py speedup', 'our speedup', 'answers'], rows.map(row => [
+      row.program, seconds(row.pythonMs), seconds(row.oursMs), times(row.oursMs > 0 ? row.pythonMs / row.oursMs : null),
+      times(row.pythonSpeedup), times(row.oursSpeedup), row.agrees ? 'same' : 'DIFFER'
+    ])),
+    '',
+    'Both sides are the closing lines, a pool\'s start-up in both; speedup: sequential.py\'s over the program\'s.',
+    `The book's programs from ${book.dir}, run unchanged by ${book.version} with primes.py's NUMBERS set to these ${count} numbers, on this machine, each right after its twin here.`
+  ]
+}
 
 /** The work the ideals stand on. */
 export function workLine (modes: readonly ModeFigures[], cores: number): string {
@@ -125,11 +152,14 @@ export function lessonNotes (modes: readonly ModeFigures[]): string[] {
   if (threads !== undefined) {
     notes.push(`threads: worker threads run JavaScript in parallel, each its own V8 isolate and event loop, no GIL; here ${threads.lanes === 1 ? 'one thread' : `${threads.lanes} threads`}: ${coresLine(threads)}, ${comparedWithSequential(threads)}. CPython's threads.py holds the GIL and is no faster than sequential.py.${aboveIdeal(threads, sequential)}`)
   }
-  const processes = find(modes, 'processes')
-  if (processes !== undefined) {
-    const startups = `start-up ${[threads, processes].filter(m => m?.startupMs != null).map(m => `${m?.mode} ${seconds(m?.startupMs ?? 0)}`).join(', ')}`
-    const slower = threads?.startupMs != null && processes.startupMs != null && processes.startupMs > threads.startupMs * (1 + NOISE) ? ', slower to start than a thread' : ''
-    notes.push(`processes: parallel too, as procs.py in Python; here ${processes.lanes === 1 ? 'one process' : `${processes.lanes} processes`}: ${coresLine(processes)}, ${comparedWithSequential(processes)}. Each worker is a whole Node process${slower} (${startups}), fed through a pipe.${aboveIdeal(processes, sequential)}`)
+  for (const m of [find(modes, 'procs'), find(modes, 'proc-pool')]) {
+    if (m === undefined) continue
+    const startups = `start-up ${[threads, m].filter(f => f?.startupMs != null).map(f => `${f?.mode} ${seconds(f?.startupMs ?? 0)}`).join(', ')}`
+    const slower = threads?.startupMs != null && m.startupMs != null && m.startupMs > threads.startupMs * (1 + NOISE) ? ', slower to start than a thread' : ''
+    const how = m.mode === 'procs'
+      ? 'parallel too, as procs.py in Python'
+      : 'procs through the executor\'s map over the numbers biggest first, as proc_pool.py: the lines come in that order, each waiting for the checks before it, however soon its own ended'
+    notes.push(`${m.mode}: ${how}; here ${m.lanes === 1 ? 'one process' : `${m.lanes} processes`}: ${coresLine(m)}, ${comparedWithSequential(m)}. Each worker is a whole Node process${slower} (${startups}), fed through a pipe.${aboveIdeal(m, sequential)}`)
   }
   return [...notes, ...machineNote(modes)]
 }

@@ -10,7 +10,7 @@ import { expandCodes } from '../core/options.js'
 import { flagPicture, pageScript } from './assets.js'
 import { EventHub } from './event-hub.js'
 import { racePage } from './page.js'
-import { DEFAULT_CPU_WORK, DEFAULT_LATENCY, START_SCHEMA, type StartBody } from './race-form.js'
+import { DEFAULT_CPU_WORK, DEFAULT_LATENCY, DEFAULT_MAX_REQ_TEXT, START_SCHEMA, type StartBody } from './race-form.js'
 import { RaceRunner } from './race-runner.js'
 
 export interface RaceAppOptions {
@@ -23,7 +23,7 @@ export interface RaceAppOptions {
 export function buildRaceApp ({ codes = expandCodes({ kind: 'pop20' }, [], null), flagsDir = defaultFlagsDir() }: RaceAppOptions = {}): FastifyInstance {
   // An open event stream is never idle: without forcing, close() would wait for every page to go.
   const app = Fastify({ forceCloseConnections: true })
-  const page = racePage({ codes, latency: DEFAULT_LATENCY, cpuWork: DEFAULT_CPU_WORK })
+  const page = racePage({ codes, latency: DEFAULT_LATENCY, cpuWork: DEFAULT_CPU_WORK, maxReq: DEFAULT_MAX_REQ_TEXT })
   const script = pageScript()
   const hub = new EventHub()
   const races = new RaceRunner(codes, hub)

@@ -3,8 +3,9 @@
 // server and the machine's cores. On one event loop they slowed each other: at 20 flags and
 // 100 ms, async took 0.37 s for an ideal of 0.10 s.
 //
-// A lane is forked and opened (its client, or pooled's worker threads) before the race; go()
-// starts its run, and every download's end comes back as it happens, then the lane's figures.
+// A lane is forked and opened (its client, or pooled's worker threads) before the race, then
+// warmed up when every lane is open; go() starts its run, and every download's end comes back as
+// it happens, then the lane's figures.
 // Nothing outlives the race process: stop() closes the channel (the lane exits when it closes,
 // however this process ended) and waits for the exit, and this process's exit kills whatever is
 // left.
@@ -28,18 +29,26 @@ export interface LaneJob {
   download: DownloadOptions
   /** --cpu-work in ms, for the lane's ideal time (download.cpuSlices is the work itself). */
   cpuWorkMs: number
-  /** One unmeasured run over the codes before the lane says it is ready: connections open, the JIT warm. */
-  warmup: boolean
+}
+
+/** What a lane paid before the race, as the harness shows it apart: pooled's start-up, the cold run. */
+export interface ColdCosts {
+  /** The worker threads' start-up (pooled); null for a mode without workers. */
+  startupMs: number | null
+  /** The first warm-up run, unmeasured: new connections, the JIT cold, each worker's first request. */
+  coldMs: number | null
 }
 
 /** One download over: `atMs` from the lane's go. */
 export interface LaneFlag { cc: string, outcome: Outcome, reason: string | null, atMs: number }
 
-export type ToLane = { type: 'open', job: LaneJob } | { type: 'go' }
+export type ToLane = { type: 'open', job: LaneJob } | { type: 'warm' } | { type: 'go' }
 
 export type FromLane =
-  /** Opened (pooled's worker threads started) and warmed up if asked: waiting for go. */
-  | { type: 'ready', pid: number }
+  /** Opened (pooled's worker threads started): waiting to warm up. */
+  | { type: 'opened', pid: number }
+  /** Warmed up (the harness's warm-up runs): waiting for go. */
+  | ({ type: 'warmed' } & ColdCosts)
   | ({ type: 'flag' } & LaneFlag)
   /** The run is over: its figures, as the harness computes them for one run. */
   | { type: 'done', figures: ModeFigures }
@@ -49,7 +58,9 @@ export interface LaneProcess {
   mode: ModeName
   pid: number | undefined
   /** Resolves with the lane's pid once it is open; rejects if it fails or ends first. */
-  ready: Promise<number>
+  opened: Promise<number>
+  /** Runs the harness's warm-up (once the lane is open); resolves with the cold costs, the first warm-up's. */
+  warm: () => Promise<ColdCosts>
   /** Starts the run. */
   go: () => void
   /** Resolves with the run's figures; rejects if the lane fails or ends first. */
@@ -83,16 +94,22 @@ export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): Lane
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   killOnExit(child)
-  const ready = deferred<number>()
+  const opened = deferred<number>()
+  // One warm-up at a time: the one asked last is the one waiting.
+  let warmed = deferred<ColdCosts>()
   const done = deferred<ModeFigures>()
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  let failure: Error | null = null
   const fail = (error: Error): void => {
-    ready.reject(error)
+    failure ??= error
+    opened.reject(error)
+    warmed.reject(error)
     done.reject(error)
   }
   child.on('message', (message: FromLane) => {
     switch (message.type) {
-      case 'ready': ready.resolve(message.pid); break
+      case 'opened': opened.resolve(message.pid); break
+      case 'warmed': warmed.resolve({ startupMs: message.startupMs, coldMs: message.coldMs }); break
       case 'flag': onFlag({ cc: message.cc, outcome: message.outcome, reason: message.reason, atMs: message.atMs }); break
       case 'done': done.resolve(message.figures); break
       case 'failed': fail(new Error(`the ${job.mode} lane failed: ${message.message}`))
@@ -110,7 +127,13 @@ export function startLane (job: LaneJob, onFlag: (flag: LaneFlag) => void): Lane
   return {
     mode: job.mode,
     pid: child.pid,
-    ready: ready.promise,
+    opened: opened.promise,
+    warm: async () => {
+      if (failure !== null) throw failure
+      warmed = deferred<ColdCosts>()
+      send({ type: 'warm' })
+      return await warmed.promise
+    },
     go: () => send({ type: 'go' }),
     done: done.promise,
     stop: async () => {

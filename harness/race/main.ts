@@ -6,11 +6,12 @@ import { HELP_OPTION, readCommandLine, VERSION_OPTION, type CommandLine } from '
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
 import { parsePort, urlHost } from '../../server/contract/values.js'
 import { buildRaceApp } from './app.js'
+import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
 const RACE_COMMAND: CommandLine = {
   program: 'flag-race',
   usage: 'npm run race -- [--port N] [--host ADDRESS]',
-  about: 'Serves a page at /race that races the harness\'s three clients (sequential, pooled, async) at the same time, against the harness\'s own server or one of the book\'s sites, each flag shown as it lands. Each mode runs in a process of its own, started and warmed up before the race: the three share only the server and the machine\'s cores. npm run harness runs them one after the other, for the clean figures. The page\'s URLs are all relative, so it works from wherever this server is reached (in Docker: --host 0.0.0.0 and a published port).',
+  about: 'Serves a page at /race that races the harness\'s three clients (sequential, pooled, async) at the same time (with CPU work, one after the other, each with the cores to itself), against the harness\'s own server or one of the book\'s sites, each flag shown as it lands. Each mode runs in a process of its own, started and warmed up before the race as npm run harness warms each mode: the three share only the server and the machine\'s cores. npm run harness runs them one after the other, for the clean figures. The page\'s URLs are all relative, so it works from wherever this server is reached (in Docker: --host 0.0.0.0 and a published port).',
   groups: [{
     heading: 'Options',
     rows: [
@@ -30,6 +31,7 @@ function parseRaceArgs (argv: string[]): { port: number, host: string, help: boo
 }
 
 async function main (): Promise<void> {
+  ignoreClosedPipes()
   const options = parsedOrExit(RACE_COMMAND.program, () => parseRaceArgs(process.argv.slice(2)))
   if (answeredHelpOrVersion(RACE_COMMAND, options)) return
   const app = buildRaceApp()

@@ -33,6 +33,8 @@ button:disabled { background: #99BBE6; cursor: default; }
 .lane .clock { font: 600 24px/1 ui-monospace, "DejaVu Sans Mono", monospace; min-width: 5.5em; text-align: right; }
 .lane[data-done] .clock { color: var(--colour); }
 .lane .speedup { font-weight: 700; min-width: 10em; text-align: right; }
+.lane .ideal { color: #444; font-size: 13px; min-width: 9em; }
+.lane .cold { color: #666; font-size: 12px; margin: 2px 0 0; min-height: 1.2em; }
 .track { height: 4px; background: #e4e4e4; margin: 6px 0; }
 .track div { height: 100%; width: 0; background: var(--colour); }
 ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0; padding: 0; min-height: 48px; }
@@ -46,7 +48,8 @@ ol.flags { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0
 
 function laneSection (mode: ModeName): string {
   return `<section class="lane" data-mode="${mode}" style="--colour: ${MODES[mode].colour}">
-<header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="clock">0.00 s</span></header>
+<header><h2>${mode}</h2><span class="blurb">${MODES[mode].blurb}, <span class="concurrency"></span></span><span class="count"></span><span class="speedup"></span><span class="ideal"></span><span class="clock">0.00 s</span></header>
+<p class="cold"></p>
 <div class="track"><div></div></div>
 <ol class="flags"></ol>
 </section>`
@@ -57,9 +60,11 @@ export interface RacePageDefaults {
   latency: string
   /** The CPU work per flag the form shows first, e.g. 0ms. */
   cpuWork: string
+  /** The concurrency the form shows first, as the harness's --max-req. */
+  maxReq: string
 }
 
-export function racePage ({ codes, latency, cpuWork }: RacePageDefaults): string {
+export function racePage ({ codes, latency, cpuWork, maxReq }: RacePageDefaults): string {
   const options = RACE_SITES.map(site => `<option value="${site}">${escapeHtml(siteLabel(site))}</option>`).join('')
   return `<!DOCTYPE html>
 <html lang="en">
@@ -71,19 +76,23 @@ export function racePage ({ codes, latency, cpuWork }: RacePageDefaults): string
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>Flag race: sequential, pooled and async, at the same time</h1>
+<h1>Flag race: sequential, pooled and async</h1>
 <p class="note">${codes.length} flags (${escapeHtml(codes.join(' '))}), downloaded by three clients at once, each flag shown as its download completes.
-Each client runs in a process of its own, started before the race: the three share only the server and the machine's cores. <code>npm run harness</code> runs them one after the other, for the clean figures.
-The CPU work is done by the client after each download, on the thread that downloaded it (the harness's <code>--cpu-work</code>).</p>
+Each client runs in a process of its own, started and warmed up before the race as <code>npm run harness</code> warms each mode: the three share only the server and the machine's cores.
+The CPU work is done by the client after each download, on the thread that downloaded it (the harness's <code>--cpu-work</code>). With CPU work the lanes take turns, each with the cores to itself: run together, they would compete for the cores and each would show less than it gets alone.</p>
 <form>
 <label>Server <select name="site">${options}</select></label>
 <label>Latency (own server) <input name="latency" value="${escapeHtml(latency)}" spellcheck="false"></label>
 <label>CPU work per flag <input name="cpuWork" value="${escapeHtml(cpuWork)}" spellcheck="false"></label>
+<label>Concurrency (max-req) <input name="maxReq" value="${escapeHtml(maxReq)}" inputmode="numeric" spellcheck="false"></label>
 <button type="submit">Start the race</button>
 </form>
 <p id="status">Ready.</p>
 ${RACED_MODES.map(laneSection).join('\n')}
 <p id="summary"></p>
+<p class="note" id="rule">Each lane's ideal is its own schedule with nothing but the server's waits and the CPU work (as <code>npm run harness</code> reckons it); its ideal speedup is sequential's ideal over it.
+What a lane takes beyond its ideal is overhead (its client, the machine's other load), and that changes from one race to the next: the lane could finish anywhere from its ideal to this race's time.
+So a lane is ranked ahead of another only when it finished before the other's ideal; otherwise the two are within the run-to-run spread, and the page does not rank them.</p>
 <script type="module" src="race/page.js"></script>
 </body>
 </html>

@@ -56,7 +56,7 @@ export class RaceRunner {
    * event, sent once the embedded server is stopped and another race may start, so that whoever
    * sees it can start the next one at once.
    */
-  async #race ({ book, injection, cpuWorkMs }: RaceRequest, signal: AbortSignal, answer: (answer: Answer) => void): Promise<RaceEvent | null> {
+  async #race ({ book, injection, cpuWorkMs, maxReq }: RaceRequest, signal: AbortSignal, answer: (answer: Answer) => void): Promise<RaceEvent | null> {
     const server: ServerChoice = book === undefined ? { kind: 'embedded' } : { kind: 'url', baseUrl: book.url, label: book.label }
     let started = false
     try {
@@ -65,6 +65,7 @@ export class RaceRunner {
         injection,
         codes: this.codes,
         cpuWorkMs,
+        maxReq,
         signal,
         opened: target => {
           started = true

@@ -3,6 +3,7 @@
 
 import type { ModeFigures } from '../core/figures.js'
 import type { LoopTiming } from '../core/loop-monitor.js'
+import type { StoppedIn } from '../core/result.js'
 import type { SweepPoint } from '../core/sweep.js'
 import { known, millis, ratio, seconds } from './format.js'
 
@@ -136,9 +137,19 @@ export function sweepTitle (sequentialMs: number): string {
   return `Sweep: speedup over sequential (${seconds(sequentialMs)}) against Little's law (the ideal speedup at that concurrency)`
 }
 
-/** The banner of a run that was cut: Ctrl-C, or the server lost on the way. */
-export function incompleteRun (serverLost: string | null): string {
-  return `INCOMPLETE RUN${serverLost === null ? '' : ` (${serverLost})`}: the figures cover only what was measured before it was cut.`
+/** "sequential, its warm-up run (not measured)", "async 20, run 2 of 3": where a cut run was. */
+function stoppedInText (at: StoppedIn): string {
+  const mode = at.mode === 'sequential' ? at.mode : `${at.mode} ${at.concurrency}`
+  if (at.warmup) return `${mode}, warm-up run ${at.index + 1} of ${at.of} (not measured)`
+  return at.of === 1 ? `${mode}, its measured run` : `${mode}, run ${at.index + 1} of ${at.of}`
+}
+
+/** The banner of a run that was cut: Ctrl-C, or the server lost on the way; where, and what the figures cover. */
+export function incompleteRun (report: { serverLost: string | null, stoppedIn: StoppedIn | null, modes: readonly unknown[] }): string {
+  const why = report.serverLost === null ? '' : ` (${report.serverLost})`
+  const where = report.stoppedIn === null ? '' : ` Stopped in ${stoppedInText(report.stoppedIn)}.`
+  const covered = report.modes.length === 0 ? ' No mode finished a measured run: nothing to show.' : ' The figures cover only what was measured before it was cut.'
+  return `INCOMPLETE RUN${why}.${where}${covered}`
 }
 
 /** The client-side knobs of a run, when any was turned. */

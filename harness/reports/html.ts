@@ -69,7 +69,7 @@ function headerSection (report: HarnessReport): string {
     ['Machine', esc(`Node ${machine.node}, ${machine.cpus} CPUs, ${machine.platform}`)],
     ['Codes', esc(`${report.codes.length}: ${report.codes.join(' ')}`)]
   ]
-  const banner = report.incomplete ? `<p class="banner">${esc(incompleteRun(report.serverLost))}</p>\n` : ''
+  const banner = report.incomplete ? `<p class="banner">${esc(incompleteRun(report))}</p>\n` : ''
   return `<header>\n<h1>Flag download harness</h1>\n${banner}<dl>\n${rows.map(([name, value]) => `<dt>${name}</dt><dd>${value}</dd>`).join('\n')}\n</dl>\n` +
     `<p>Reproduce with:</p>\n<pre><code>${esc(report.command)}</code></pre>\n</header>`
 }

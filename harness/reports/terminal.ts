@@ -2,11 +2,12 @@
 // book's own closing lines for each mode (flags2_common.final_report).
 
 import type { ModeFigures } from '../core/figures.js'
-import type { HarnessReport } from '../core/result.js'
+import type { HarnessReport, ReportHeader } from '../core/result.js'
 import { describeInjectionText } from '../../server/contract/injection.js'
+import { TEXT_WIDTH } from '../../server/contract/text.js'
 import { cells, clientKnobs, incompleteRun, LEGENDS, LOOP_COLUMNS, MODE_COLUMNS, modeNotes, runsLine, shown, SWEEP_COLUMNS, sweepTitle, type Column } from './columns.js'
-import { table } from './format.js'
-import { timeline } from './timeline.js'
+import { prose, table } from './format.js'
+import { timelines } from './timeline.js'
 
 function codesLine (codes: readonly string[]): string {
   const plural = codes.length === 1 ? '' : 's'
@@ -37,6 +38,10 @@ export interface TerminalOptions {
   timeline: boolean
   /** --wide: every column; by default the tables fit in 80 columns. */
   wide: boolean
+  /** Where prose wraps: 80, or a wider terminal's width. */
+  width: number
+  /** Leave out the header: it was printed as the run started (headerText). */
+  headerShown: boolean
 }
 
 /** Under the tables of the default view: where the rest is. */
@@ -46,28 +51,37 @@ function narrowNote (report: HarnessReport): string {
   return `${median}--wide adds the runs' range, req/s, p90, p99, max, threads and main heap; --json has every figure`
 }
 
+/** What was measured, where and how: known before the first request, so printed as the run starts. */
+export function headerText (header: ReportHeader, width = TEXT_WIDTH): string {
+  const { server, machine } = header
+  const injection = [describeConfig(server.config), server.note].filter(part => part !== null)
+  const knobs = clientKnobs(header)
+  return prose([
+    `Flag harness: ${codesLine(header.codes)}`,
+    `Seed ${header.seed ?? 'unknown'}, Node ${machine.node} on ${machine.cpus} CPUs (${machine.platform})`,
+    `Server: ${server.url}${server.embedded ? ', started by the harness' : ''}`,
+    ...(injection.length > 0 ? [`  ${injection.join('; ')}`] : []),
+    ...(knobs.length > 0 ? [`Client: ${knobs.join(', ')}`] : []),
+    runsLine(header)
+  ], width)
+}
+
 export function terminalReport (report: HarnessReport, options: Partial<TerminalOptions> = {}): string {
   const wide = options.wide ?? false
+  const width = options.width ?? TEXT_WIDTH
   const out: string[] = []
-  const { server, machine } = report
-  out.push(`Flag harness: ${codesLine(report.codes)}`)
-  out.push(`Seed ${report.seed ?? 'unknown'}, Node ${machine.node} on ${machine.cpus} CPUs (${machine.platform})`)
-  out.push(`Server: ${server.url}${server.embedded ? ', started by the harness' : ''}`)
-  const injection = [describeConfig(server.config), server.note].filter(part => part !== null)
-  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
-  const knobs = clientKnobs(report)
-  if (knobs.length > 0) out.push(`Client: ${knobs.join(', ')}`)
-  out.push(runsLine(report))
-  out.push('', textTable(shown(MODE_COLUMNS, wide), report.modes), '', textTable(shown(LOOP_COLUMNS, wide), report.modes), '')
-  for (const m of report.modes) {
-    const notes = modeNotes(m, report.codes.length)
-    if (notes.length > 0) out.push(`${m.mode}: ${notes.join('; ')}`)
+  if (options.headerShown !== true) out.push(headerText(report, width))
+  if (report.modes.length > 0) {
+    out.push('', textTable(shown(MODE_COLUMNS, wide), report.modes), '', textTable(shown(LOOP_COLUMNS, wide), report.modes), '')
+    const notes = report.modes.flatMap(m => {
+      const said = modeNotes(m, report.codes.length)
+      return said.length > 0 ? [`${m.mode}: ${said.join('; ')}`] : []
+    })
+    out.push(prose([...notes, ...LEGENDS, ...(wide ? [] : [narrowNote(report)])], width))
   }
-  out.push(...LEGENDS)
-  if (!wide) out.push(narrowNote(report))
-  if (report.sweep !== null) out.push('', sweepTitle(report.sweep.sequentialMs), textTable(SWEEP_COLUMNS, report.sweep.points))
-  if (options.timeline === true) for (const m of report.modes) out.push('', timeline(m))
+  if (report.sweep !== null) out.push('', prose([sweepTitle(report.sweep.sequentialMs)], width), textTable(SWEEP_COLUMNS, report.sweep.points))
+  if (options.timeline === true && report.modes.length > 0) out.push('', timelines(report.modes, width))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
-  if (report.incomplete) out.push('', incompleteRun(report.serverLost))
+  if (report.incomplete) out.push('', prose([incompleteRun(report)], width))
   return out.join('\n') + '\n'
 }

@@ -1,36 +1,14 @@
 // A command's --help, made from its declarations (options.ts) and wrapped at words: to 80
 // columns (a projector, a pipe, a file), or to the terminal's width when stdout is a wider one.
 
+import { TEXT_WIDTH, wrap } from '../contract/text.js'
 import { isOption, optionLabel, type CommandLine, type HelpRow, type OptionGroup, type OptionSpec } from './options.js'
-
-const HELP_WIDTH = 80
 
 /** A label longer than this puts its help line on the next line, so one long label leaves the column where the others need it. */
 const MAX_LABEL = 22
 
 export function helpWidth (stdout: { isTTY?: boolean, columns?: number } = process.stdout): number {
-  return stdout.isTTY === true && (stdout.columns ?? 0) > HELP_WIDTH ? stdout.columns ?? HELP_WIDTH : HELP_WIDTH
-}
-
-/**
- * One line broken at spaces into lines of at most `width` characters (a word longer than that
- * stays whole); the lines after the first start with `hang`. Runs of spaces inside a line stay.
- */
-export function wrap (line: string, width: number, hang = ''): string[] {
-  const indent = /^\s*/.exec(line)?.[0] ?? ''
-  const lines: string[] = []
-  let current = indent
-  for (const chunk of line.slice(indent.length).match(/\S+\s*/g) ?? []) {
-    const word = chunk.trimEnd()
-    // Each chunk keeps the spaces after its word: the line so far ends with the ones before this word.
-    if (current.trim() !== '' && current.length + word.length > width) {
-      lines.push(current.trimEnd())
-      current = hang
-    }
-    current += chunk
-  }
-  lines.push(current.trimEnd())
-  return lines
+  return stdout.isTTY === true && (stdout.columns ?? 0) > TEXT_WIDTH ? stdout.columns ?? TEXT_WIDTH : TEXT_WIDTH
 }
 
 /**
@@ -67,7 +45,7 @@ function groupLines (group: OptionGroup, column: number, width: number): string[
 }
 
 /** The whole --help: usage, about, each group of options under its heading, the closing (the exit codes). */
-export function helpText (command: CommandLine, width = HELP_WIDTH): string {
+export function helpText (command: CommandLine, width = TEXT_WIDTH): string {
   const labels = command.groups.filter(group => group.together === undefined).flatMap(group => group.rows.map(labelOf))
   const column = Math.max(...labels.map(label => label.length).filter(length => length <= MAX_LABEL)) + 4
   const sections = [

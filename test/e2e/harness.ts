@@ -86,12 +86,13 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     // --cold: the first run is the measured one, so two codes in, the run is being measured.
     const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '300ms', '--mode', 'sequential', '-a', '--expect', 'errors==0'])
     // -v prints a line per completed code: once two are done, the run is well under way.
-    await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+    await running.printed('stderr', /^sequential: \w\w OK\nsequential: \w\w OK\n/m)
     running.child.kill(signal)
     const run = await running.finished
     t.equal(run.code, code, `exit ${code}, not 3: the run was cut, not judged`)
     const report = parseReport(t, run.stdout)
     t.equal(report.incomplete, true, 'marked incomplete')
+    t.same(report.stoppedIn, { mode: 'sequential', concurrency: 1, warmup: false, index: 0, of: 1 }, 'where: sequential\'s one measured run (--cold)')
     const [sequential] = report.modes
     t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
     t.equal(sequential?.complete, false)
@@ -133,20 +134,25 @@ t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async 
 t.test('--timeline draws one bar per request, a staircase for sequential', async t => {
   const run = await harness(['--timeline', '--latency', '30ms', '-l', '4', '--mode', 'sequential,async'])
   t.equal(run.code, 0)
-  const bars = (mode: string): string[] => (run.stdout.split(`\n${mode} (0 to `)[1] ?? '').split('\n').slice(1, 5)
+  const bars = (mode: string): string[] => (run.stdout.split(`\n${mode} (`)[1] ?? '').split('\n').slice(1, 5)
   const starts = (lines: string[]): number[] => lines.map(line => line.indexOf('-', 3))
+  // Where a bar ends: its last drawn column, the frame's closing '|' left out.
+  const end = (line: string | undefined): number => (line ?? '').replace(/\|$/, '').trimEnd().length
   t.same(bars('sequential').map(line => line.slice(0, 3)), ['BD ', 'BR ', 'CD ', 'CN '], 'a row per code')
   const sequential = starts(bars('sequential'))
   t.ok(sequential.every((start, i) => i === 0 || start > (sequential[i - 1] ?? 0)), 'sequential: each starts after the one before')
   const async = bars('async')
-  const firstEnds = (async[0] ?? '').trimEnd().length
+  const firstEnds = end(async[0])
   t.ok(starts(async).every(start => start < firstEnds), 'async: every request starts before the first one ends')
+  // One scale for both: async's 4 requests at once end well before sequential's 4 in a row.
+  t.ok(firstEnds < end(bars('sequential')[3]), 'one time scale: async\'s bars end before sequential\'s last one does')
 })
 
 t.test('--report writes the HTML report next to the terminal one', async t => {
   const file = `${t.testdir({})}/report.html`
   const run = await harness(['--report', file, '--latency', '5ms', '-l', '3', '--mode', 'async'])
   t.equal(run.code, 0)
+  t.match(run.stderr, `flag-harness: the HTML report is in ${file}\n`, 'it says where it wrote')
   const { readFile } = await import('node:fs/promises')
   const html = await readFile(file, 'utf8')
   t.match(html, /^<!DOCTYPE html>/i)
@@ -156,7 +162,7 @@ t.test('--report writes the HTML report next to the terminal one', async t => {
 
 t.test('the server dies mid-run: every code accounted for, the report marked incomplete, exit 1', async t => {
   const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--latency', '100ms', '--mode', 'sequential,async', '-a'])
-  await running.printed('stderr', /^\w\w OK\n\w\w OK\n/)
+  await running.printed('stderr', /^sequential: \w\w OK\nsequential: \w\w OK\n/m)
   // The harness's one child is its embedded server.
   const { execFileSync } = await import('node:child_process')
   const server = Number(execFileSync('pgrep', ['-P', String(running.child.pid)]).toString().trim().split('\n')[0])

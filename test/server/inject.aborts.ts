@@ -66,8 +66,6 @@ function open (port: number, host: string): Promise<Socket> {
   })
 }
 
-t.setTimeout(120_000)
-
 t.test(`${TOTAL.toLocaleString('en')} requests aborted mid-delay leave no timer, socket or request behind`, async t => {
   const gc = gcFunction()
   // A delay far longer than the test: a request still held when the storm ends is a leak.

@@ -3,6 +3,7 @@
 // waits for it and gives the value or throws the task's error, as future.result() does.
 
 import { setTimeout as sleep } from 'node:timers/promises'
+import { inspect } from 'node:util'
 
 /** The task never ran: cancel() caught it in the queue, or shutdown({ cancelFutures: true }). */
 export class CancelledError extends Error {
@@ -20,7 +21,28 @@ export class TimeoutError extends Error {
   }
 }
 
+/** A future's outcome set twice: a bug in the executor, as Python's set_result on a done future. */
+export class InvalidStateError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'InvalidStateError'
+  }
+}
+
 type State = 'pending' | 'running' | 'finished' | 'cancelled'
+
+/** Futures finished with an error, for wait(FIRST_EXCEPTION), which must tell them at once (exception() is async). */
+const failedFutures = new WeakSet<Future<unknown>>()
+
+/** Python's futures print their id() as an address; ours have none, so a number in turn, in hex too. */
+let futuresMade = 0
+
+/** The type of a value as the Future's text form names it: Python says `str`, we say `string`, `Buffer`, `Object`. */
+function typeName (value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  return (value as { constructor?: { name?: string } }).constructor?.name ?? 'Object'
+}
 
 export class Future<T> {
   #state: State = 'pending'
@@ -32,8 +54,9 @@ export class Future<T> {
   readonly #settled: Promise<void>
   #settle: () => void = () => {}
   readonly #onCancel: () => boolean
+  readonly #id = ++futuresMade
 
-  /** Only an executor makes futures (newFuture); `onCancel` takes the task out of its queue. */
+  /** Only an executor makes futures (Future.make); `onCancel` takes the task out of its queue. */
   private constructor (onCancel: () => boolean) {
     this.#onCancel = onCancel
     this.#settled = new Promise(resolve => { this.#settle = resolve })
@@ -87,6 +110,16 @@ export class Future<T> {
     else this.#callbacks.push(() => this.#call(fn))
   }
 
+  /** As Python's repr: `<Future at 0x1f state=finished returned string>`, `... raised TypeError>`, `<Future at 0x20 state=pending>`. */
+  toString (): string {
+    const outcome = this.#state !== 'finished' ? '' : this.#error !== undefined ? ` raised ${this.#error.name}` : ` returned ${typeName(this.#value)}`
+    return `<Future at 0x${this.#id.toString(16)} state=${this.#state}${outcome}>`
+  }
+
+  [inspect.custom] (): string {
+    return this.toString()
+  }
+
   async #wait (timeoutMs: number | undefined, what: string): Promise<void> {
     if (this.done() || timeoutMs === undefined) {
       await this.#settled
@@ -116,8 +149,15 @@ export class Future<T> {
     for (const call of this.#callbacks.splice(0)) call()
   }
 
-  /** The executor's side: made pending, set running, set a value or an error. Not for users. */
-  static make<T> (onCancel: () => boolean): { future: Future<T>, run: () => boolean, succeed: (value: T) => void, fail: (error: Error) => void } {
+  #settleOnce (what: string): void {
+    if (this.done()) throw new InvalidStateError(`${what} on a future already ${this.#state}: ${this.toString()}`)
+  }
+
+  /**
+   * The executor's side: made pending, set running, set a value or an error (once: a second
+   * outcome is an InvalidStateError, as in Python, since it means the executor lost track). Not for users.
+   */
+  static make<T> (onCancel: () => boolean): { future: Future<T>, run: () => boolean, setResult: (value: T) => void, setException: (error: Error) => void } {
     const future = new Future<T>(onCancel)
     return {
       future,
@@ -127,14 +167,15 @@ export class Future<T> {
         future.#state = 'running'
         return true
       },
-      succeed: value => {
-        if (future.done()) return
+      setResult: value => {
+        future.#settleOnce('setResult')
         future.#value = value
         future.#finish('finished')
       },
-      fail: error => {
-        if (future.done()) return
+      setException: error => {
+        future.#settleOnce('setException')
         future.#error = error
+        failedFutures.add(future)
         future.#finish('finished')
       }
     }
@@ -145,17 +186,24 @@ export class Future<T> {
 export function futureOf<T> (promise: Promise<T>): Future<T> {
   const made = Future.make<T>(() => false)
   made.run()
-  promise.then(made.succeed, (error: unknown) => made.fail(error instanceof Error ? error : new Error(String(error))))
+  promise.then(made.setResult, (error: unknown) => made.setException(error instanceof Error ? error : new Error(String(error))))
   return made.future
+}
+
+/** Futures, and plain promises made futures; one given twice is taken once, as Python's set(fs). */
+function distinctFutures<T> (items: Iterable<Future<T> | Promise<T>>): Array<Future<T>> {
+  const seen = new Map<Future<T> | Promise<T>, Future<T>>()
+  for (const item of items) if (!seen.has(item)) seen.set(item, item instanceof Future ? item : futureOf(item))
+  return [...seen.values()]
 }
 
 /**
  * Yields each future once it is done, in the order they finish, as as_completed does; with
  * `timeoutMs`, throws a TimeoutError if futures are left when that long has passed since the
- * call. Plain promises are taken too (made futures here).
+ * call. Plain promises are taken too (made futures here); a future given twice is yielded once.
  */
 export async function * asCompleted<T> (items: Iterable<Future<T> | Promise<T>>, options: { timeoutMs?: number } = {}): AsyncGenerator<Future<T>, void, undefined> {
-  const futures = Array.from(items, item => item instanceof Future ? item : futureOf(item))
+  const futures = distinctFutures(items)
   const started = performance.now()
   const queue: Array<Future<T>> = []
   let wake: (() => void) | undefined
@@ -179,6 +227,36 @@ export async function * asCompleted<T> (items: Iterable<Future<T> | Promise<T>>,
     }
     yield queue.shift() as Future<T>
   }
+}
+
+export const FIRST_COMPLETED = 'FIRST_COMPLETED'
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION'
+export const ALL_COMPLETED = 'ALL_COMPLETED'
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED
+
+/**
+ * concurrent.futures.wait: resolves with the futures done and those not, once `returnWhen` holds
+ * (FIRST_COMPLETED: any done; FIRST_EXCEPTION: one failed, or all done; ALL_COMPLETED, the
+ * default: all done) or `timeoutMs` has passed, whichever comes first. Never throws: a time-out
+ * only leaves futures in notDone. A cancelled future counts as done, not as an exception.
+ */
+export async function wait<T> (items: Iterable<Future<T> | Promise<T>>, options: { timeoutMs?: number, returnWhen?: ReturnWhen } = {}): Promise<{ done: Set<Future<T>>, notDone: Set<Future<T>> }> {
+  const futures = distinctFutures(items)
+  const returnWhen = options.returnWhen ?? ALL_COMPLETED
+  const split = (): { done: Set<Future<T>>, notDone: Set<Future<T>> } => ({ done: new Set(futures.filter(f => f.done())), notDone: new Set(futures.filter(f => !f.done())) })
+  const enough = (): boolean => {
+    const done = futures.filter(f => f.done()).length
+    if (done === futures.length) return true
+    if (returnWhen === FIRST_COMPLETED) return done > 0
+    return returnWhen === FIRST_EXCEPTION && futures.some(future => failedFutures.has(future))
+  }
+  if (enough()) return split()
+  const timer = new AbortController()
+  const reached = new Promise<void>(resolve => {
+    for (const future of futures) future.addDoneCallback(() => { if (enough()) resolve() })
+  })
+  await Promise.race([reached, ...(options.timeoutMs === undefined ? [] : [timeUp(options.timeoutMs, timer.signal).catch(() => {})])]).finally(() => timer.abort())
+  return split()
 }
 
 /**

@@ -12,21 +12,39 @@
 //   // leaving the block: await pool.shutdown()                              // the with block
 
 import type { EventLoopUtilization } from 'node:perf_hooks'
-import { Future, TimeoutError } from './future.js'
+import { availableParallelism } from 'node:os'
+import { CancelledError, Future, InvalidStateError, TimeoutError } from './future.js'
 import { PROCESSES, THREADS, type WorkerHandle, type WorkerKind, type WorkerSetup } from './worker-kinds.js'
-import { reviveError, type WorkerReply } from './task-runner.js'
+import { reviveError, type ErrorClass, type WorkerReply } from './task-runner.js'
 
 /** The tasks of a module, as seen through `typeof import(...)`: its exported functions. */
 export type TaskName<Tasks> = { [K in keyof Tasks]: Tasks[K] extends (...args: never[]) => unknown ? K : never }[keyof Tasks] & string
 type TaskArgs<Task> = Task extends (...args: infer Args) => unknown ? Args : never
 type TaskResult<Task> = Task extends (...args: never[]) => infer Result ? Awaited<Result> : never
+/** map's iterables: one per parameter of the task, as Python's map(fn, *iterables). */
+type Iterables<Args extends readonly unknown[]> = { [I in keyof Args]: Iterable<Args[I]> }
 
-export interface ExecutorOptions {
-  /** Given to every worker (taskData()): structured clone for threads (a SharedArrayBuffer stays shared), JSON for processes. */
-  workerData?: unknown
+export interface MapOptions {
+  /** A TimeoutError once a result is not there that long after the call. */
+  timeoutMs?: number
+  /** Items sent to a worker in one message and run there in turn (Python's chunksize): fewer round trips for many small tasks. */
+  chunksize?: number
 }
 
-export interface ProcessExecutorOptions extends ExecutorOptions {
+export interface ExecutorOptions<Tasks = Record<string, unknown>> {
+  /** Given to every worker (taskData()): structured clone for threads (a SharedArrayBuffer stays shared), JSON for processes. */
+  workerData?: unknown
+  /** A task of the module each worker runs once, before it takes any other (Python's initializer); if it throws, start() rejects. */
+  initializer?: TaskName<Tasks>
+  initargs?: readonly unknown[]
+  /**
+   * Error classes of the caller's own, rebuilt by name when a task throws one, so that a catch
+   * by class works across the boundary (built-in errors and the executor's are rebuilt anyway).
+   */
+  errorClasses?: readonly ErrorClass[]
+}
+
+export interface ProcessExecutorOptions<Tasks = Record<string, unknown>> extends ExecutorOptions<Tasks> {
   /** Node options for every worker process, after this process's own (fork's execArgv). */
   execArgv?: readonly string[]
 }
@@ -39,18 +57,28 @@ export class BrokenPoolError extends Error {
   }
 }
 
+/** Python's defaults: ThreadPoolExecutor min(32, cpus + 4) (I/O-bound work), ProcessPoolExecutor the CPU count. */
+export function defaultWorkers (kind: 'threads' | 'processes'): number {
+  return kind === 'threads' ? Math.min(32, availableParallelism() + 4) : availableParallelism()
+}
+
 interface Job {
   fn: string
   args: unknown[]
+  /** args is a list of argument lists, run in turn in one worker (map's chunksize). */
+  chunk: boolean
   future: Future<unknown>
   run: () => boolean
-  succeed: (value: unknown) => void
-  fail: (error: Error) => void
+  setResult: (value: unknown) => void
+  setException: (error: Error) => void
 }
 
 interface Worker {
   handle: WorkerHandle
+  /** Ready once its tasks module is loaded and its initializer, if any, has run. */
   ready: boolean
+  /** Its initializer is running. */
+  initializing: boolean
   /** Set when the worker ends with an error: the reason its exit gives. */
   failure?: Error
 }
@@ -63,6 +91,8 @@ class PoolExecutor<Tasks> {
   readonly workers: number
   readonly #kind: WorkerKind
   readonly #setup: WorkerSetup
+  readonly #initializer: { fn: string, args: unknown[] } | undefined
+  readonly #errorClasses: readonly ErrorClass[]
   #startupMs = 0
   /** Every worker not yet exited, starting ones included: what shutdown must end. */
   readonly #live = new Set<Worker>()
@@ -77,10 +107,12 @@ class PoolExecutor<Tasks> {
   #terminating = false
   #brokenBy: string | undefined
 
-  protected constructor (kind: WorkerKind, workers: number, setup: WorkerSetup) {
+  protected constructor (kind: WorkerKind, workers: number, setup: WorkerSetup, options: ExecutorOptions<Tasks>) {
     this.#kind = kind
     this.workers = workers
     this.#setup = setup
+    this.#initializer = options.initializer === undefined ? undefined : { fn: options.initializer, args: [...options.initargs ?? []] }
+    this.#errorClasses = [CancelledError, TimeoutError, InvalidStateError, BrokenPoolError, ...options.errorClasses ?? []]
   }
 
   /** Resolves once every worker has imported the tasks module; rejects, leaving no worker behind, if one cannot. */
@@ -108,29 +140,52 @@ class PoolExecutor<Tasks> {
     return this.#brokenBy !== undefined
   }
 
-  /** Queues fn(...args); the Future settles with its value or its error. A refused task's Future fails at once. */
+  /**
+   * Queues fn(...args); the Future settles with its value or its error. Throws at once on a pool
+   * shut down (Python's RuntimeError) or broken (BrokenProcessPool); an unknown task's Future fails at once.
+   */
   submit<K extends TaskName<Tasks>> (fn: K, ...args: TaskArgs<Tasks[K]>): Future<TaskResult<Tasks[K]>> {
-    const job = this.#job(fn, args)
-    const refusal = this.#refusal(fn)
-    if (refusal !== undefined) {
+    return this.#submit(fn, args, false) as Future<TaskResult<Tasks[K]>>
+  }
+
+  #submit (fn: string, args: unknown[], chunk: boolean): Future<unknown> {
+    this.#refuseIfClosed(fn)
+    const job = this.#job(fn, args, chunk)
+    if (!this.#taskNames.includes(fn)) {
       job.run()
-      job.fail(refusal)
+      job.setException(new Error(`unknown task ${fn}: ${this.#setup.tasksModule.href} exports ${this.#taskNames.join(', ') || 'no functions'}`))
     } else {
       this.#queue.push(job)
       this.#dispatch()
     }
-    return job.future as Future<TaskResult<Tasks[K]>>
+    return job.future
   }
 
   /**
-   * Executor.map: submits fn(item) for every item when called, as Python does (not when the
-   * first result is asked for), then yields the results in input order, whatever the order they
-   * finish in; a task's error is thrown when iteration reaches it. With `timeoutMs`, a
-   * TimeoutError once a result is not there that long after the call.
+   * Executor.map(fn, *iterables, timeout, chunksize): submits fn(a, b, ...) for every tuple of
+   * the iterables taken together (stopping at the shortest, as zip) when called, as Python does
+   * (not when the first result is asked for), then yields the results in input order, whatever
+   * the order they finish in; a task's error is thrown when iteration reaches it (with a
+   * chunksize, the error of one item fails its whole chunk, as in Python). The options, if any, come last.
    */
-  map<K extends TaskName<Tasks>> (fn: K, items: Iterable<TaskArgs<Tasks[K]>[0]>, options: { timeoutMs?: number } = {}): AsyncGenerator<TaskResult<Tasks[K]>, void, undefined> {
-    const futures = Array.from(items, item => this.submit(fn, ...[item] as TaskArgs<Tasks[K]>))
-    return inOrder(futures, performance.now(), options.timeoutMs)
+  map<K extends TaskName<Tasks>> (fn: K, ...iterablesAndOptions: [...Iterables<TaskArgs<Tasks[K]>>] | [...Iterables<TaskArgs<Tasks[K]>>, MapOptions]): AsyncGenerator<TaskResult<Tasks[K]>, void, undefined> {
+    const began = performance.now()
+    const last = iterablesAndOptions.at(-1)
+    const given = last !== undefined && !(Symbol.iterator in Object(last))
+    const options = (given ? last : {}) as MapOptions
+    const iterables = (given ? iterablesAndOptions.slice(0, -1) : iterablesAndOptions) as Array<Iterable<unknown>>
+    const chunksize = options.chunksize ?? 1
+    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`chunksize must be a whole number >= 1, got ${chunksize}`)
+    const chunks: unknown[][][] = []
+    for (const args of zip(iterables)) {
+      const current = chunks.at(-1)
+      if (current === undefined || current.length === chunksize) chunks.push([args])
+      else current.push(args)
+    }
+    const futures = chunksize === 1
+      ? chunks.map(([args]) => this.#submit(fn, args ?? [], false))
+      : chunks.map(chunk => this.#submit(fn, chunk, true))
+    return inOrder(futures as Array<Future<TaskResult<Tasks[K]>>>, chunksize > 1, began, options.timeoutMs)
   }
 
   /** Each worker's event-loop figures since it started; a worker that ends before it answers (terminate()) is left out. */
@@ -174,7 +229,7 @@ class PoolExecutor<Tasks> {
     return this.#terminate
   }
 
-  #job (fn: string, args: unknown[]): Job {
+  #job (fn: string, args: unknown[], chunk: boolean): Job {
     const made = Future.make<unknown>(() => {
       const at = this.#queue.findIndex(job => job.future === made.future)
       if (at === -1) return false
@@ -182,13 +237,13 @@ class PoolExecutor<Tasks> {
       this.#checkDrained()
       return true
     })
-    return { fn, args, ...made }
+    return { fn, args, chunk, ...made }
   }
 
   async #terminateNow (): Promise<void> {
     this.#terminating = true
-    for (const job of this.#queue.splice(0)) job.fail(new Error(`task ${job.fn} not run: the pool was terminated`))
-    for (const job of this.#running.values()) job.fail(new Error(`task ${job.fn} stopped: the pool was terminated`))
+    for (const job of this.#queue.splice(0)) job.setException(new Error(`task ${job.fn} not run: the pool was terminated`))
+    for (const job of this.#running.values()) job.setException(new Error(`task ${job.fn} stopped: the pool was terminated`))
     this.#running.clear()
     this.#checkDrained()
     await Promise.all([...this.#live].map(async worker => await worker.handle.terminate()))
@@ -203,14 +258,10 @@ class PoolExecutor<Tasks> {
     await Promise.all([...this.#live].map(async worker => await worker.handle.terminate()))
   }
 
-  #refusal (fn: string): Error | undefined {
-    if (this.#terminate !== undefined) return new Error(`cannot submit task ${fn}: the pool has been terminated`)
-    if (this.#shutdown !== undefined) return new Error(`cannot submit task ${fn}: the pool has been shut down`)
-    if (this.#brokenBy !== undefined) return this.#brokenError(`cannot submit task ${fn}: the pool is broken (${this.#brokenBy})`)
-    if (!this.#taskNames.includes(fn)) {
-      return new Error(`unknown task ${fn}: ${this.#setup.tasksModule.href} exports ${this.#taskNames.join(', ') || 'no functions'}`)
-    }
-    return undefined
+  #refuseIfClosed (fn: string): void {
+    if (this.#brokenBy !== undefined) throw this.#brokenError(`cannot submit task ${fn}: the pool is broken (${this.#brokenBy})`)
+    if (this.#terminate !== undefined) throw new Error(`cannot submit task ${fn}: the pool has been terminated`)
+    if (this.#shutdown !== undefined) throw new Error(`cannot submit task ${fn}: the pool has been shut down`)
   }
 
   #brokenError (message: string): Error {
@@ -225,8 +276,9 @@ class PoolExecutor<Tasks> {
     await new Promise<void>((resolve, reject) => {
       const worker: Worker = {
         ready: false,
+        initializing: false,
         handle: this.#kind.spawn(this.#setup, {
-          reply: reply => this.#onReply(worker, reply, resolve),
+          reply: reply => this.#onReply(worker, reply, resolve, reject),
           error: error => { worker.failure = error },
           exit: description => this.#onExit(worker, description, reject)
         })
@@ -235,18 +287,34 @@ class PoolExecutor<Tasks> {
     })
   }
 
-  #onReply (worker: Worker, reply: WorkerReply, ready: () => void): void {
+  #onReply (worker: Worker, reply: WorkerReply, ready: () => void, notReady: (error: Error) => void): void {
     if ('ready' in reply) {
-      worker.ready = true
       this.#taskNames = reply.ready
+      if (this.#initializer === undefined) {
+        worker.ready = true
+        ready()
+      } else {
+        worker.initializing = true
+        worker.handle.send({ ...this.#initializer, chunk: false })
+        return
+      }
+    } else if (worker.initializing) {
+      worker.initializing = false
+      if ('error' in reply) {
+        worker.failure = new Error(`its initializer ${this.#initializer?.fn ?? ''} failed: ${reply.error.message}`)
+        notReady(worker.failure)
+        worker.handle.terminate().catch(() => {})
+        return
+      }
+      worker.ready = true
       ready()
     } else {
       const job = this.#running.get(worker)
       // None if terminate() has failed it already.
       if (job === undefined) return
       this.#running.delete(worker)
-      if ('error' in reply) job.fail(reviveError(reply.error))
-      else job.succeed(reply.result)
+      if ('error' in reply) job.setException(reviveError(reply.error, this.#errorClasses))
+      else job.setResult(reply.result)
     }
     this.#becomeIdle(worker)
   }
@@ -263,11 +331,11 @@ class PoolExecutor<Tasks> {
     const job = this.#running.get(worker)
     this.#running.delete(worker)
     if (this.#terminating) {
-      job?.fail(new Error(`task ${job.fn} stopped: the pool was terminated`))
+      job?.setException(new Error(`task ${job.fn} stopped: the pool was terminated`))
     } else if (this.#kind.onDeath === 'break') {
       this.#break(`a ${this.#kind.noun} died (${reason})`, job)
     } else {
-      job?.fail(new Error(`the ${this.#kind.noun} running task ${job.fn} died: ${reason}`))
+      job?.setException(new Error(`the ${this.#kind.noun} running task ${job.fn} died: ${reason}`))
       this.#replace()
     }
     this.#checkDrained()
@@ -280,12 +348,20 @@ class PoolExecutor<Tasks> {
     })
   }
 
-  /** The pool is broken: the task of the dead worker, every queued one and every later submit fail. */
+  /**
+   * The pool is broken, as CPython's terminate_broken: the task of the dead worker, every other
+   * running task and every queued one fail, the other workers are ended where they are, and
+   * every later submit throws.
+   */
   #break (why: string, dead?: Job): void {
     this.#brokenBy = why
-    dead?.fail(this.#brokenError(`task ${dead.fn} failed: ${why}; the pool is broken`))
-    for (const job of this.#queue.splice(0)) job.fail(this.#brokenError(`task ${job.fn} not run: the pool is broken (${why})`))
+    this.#terminating = true
+    dead?.setException(this.#brokenError(`task ${dead.fn} failed: ${why}; the pool is broken`))
+    for (const job of this.#running.values()) job.setException(this.#brokenError(`task ${job.fn} stopped: the pool is broken (${why})`))
+    this.#running.clear()
+    for (const job of this.#queue.splice(0)) job.setException(this.#brokenError(`task ${job.fn} not run: the pool is broken (${why})`))
     this.#checkDrained()
+    for (const worker of this.#live) worker.handle.terminate().catch(() => {})
   }
 
   /** Idle workers are unref'd: a pool nobody shut down holds the process only while it has work. */
@@ -308,10 +384,10 @@ class PoolExecutor<Tasks> {
         continue
       }
       try {
-        worker.handle.send({ fn: job.fn, args: job.args })
+        worker.handle.send({ fn: job.fn, args: job.args, chunk: job.chunk })
       } catch (error) {
         this.#idle.push(worker)
-        job.fail(new Error(`cannot send task ${job.fn} to a ${this.#kind.noun}: ${(error as Error).message}`))
+        job.setException(new Error(`cannot send task ${job.fn} to a ${this.#kind.noun}: ${(error as Error).message}`))
         continue
       }
       worker.handle.ref()
@@ -325,8 +401,9 @@ class PoolExecutor<Tasks> {
 }
 
 export class ThreadPoolExecutor<Tasks> extends PoolExecutor<Tasks> {
-  static async start<Tasks> (workers: number, tasksModule: URL, options: ExecutorOptions = {}): Promise<ThreadPoolExecutor<Tasks>> {
-    return await new ThreadPoolExecutor<Tasks>(THREADS, workers, { tasksModule, workerData: options.workerData, execArgv: [] }).started()
+  /** W workers; undefined: Python's default, min(32, cpus + 4). */
+  static async start<Tasks> (workers: number | undefined, tasksModule: URL, options: ExecutorOptions<Tasks> = {}): Promise<ThreadPoolExecutor<Tasks>> {
+    return await new ThreadPoolExecutor<Tasks>(THREADS, workers ?? defaultWorkers('threads'), { tasksModule, workerData: options.workerData, execArgv: [] }, options).started()
   }
 }
 
@@ -337,19 +414,37 @@ export class ThreadPoolExecutor<Tasks> extends PoolExecutor<Tasks> {
  * are killed on exit).
  */
 export class ProcessPoolExecutor<Tasks> extends PoolExecutor<Tasks> {
-  static async start<Tasks> (workers: number, tasksModule: URL, options: ProcessExecutorOptions = {}): Promise<ProcessPoolExecutor<Tasks>> {
-    return await new ProcessPoolExecutor<Tasks>(PROCESSES, workers, { tasksModule, workerData: options.workerData, execArgv: options.execArgv ?? [] }).started()
+  /** W workers; undefined: Python's default, the CPU count. */
+  static async start<Tasks> (workers: number | undefined, tasksModule: URL, options: ProcessExecutorOptions<Tasks> = {}): Promise<ProcessPoolExecutor<Tasks>> {
+    return await new ProcessPoolExecutor<Tasks>(PROCESSES, workers ?? defaultWorkers('processes'), { tasksModule, workerData: options.workerData, execArgv: options.execArgv ?? [] }, options).started()
   }
 }
 
-/** map's results: each future's in turn, its error thrown when reached, the time counted from `began`. */
-async function * inOrder<T> (futures: ReadonlyArray<Future<T>>, began: number, timeoutMs: number | undefined): AsyncGenerator<T, void, undefined> {
+/** The tuples of the iterables taken together, up to the shortest. */
+function * zip (iterables: ReadonlyArray<Iterable<unknown>>): Generator<unknown[], void, undefined> {
+  const iterators = iterables.map(iterable => iterable[Symbol.iterator]())
+  if (iterators.length === 0) return
+  while (true) {
+    const tuple: unknown[] = []
+    for (const iterator of iterators) {
+      const next = iterator.next()
+      if (next.done === true) return
+      tuple.push(next.value)
+    }
+    yield tuple
+  }
+}
+
+/** map's results: each future's in turn (each of a chunk's, when chunked), its error thrown when reached, the time counted from `began`. */
+async function * inOrder<T> (futures: ReadonlyArray<Future<T>>, chunked: boolean, began: number, timeoutMs: number | undefined): AsyncGenerator<T, void, undefined> {
   try {
     for (const future of futures) {
       const left = timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (performance.now() - began))
-      yield await future.result(left).catch((error: unknown) => {
+      const result = await future.result(left).catch((error: unknown) => {
         throw error instanceof TimeoutError ? new TimeoutError(`map: a result not there within ${timeoutMs ?? 0} ms`) : error
       })
+      if (chunked) yield * result as T[]
+      else yield result
     }
   } finally {
     // Left early (an error, a break): the tasks not yet begun are not needed any more.

@@ -6,7 +6,9 @@ import { inspect } from 'node:util'
 
 export interface TaskRequest {
   fn: string
+  /** With `chunk`, a list of argument lists, run in turn; the reply is the list of their results. */
   args: unknown[]
+  chunk: boolean
 }
 
 /**
@@ -38,10 +40,24 @@ export function reportError (error: Error): ErrorReport {
   }
 }
 
-export function reviveError (report: ErrorReport): Error {
+/** An error class that can be rebuilt from a message alone, as the classes below and most callers' are. */
+export type ErrorClass = new (message: string) => Error
+
+/** JavaScript's own error classes, kept by name as structured clone keeps them. */
+const BUILT_IN: readonly ErrorClass[] = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]
+
+/**
+ * The error a report describes, of its class when the class is known here by its name (a
+ * built-in one, or one of `classes`: the executor's and the caller's own), else an Error that
+ * bears the name; its cause rebuilt likewise, its stack the worker's.
+ */
+export function reviveError (report: ErrorReport, classes: readonly ErrorClass[] = []): Error {
   const { name, message, stack, code, cause } = report
-  const error = new Error(message, cause === undefined ? undefined : { cause: reviveError(cause) })
+  const Class = [...classes, ...BUILT_IN].find(Known => Known.name === name || new Known('').name === name) ?? Error
+  const error = new Class(message)
+  if (cause !== undefined) error.cause = reviveError(cause, classes)
   error.name = name
+  error.message = message
   if (stack !== undefined) error.stack = stack
   return code === undefined ? error : Object.assign(error, { code })
 }
@@ -55,12 +71,15 @@ export async function serveTasks (kind: string, receive: (handle: (request: Task
   const [tasksModule] = process.argv.splice(2, 1)
   if (tasksModule === undefined) throw new Error(`the script of a pool's ${kind}, not a program`)
   const tasks = await import(tasksModule) as Record<string, unknown>
-  receive(({ fn, args }) => {
+  receive(({ fn, args, chunk }) => {
     const run = async (): Promise<WorkerReply> => {
       try {
         // The executor has checked the name against the list this worker sent when ready.
         const task = tasks[fn] as (...args: unknown[]) => unknown
-        return { result: await task(...args) }
+        if (!chunk) return { result: await task(...args) }
+        const results: unknown[] = []
+        for (const each of args as unknown[][]) results.push(await task(...each))
+        return { result: results }
       } catch (error) {
         return { error: reportError(error instanceof Error ? error : new Error(`task ${fn} threw a non-Error: ${inspect(error)}`)) }
       }

@@ -1,7 +1,8 @@
 // What each worker thread of the pooled mode runs: downloadOne over a client of its own, one
 // connection, one download at a time (the Node twin of a thread blocked in I/O).
 
-import { Client } from 'undici'
+import { createRequire } from 'node:module'
+import type { Client, Dispatcher } from 'undici'
 import { downloadOne, withSalt, type DownloadOptions } from '../download.js'
 import { taskData } from '../executor/task-data.js'
 import type { RequestRecord } from '../record.js'
@@ -12,8 +13,17 @@ export interface PooledWorkerData {
   download: DownloadOptions
 }
 
+// undici's index loads all of undici (fetch, WebSocket, the cache, the mocks, every agent):
+// about 200 ms of CPU in each worker, ten times what its Client and request() cost loaded
+// alone, and with 20 workers on 2 cores the pool's start-up was 4.4 × that of bare threads
+// (npm run bench:pool). The index adds request() to Dispatcher's prototype; so does this.
+const require = createRequire(import.meta.url)
+const UndiciClient = require('undici/lib/dispatcher/client.js') as typeof Client
+const DispatcherBase = require('undici/lib/dispatcher/dispatcher.js') as { prototype: Pick<Dispatcher, 'request'> }
+DispatcherBase.prototype.request = require('undici/lib/api/api-request.js') as Dispatcher['request']
+
 const { baseUrl, download: options } = taskData<PooledWorkerData>()
-const transport = undiciTransport(new Client(new URL(baseUrl).origin), baseUrl)
+const transport = undiciTransport(new UndiciClient(new URL(baseUrl).origin), baseUrl)
 
 export async function download (cc: string, salt: string | null): Promise<RequestRecord> {
   return await downloadOne(transport, cc, withSalt(options, salt))

@@ -20,10 +20,12 @@ const button = required(form.querySelector('button'), 'button')
 const siteField = form.elements.namedItem('site') as HTMLSelectElement
 const latencyField = form.elements.namedItem('latency') as HTMLInputElement
 const cpuWorkField = form.elements.namedItem('cpuWork') as HTMLInputElement
+const maxReqField = form.elements.namedItem('maxReq') as HTMLInputElement
 const status = required(document.getElementById('status'), '#status')
 const summary = required(document.getElementById('summary'), '#summary')
 let race: Of<'race'> | null = null
-let goAt = 0
+/** When each lane's clock started: all at once, or each at its turn. */
+const startedAt = new Map<string, number>()
 let ticking: ReturnType<typeof setInterval> | null = null
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -53,16 +55,18 @@ function stopTicking (): void {
 function tick (): void {
   const now = performance.now()
   let running = 0
-  for (const each of lanes.values()) {
+  for (const [mode, each] of lanes) {
     if (each.hasAttribute('data-done')) continue
     running++
-    part(each, 'clock').textContent = seconds(now - goAt)
+    const at = startedAt.get(mode)
+    if (at !== undefined) part(each, 'clock').textContent = seconds(now - at)
   }
   if (running === 0) stopTicking()
 }
 
 function onRace (event: Of<'race'>): void {
   race = event
+  startedAt.clear()
   summary.textContent = ''
   document.body.removeAttribute('data-done')
   button.disabled = true
@@ -75,16 +79,34 @@ function onRace (event: Of<'race'>): void {
     part(each, 'clock').textContent = seconds(0)
     part(each, 'count').textContent = `0/${event.codes.length}`
     part(each, 'speedup').textContent = ''
+    part(each, 'ideal').textContent = ''
+    part(each, 'cold').textContent = ''
     part(each, 'concurrency').textContent = `${concurrency} at a time`
     trackBar(each).style.width = '0'
   }
-  say(`Starting ${event.codes.length} flags from ${event.site}: each lane starts its process (pooled its worker threads too)...`)
+  say(`Starting ${event.codes.length} flags from ${event.site}: each lane starts its process (pooled its worker threads too), then warms up...`)
 }
 
-function onGo (): void {
-  goAt = performance.now()
+/** What a lane paid before the race, shown apart as the harness shows it. */
+function coldCosts ({ startupMs, coldMs }: Of<'go'>['lanes'][number], warmed: boolean): string {
+  if (!warmed) return 'raced cold: not warmed up (another server\'s latency is its own)'
+  const startup = startupMs === null ? '' : `worker threads started in ${seconds(startupMs)}; `
+  return `Before the race, not in its time: ${startup}warm-up run ${coldMs === null ? '-' : seconds(coldMs)} (new connections, cold JIT${startupMs === null ? '' : ', each worker\'s first request'}; at no latency).`
+}
+
+function onGo (event: Of<'go'>): void {
+  for (const each of event.lanes) part(lane(each.mode), 'cold').textContent = coldCosts(each, event.warmed)
+  const warmed = event.warmed ? ', every lane warmed up first' : ''
+  if (race === null) return
+  say(event.turns
+    ? `With CPU work, the lanes take turns (${race.codes.length} flags from ${race.site}${warmed}): run together, they would fight over the machine's cores, and async's one event loop would lose the most. Each lane's clock starts at its turn, so each shows what it gets alone, as npm run harness does.`
+    : `Racing: ${race.codes.length} flags from ${race.site}${warmed}.`)
+}
+
+function onTurn (event: Of<'turn'>): void {
+  const now = performance.now()
+  for (const mode of event.modes) startedAt.set(mode, now)
   ticking ??= setInterval(tick, 31)
-  if (race !== null) say(`Racing: ${race.codes.length} flags from ${race.site}.`)
 }
 
 function onFlag (event: Of<'flag'>): void {
@@ -121,9 +143,22 @@ function onLane (event: Of<'lane'>): void {
   each.setAttribute('data-done', '')
 }
 
+/** The verdicts as the page says them: who beat whom beyond the spread, who the race cannot tell apart. */
+function verdictText (verdicts: Of<'result'>['verdicts']): string {
+  const ahead = verdicts.flatMap(({ modes, ahead }) => ahead === 'spread' || ahead === 'unknown' ? [] : [`${ahead} ahead of ${modes[0] === ahead ? modes[1] : modes[0]}`])
+  const spread = verdicts.filter(v => v.ahead === 'spread').map(v => `${v.modes[0]} and ${v.modes[1]}`)
+  const unknown = verdicts.filter(v => v.ahead === 'unknown').map(v => `${v.modes[0]} and ${v.modes[1]}`)
+  return [
+    ahead.length > 0 ? `Beyond the spread: ${ahead.join(', ')}.` : '',
+    spread.length > 0 ? `Within the run-to-run spread, not ranked: ${spread.join('; ')} (neither finished before the other's ideal).` : '',
+    unknown.length > 0 ? `Not ranked, no ideal to judge by: ${unknown.join('; ')}.` : ''
+  ].filter(text => text !== '').join(' ')
+}
+
 function onResult (event: Of<'result'>): void {
   const sequential = event.modes.find(m => m.mode === 'sequential')
   const speedup = (m: Of<'result'>['modes'][number]): string => `${(m.speedup ?? 0).toFixed(1)}×`
+  const ideal = (m: Of<'result'>['modes'][number]): string => m.idealMs === null ? 'ideal unknown' : m.mode === 'sequential' ? `ideal ${seconds(m.idealMs)}` : `ideal ${(m.idealSpeedup ?? 0).toFixed(1)}× (${seconds(m.idealMs)})`
   for (const m of event.modes) {
     const each = lane(m.mode)
     part(each, 'clock').textContent = seconds(m.elapsedMs)
@@ -131,10 +166,13 @@ function onResult (event: Of<'result'>): void {
     each.title = `ideal ${m.idealMs === null ? 'unknown' : seconds(m.idealMs)} (only the server's waits and the CPU work); process ${m.pid}`
     const failed = m.errors + m.notFound > 0 ? ` (${m.ok} ok)` : ''
     part(each, 'speedup').textContent = (m.mode === 'sequential' ? 'baseline' : `${speedup(m)} sequential`) + failed
+    part(each, 'ideal').textContent = ideal(m)
   }
   summary.textContent = event.modes.filter(m => m.mode !== 'sequential')
-    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}). ` +
-    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${m.idealMs === null ? '-' : `${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`}`).join(', ') + '.'
+    .map(m => `${m.mode} ${speedup(m)}`).join(', ') + ` faster than sequential (${seconds(sequential?.elapsedMs ?? 0)}); ideal ` +
+    event.modes.filter(m => m.mode !== 'sequential').map(m => `${m.mode} ${m.idealSpeedup === null ? '-' : `${m.idealSpeedup.toFixed(1)}×`}`).join(', ') + '. ' +
+    'Elapsed over the ideal: ' + event.modes.map(m => `${m.mode} ${m.idealMs === null ? '-' : `${(m.idealMs > 0 ? m.elapsedMs / m.idealMs : 0).toFixed(2)}×`}`).join(', ') + '. ' +
+    verdictText(event.verdicts)
   say('Done. Run it again, or npm run harness for the clean figures.')
   document.body.setAttribute('data-done', '')
   button.disabled = false
@@ -152,6 +190,7 @@ const listen = <T extends RaceEvent['type']>(type: T, handle: (event: Of<T>) => 
 }
 listen('race', onRace)
 listen('go', onGo)
+listen('turn', onTurn)
 listen('flag', onFlag)
 listen('lane', onLane)
 listen('result', onResult)
@@ -161,7 +200,7 @@ form.addEventListener('submit', event => {
   event.preventDefault()
   button.disabled = true
   say('Starting the server...')
-  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value, cpuWork: cpuWorkField.value })
+  const body = JSON.stringify({ site: siteField.value, latency: latencyField.value, cpuWork: cpuWorkField.value, maxReq: maxReqField.value })
   fetch('race/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async answer => {
     if (answer.ok) return
     say(((await answer.json()) as { error: string }).error, true)

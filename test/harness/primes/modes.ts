@@ -4,7 +4,7 @@
 
 import { threadId } from 'node:worker_threads'
 import t from 'tap'
-import { PRIMES_MODES, runMode } from '../../../harness/primes/modes.js'
+import { biggestFirst, PRIMES_MODES, runMode } from '../../../harness/primes/modes.js'
 import type { CheckResult } from '../../../harness/primes/tasks.js'
 
 // The pools' workers load the TypeScript sources under tap: seconds each on a busy machine.
@@ -19,7 +19,7 @@ const numbers = NUMBERS.map(([n]) => n)
 const expected = new Map(NUMBERS)
 
 for (const mode of PRIMES_MODES) {
-  t.test(`${mode}: every number checked once, the book's answers, heard in completion order`, async t => {
+  t.test(`${mode}: every number checked once, the book's answers, heard in the order reported`, async t => {
     const heard: CheckResult[] = []
     const run = await runMode(mode, numbers, 2, result => heard.push(result))
     t.same(run.checks, heard, 'onCheck heard every result, in the order of run.checks')
@@ -36,6 +36,19 @@ for (const mode of PRIMES_MODES) {
   })
 }
 
+t.test('proc-pool: map\'s order, the numbers sorted big first, whichever check ends first', async t => {
+  // sorted(NUMBERS, reverse=True) by hand; 4444444488888889 comes before 3333333333333301 though
+  // a non-prime with the factor 66666667 takes as long as a prime near it, and 2 is last.
+  const order = ['4444444488888889', '4444444444444444', '3333333333333301', '142702110479723', '97', '91', '9', '2']
+  t.same(biggestFirst(numbers), order)
+  t.same(numbers.slice(0, 2), ['2', '9'], 'the input left as it was')
+  const heard: string[] = []
+  const run = await runMode('proc-pool', numbers, 2, result => heard.push(result.n))
+  t.same(heard, order, 'each result reported in map\'s order')
+  t.equal(new Set(run.checks.map(c => c.pid)).size, 2, 'by two child processes')
+  t.notOk(run.checks.some(c => c.pid === process.pid), 'none of them this process')
+})
+
 t.test('threads: the pool\'s own threads, as many as asked, in this process', async t => {
   const run = await runMode('threads', numbers, 3)
   const threads = new Set(run.checks.map(c => c.threadId))
@@ -46,8 +59,8 @@ t.test('threads: the pool\'s own threads, as many as asked, in this process', as
   t.ok((run.startupMs ?? 0) > 0 && (run.startupCpuMs ?? 0) > 0, 'start-up timed apart')
 })
 
-t.test('processes: the pool\'s own child processes, as many as asked, their CPU counted', async t => {
-  const run = await runMode('processes', numbers, 2)
+t.test('procs: the pool\'s own child processes, as many as asked, their CPU counted', async t => {
+  const run = await runMode('procs', numbers, 2)
   const pids = new Set(run.checks.map(c => c.pid))
   t.equal(pids.size, 2, `2 distinct child processes ran checks (${[...pids].join(', ')})`)
   t.notOk(pids.has(process.pid), 'none of them this process')

@@ -25,6 +25,10 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
   // Each lane in a process of its own: three pids, none of them this process (where the app runs).
   const go = events[1]?.type === 'go' ? events[1].lanes : []
   t.same(go.map(lane => lane.mode), ['sequential', 'pooled', 'async'])
+  t.match(events[1], { warmed: true, turns: false }, 'with the harness\'s own server, every lane warmed up before the go; no CPU work, no turns')
+  t.same(events.filter(e => e.type === 'turn'), [{ type: 'turn', modes: ['sequential', 'pooled', 'async'] }], 'every clock starts at once')
+  t.ok(go.every(lane => (lane.coldMs ?? 0) > 0), `each lane's cold run timed apart (${go.map(lane => lane.coldMs).join(', ')} ms)`)
+  t.same(go.map(lane => lane.startupMs === null), [true, false, true], 'the worker threads\' start-up apart, for pooled only')
   const pids = go.map(lane => lane.pid)
   t.equal(new Set([...pids, process.pid]).size, 4, `three lanes, three processes, none of them the race's (${pids.join(', ')}; race ${process.pid})`)
   for (const mode of ['sequential', 'pooled', 'async']) {
@@ -37,6 +41,10 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
   const result = events.at(-1)
   t.match(result, { type: 'result', modes: [{ mode: 'sequential', speedup: 1, ok: 5, pid: pids[0] }, { mode: 'pooled', ok: 5, pid: pids[1] }, { mode: 'async', ok: 5, pid: pids[2] }] })
   t.ok(result?.type === 'result' && result.modes.every(m => (m.idealMs ?? 0) >= (m.mode === 'sequential' ? 100 : 20)), 'each lane with its ideal: the waits alone, 5 × 20 ms for sequential')
+  // 5 × 20 ms for sequential, 20 ms for the others (5 at once): an ideal speedup of 100 / 20 = 5.
+  t.same(result?.type === 'result' ? result.modes.map(m => m.idealSpeedup) : [], [1, 5, 5], 'each lane\'s ideal speedup')
+  // Pooled and async have the same ideal, and neither can finish before its 20 ms waits are over.
+  t.same(result?.type === 'result' ? result.verdicts.find(v => v.modes.join() === 'pooled,async') : null, { modes: ['pooled', 'async'], ahead: 'spread' }, 'pooled and async: never ranked, the same ideal')
   const sequential = events.find(e => e.type === 'lane' && e.mode === 'sequential')
   t.ok(sequential?.type === 'lane' && sequential.elapsedMs >= 100, 'sequential took at least 5 × 20 ms')
   // The result is sent once all is cleaned up: nothing of the race is left when it comes.
@@ -51,11 +59,15 @@ t.test('the event stream: one event per flag per mode, from a real run; one race
 
 t.test('the CPU work: every lane does it after each download, and the ideal counts it', async t => {
   const base = await startApp(t, FIVE)
-  const started = await start(base, { site: 'embedded', latency: '0ms', cpuWork: '40ms' })
+  const started = await start(base, { site: 'embedded', latency: '0ms', cpuWork: '40ms', maxReq: '2' })
   t.equal(started.status, 202)
   t.match(started.body.site, /, 40ms of CPU work per flag$/)
   const { events } = await raceEvents(base)
-  t.match(events[0], { type: 'race', cpuWorkMs: 40 })
+  t.match(events[0], { type: 'race', cpuWorkMs: 40, modes: [{ mode: 'sequential', concurrency: 1 }, { mode: 'pooled', concurrency: 2 }, { mode: 'async', concurrency: 2 }] }, 'the concurrency asked for')
+  t.match(events[1], { type: 'go', warmed: true, turns: true }, 'with CPU work, the lanes take turns')
+  // Each lane's turn after the one before has ended: one lane at a time has the cores.
+  const order = events.flatMap(e => e.type === 'turn' ? [`turn ${e.modes.join()}`] : e.type === 'lane' ? [`end ${e.mode}`] : [])
+  t.same(order, ['turn sequential', 'end sequential', 'turn pooled', 'end pooled', 'turn async', 'end async'])
   const result = events.at(-1)
   t.ok(result?.type === 'result', 'the race ends with its result')
   for (const m of result?.type === 'result' ? result.modes : []) {
@@ -76,6 +88,11 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
     t.match(refused.body.error, new RegExp(`^--cpu-work: invalid value "${cpuWork}"; accepted: a duration with a unit, e\\.g\\. 200ms, 1\\.5s, 2s, at most 10s$`), 'the harness\'s own message')
   }
   t.equal((await start(base, { site: 'REMOTE' })).status, 400, 'an unknown site')
+  for (const maxReq of ['0', '1001', 'x', '2.5', '-1']) {
+    const refused = await start(base, { site: 'embedded', maxReq })
+    t.equal(refused.status, 400, `max-req ${maxReq}: 400`)
+    t.match(refused.body.error, new RegExp(`^--max-req: invalid value "${maxReq.replace('.', '\\.')}"; accepted: a whole number from 1 to 1000$`), 'the harness\'s own message')
+  }
   const page = await request(`${base}/race`)
   t.match(page.headers['content-type'], /^text\/html/)
   const html = await page.body.text()
@@ -83,8 +100,9 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
   t.notMatch(html, /<link rel="stylesheet"|https?:\/\//, 'inline style, nothing from another origin')
   t.match(html, /<script type="module" src="race\/page\.js"><\/script>/, 'its script, served beside it, by a relative URL')
   t.notMatch(html, /(?:src|href|action)="\//, 'no URL from the root')
-  t.match(html, /<input name="latency" value="100ms"/, 'the latency field')
+  t.match(html, /<input name="latency" value="50ms\.\.150ms"/, 'the latency field: a range, so that completion order shows')
   t.match(html, /<input name="cpuWork" value="0ms"/, 'the CPU work field')
+  t.match(html, /<input name="maxReq" value="20"/, 'the concurrency field, the harness\'s --max-req default')
   const script = await request(`${base}/race/page.js`)
   t.match(script.headers['content-type'], /^text\/javascript/)
   const code = await script.body.text()
@@ -93,6 +111,7 @@ t.test('what the app refuses, and the page: every URL relative to it', async t =
   t.match(code, /`race\/flags\/\$\{cc\}\.gif`/, 'and the pictures, from the race server')
   t.notMatch(code, /https?:\/\/|'\/race|`\/race|baseUrl/, 'no absolute URL, no flag server address')
   t.match(code, /cpuWork: cpuWorkField\.value/, 'the CPU work goes with the start')
+  t.match(code, /maxReq: maxReqField\.value/, 'and the concurrency')
   t.equal([...html.matchAll(/<li[ >]|data-cc=/g)].length, 0, 'no flag before a race')
   const root = await request(`${base}/`)
   await root.body.dump()

@@ -5,7 +5,8 @@ import { LEGENDS, LOOP_COLUMNS, MODE_COLUMNS } from '../../../harness/reports/co
 import { htmlReport } from '../../../harness/reports/html.js'
 import type { LoadReport } from '../../../harness/core/load/report.js'
 import { loadTerminalReport } from '../../../harness/reports/load.js'
-import { bookClosingLines, describeConfig, terminalReport } from '../../../harness/reports/terminal.js'
+import { bookClosingLines, describeConfig, headerText, terminalReport } from '../../../harness/reports/terminal.js'
+import { timelines } from '../../../harness/reports/timeline.js'
 
 async function fixture (name: string): Promise<HarnessReport> {
   return JSON.parse(await readFile(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as HarnessReport
@@ -30,8 +31,10 @@ t.test('the terminal and the page show the same columns, from one definition', a
       t.ok(html.includes(`<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`), `page: the ${m.mode} row`)
     }
   }
-  for (const legend of LEGENDS) t.ok(text.includes(legend), `terminal legend: ${legend.slice(0, 20)}...`)
-  t.match(text, /^--wide adds the runs' range, req\/s, p90, p99, max, threads and main heap; --json has every figure$/m, 'the default view says where the rest is')
+  // Wrapped at words, each continued two spaces in: joined again, the legend as written.
+  const unwrapped = text.replace(/\n {2}/g, ' ')
+  for (const legend of LEGENDS) t.ok(unwrapped.includes(legend), `terminal legend: ${legend.slice(0, 20)}...`)
+  t.match(unwrapped, /^--wide adds the runs' range, req\/s, p90, p99, max, threads and main heap; --json has every figure$/m, 'the default view says where the rest is')
   t.notMatch(wide, /--wide adds/, 'not with --wide')
 })
 
@@ -145,4 +148,45 @@ t.test('the loop\'s own figures, with the machine\'s noise floor beside them', a
   t.match(row, /^sequential +io +0\.0ms +0\.2ms +0\.4ms +0\.00 +0\.31 +- /, 'the loop\'s own delay and busy, and the OS\'s share beside them')
   t.match(terminalReport(report), /^sequential +io +1\.1ms +1\.5ms +4\.7ms +0\.03 +- /m, 'where the OS does not say: the figures as met, and -')
   t.match(htmlReport({ ...report, modes: [{ ...base, eventLoop }] }), /busy 0\.00 of the run \(utilization\); the OS kept it waiting for a core 0\.31 of the run, taken out of these \(as met, with it: p99 4\.7ms, busy 0\.09\)/)
+})
+
+t.test('every line of the default report fits 80 columns: the prose wrapped at words, the tables narrow', async t => {
+  const report = await fixture('report.json')
+  const text = terminalReport(report, { timeline: true })
+  t.same(text.split('\n').filter(line => line.length > 80), [], 'no line over 80')
+  // The legend of the ideal is one sentence of some 300 characters: wrapped, it continues two spaces in.
+  t.match(text, /^ideal: the shortest elapsed time .*\n {2}\S/m, 'a legend wrapped, its continuation indented')
+  t.ok(terminalReport(report, { width: 200 }).split('\n').some(line => line.length > 80), 'a wider terminal takes longer lines (so the check above can fail)')
+  t.notOk(terminalReport(report, { headerShown: true }).includes('Flag harness:'), 'the header left out once printed at the start')
+  t.match(headerText(report), /^Flag harness: .*\nSeed .*\nServer: /, 'the header on its own, as printed at the start')
+})
+
+t.test('a run cut before any mode finished: where it stopped, and no empty tables', async t => {
+  const report = await fixture('report.json')
+  const cut: HarnessReport = { ...report, incomplete: true, modes: [], stoppedIn: { mode: 'sequential', concurrency: 1, warmup: true, index: 0, of: 1 } }
+  const text = terminalReport(cut)
+  t.notMatch(text, /^mode +conc/m, 'no mode table')
+  t.notMatch(text, /^event loop +bound/m, 'no loop table')
+  t.notMatch(text, /^ideal:/m, 'no legends for tables not shown')
+  t.match(text.replace(/\n {2}/g, ' '), /INCOMPLETE RUN\. Stopped in sequential, warm-up run 1 of 1 \(not measured\)\. No mode finished a measured run: nothing to show\./)
+  const later: HarnessReport = { ...report, incomplete: true, stoppedIn: { mode: 'async', concurrency: 20, warmup: false, index: 1, of: 3 } }
+  t.match(terminalReport(later).replace(/\n {2}/g, ' '), /Stopped in async 20, run 2 of 3\. The figures cover only what was measured before it was cut\./, 'a measured run: its number of the runs asked')
+})
+
+t.test('--timeline: one time scale for every mode, so the speed-up shows in the bars', async t => {
+  const report = await fixture('report.json')
+  const [first] = report.modes
+  if (first === undefined) throw new Error('the fixture has a mode')
+  const request = (cc: string, startMs: number, endMs: number): HarnessReport['modes'][number]['requests'][number] =>
+    ({ ...first.requests[0]!, cc, startMs, endMs, injectedDelayMs: endMs - startMs, outcome: 'ok' })
+  // Sequential: two requests of 500 ms one after the other, 0 to 1,000 ms; async: both from 0 to
+  // 100 ms. 60 columns for the longest run, 1,000 ms: 16.7 ms a column; async's bars end at
+  // 100 / 1000 × 60 = column 6, sequential's second starts at column 30.
+  const sequential = { ...first, mode: 'sequential' as const, requests: [request('BR', 0, 500), request('CN', 500, 1000)] }
+  const async = { ...first, mode: 'async' as const, requests: [request('BR', 0, 100), request('CN', 0, 100)] }
+  const text = timelines([sequential, async])
+  t.match(text, /one column = 16\.7ms/)
+  t.match(text, /^CN \| {30}-{30}\|$/m, 'sequential\'s second request: columns 30 to 60')
+  t.match(text, /async \(0\.10s\):\nBR \|-{6} {54}\|\nCN \|-{6} {54}\|/, 'async: six columns of the same scale')
+  t.match(text, /^Timeline: a row per request/m, 'the legend above the bars')
 })

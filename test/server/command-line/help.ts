@@ -1,5 +1,6 @@
 import t from 'tap'
-import { helpText, helpWidth, wrap } from '../../../server/command-line/help.js'
+import { helpText, helpWidth } from '../../../server/command-line/help.js'
+import { wrap } from '../../../server/contract/text.js'
 import { HELP_OPTION, type CommandLine } from '../../../server/command-line/options.js'
 
 t.test('wrap: at spaces, within the width, the hang on the lines after the first', async t => {

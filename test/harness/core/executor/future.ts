@@ -2,8 +2,9 @@
 // gated one stays queued (pending) until the test opens the gate, so every state is reached on
 // purpose, never by timing. Where a timeout must pass, only its lower bound is asserted.
 
+import { inspect } from 'node:util'
 import t from 'tap'
-import { asCompleted, CancelledError, type Future, futureOf, TimeoutError } from '../../../../harness/core/executor/future.js'
+import { ALL_COMPLETED, asCompleted, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, futureOf, InvalidStateError, TimeoutError, wait } from '../../../../harness/core/executor/future.js'
 import { ThreadPoolExecutor } from '../../../../harness/core/executor/pool.js'
 import { newShared, openGate, until } from '../../../fixtures/executor-shared.js'
 
@@ -229,4 +230,86 @@ t.test('asCompleted with timeoutMs throws a TimeoutError when futures are left a
   t.ok(waiting.running(), 'the unfinished task goes on')
   openGate(shared, gate)
   t.equal((await waiting.result()).gate, gate, 'and finishes')
+})
+
+t.test('asCompleted yields a future given twice only once, as Python takes set(fs)', async t => {
+  const future = pool.submit('add', 1, 2)
+  const promise = Promise.resolve('plain')
+  const yielded: Array<Future<unknown>> = []
+  for await (const done of asCompleted<unknown>([future, future, promise, promise])) yielded.push(done)
+  t.equal(yielded.length, 2, 'two distinct items, two futures')
+  t.ok(yielded.includes(future), 'the executor\'s future among them')
+})
+
+t.test('wait with FIRST_COMPLETED returns once one future is done, the rest in notDone', async t => {
+  const [first, second] = [newGate(), newGate()]
+  const a = pool.submit('gated', first)
+  const b = pool.submit('gated', second)
+  const waited = wait<unknown>([a, b], { returnWhen: FIRST_COMPLETED })
+  openGate(shared, first)
+  const { done, notDone } = await waited
+  t.same([...done], [a], 'the first done')
+  t.same([...notDone], [b], 'the second, queued behind it on the one worker, not')
+  openGate(shared, second)
+  await b.result()
+})
+
+t.test('wait with FIRST_EXCEPTION passes over successes and returns at the first failure', async t => {
+  const [ok, failing, last] = [newGate(), newGate(), newGate()]
+  const a = pool.submit('gatedOutcome', { gate: ok })
+  const b = pool.submit('gatedOutcome', { gate: failing, failure: 'no flag for ZZ' })
+  const c = pool.submit('gated', last)
+  const waited = wait<unknown>([a, b, c], { returnWhen: FIRST_EXCEPTION })
+  openGate(shared, ok)
+  await a.result()
+  // Had the success ended the wait, done would hold a alone: b waits for its gate until now.
+  openGate(shared, failing)
+  const { done, notDone } = await waited
+  t.same(new Set(done), new Set([a, b]), 'the success and the failure are done')
+  t.same([...notDone], [c], 'the third is not')
+  openGate(shared, last)
+  await c.result()
+})
+
+t.test('wait with ALL_COMPLETED (the default) returns once every future is done; a timeout leaves the rest in notDone', async t => {
+  const gate = newGate()
+  const a = pool.submit('add', 2, 2)
+  const b = pool.submit('gated', gate)
+  const began = performance.now()
+  const early = await wait<unknown>([a, b], { timeoutMs: SHORT_MS })
+  const elapsed = performance.now() - began
+  t.same({ done: [...early.done], notDone: [...early.notDone] }, { done: [a], notDone: [b] }, 'out of time: what is done and what is not, no error')
+  t.ok(elapsed >= SHORT_MS, `not before the time was up (${elapsed.toFixed(1)} ms)`)
+  openGate(shared, gate)
+  const all = await wait<unknown>([a, b], { returnWhen: ALL_COMPLETED })
+  t.same({ done: all.done.size, notDone: all.notDone.size }, { done: 2, notDone: 0 }, 'both done')
+})
+
+t.test('a future\'s text form is Python\'s repr: its state, and the type of what it returned or raised', async t => {
+  const gate = newGate()
+  const running = pool.submit('gated', gate)
+  const queued = pool.submit('add', 1, 2)
+  const failing = pool.submit('fail', 'no flag for ZZ')
+  const cancelled = pool.submit('add', 3, 4)
+  cancelled.cancel()
+  await until(shared.running, 0, 1)
+  t.match(String(running), /^<Future at 0x[0-9a-f]+ state=running>$/)
+  t.match(`${queued}`, /^<Future at 0x[0-9a-f]+ state=pending>$/)
+  t.match(inspect(cancelled), /^<Future at 0x[0-9a-f]+ state=cancelled>$/, 'util.inspect (console.log) prints the same')
+  openGate(shared, gate)
+  await queued.result()
+  await failing.exception()
+  t.match(inspect(queued), /^<Future at 0x[0-9a-f]+ state=finished returned number>$/, 'the book prints "returned str" for a string; here "returned number"')
+  t.match(String(failing), /^<Future at 0x[0-9a-f]+ state=finished raised FlagError>$/)
+  t.match(String(await running.result().then(() => running)), /state=finished returned Object>$/, 'an object is named by its constructor')
+  t.not(String(queued), String(failing), 'each future its own address')
+})
+
+t.test('setting a future\'s outcome twice is an InvalidStateError, as Python\'s set_result on a done future', async t => {
+  const made = Future.make<number>(() => false)
+  made.run()
+  made.setResult(1)
+  t.throws(() => made.setResult(2), { name: 'InvalidStateError', message: /^setResult on a future already finished: <Future at 0x[0-9a-f]+ state=finished returned number>$/ })
+  t.throws(() => made.setException(new Error('late')), InvalidStateError)
+  t.equal(await made.future.result(), 1, 'the first outcome stands')
 })

@@ -10,11 +10,12 @@
 // must pass (map's), only its lower bound is asserted.
 
 import { once } from 'node:events'
+import { availableParallelism } from 'node:os'
 import { setImmediate as tick } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import t from 'tap'
 import { asCompleted, CancelledError, type Future, TimeoutError } from '../../../../harness/core/executor/future.js'
-import { ThreadPoolExecutor } from '../../../../harness/core/executor/pool.js'
+import { defaultWorkers, ThreadPoolExecutor } from '../../../../harness/core/executor/pool.js'
 import { newShared, openGate, type Shared, until } from '../../../fixtures/executor-shared.js'
 
 type Tasks = typeof import('../../../fixtures/executor-future-tasks.js')
@@ -90,7 +91,7 @@ t.test('map submits every task when called and yields results in input order, wh
 
 t.test('map throws the first task error', async t => {
   await t.rejects(collect(pool.map('fail', ['no flag for ZZ'])), { message: 'no flag for ZZ' })
-  t.same(await collect(pool.map('add', [])), [], 'no items, no results')
+  t.same(await collect(pool.map('add', [], [])), [], 'no items, no results')
 })
 
 t.test('map throws a task\'s error when iteration reaches it, after the results before it', async t => {
@@ -220,7 +221,7 @@ t.test('a dead worker that cannot be replaced breaks the pool', async t => {
   const broken = /the pool is broken \(a dead worker could not be replaced: only 1 worker\(s\) may load this module\)/
   await t.rejects(queued.result(), { message: broken }, 'the queued task fails')
   t.equal(pool.broken, true, 'the pool says so')
-  await t.rejects(pool.submit('add', 1, 2).result(), { message: broken }, 'and so do new ones')
+  t.throws(() => pool.submit('add', 1, 2), { message: broken }, 'and so do new ones')
 })
 
 t.test('start() that fails rejects with one line naming the module, and leaves no thread', async t => {
@@ -241,7 +242,7 @@ t.test('shutdown() lets queued tasks finish, then ends every worker', async t =>
   const tasks = [0, 1, 2, 3].map(gate => pool.submit('gated', gate))
   let shutDown = false
   const shutdown = pool.shutdown().then(() => { shutDown = true })
-  await t.rejects(pool.submit('add', 1, 2).result(), { message: 'cannot submit task add: the pool has been shut down' })
+  t.throws(() => pool.submit('add', 1, 2), { message: 'cannot submit task add: the pool has been shut down' })
   await tick()
   t.notOk(shutDown, 'waits while tasks are running or queued')
   for (const gate of [0, 1, 2, 3]) openGate(shared, gate)
@@ -264,7 +265,7 @@ t.test('shutdown({ wait: false }) returns at once; the tasks go on, then the wor
   t.ok(running.running(), 'returned while a task still waits at its gate')
   t.notOk(queued.done(), 'and another waits in the queue')
   t.notOk(queued.cancelled(), 'not cancelled')
-  await t.rejects(pool.submit('add', 1, 2).result(), { message: 'cannot submit task add: the pool has been shut down' }, 'new tasks are refused')
+  t.throws(() => pool.submit('add', 1, 2), { message: 'cannot submit task add: the pool has been shut down' }, 'new tasks are refused')
   openGate(shared, 0)
   t.equal((await running.result()).gate, 0, 'the running task finished')
   t.equal(await queued.result(), 1, 'the queued one ran too')
@@ -312,7 +313,7 @@ t.test('`await using` shuts the pool down, waiting for its tasks, on leaving the
   openGate(shared, 0)
   await block
   t.ok(running?.done(), 'which finished before the block was left')
-  await t.rejects((escaped as ThreadPoolExecutor<Tasks>).submit('add', 1, 2).result(), { message: 'cannot submit task add: the pool has been shut down' }, 'the pool is shut down')
+  t.throws(() => (escaped as ThreadPoolExecutor<Tasks>).submit('add', 1, 2), { message: 'cannot submit task add: the pool has been shut down' }, 'the pool is shut down')
   t.notOk(liveThreadIds().includes(threadId), 'and its worker thread has exited')
 })
 
@@ -346,7 +347,7 @@ t.test('terminate() stops running tasks, fails queued ones, and ends every worke
   ]
   await pool.terminate()
   await Promise.all(failed)
-  await t.rejects(pool.submit('add', 1, 2).result(), { message: 'cannot submit task add: the pool has been terminated' })
+  t.throws(() => pool.submit('add', 1, 2), { message: 'cannot submit task add: the pool has been terminated' })
   t.notOk(liveThreadIds().includes(threadId), 'the worker thread has exited')
   await pool.shutdown()
   t.pass('shutdown() after terminate() is harmless')
@@ -358,4 +359,56 @@ t.test('a pool nobody shuts down does not keep its thread alive once idle', asyn
   t.equal(result, 3, 'its task ran')
   const [code] = await once(thread, 'exit') as [number]
   t.equal(code, 0, 'then the thread ended by itself, no shutdown()')
+})
+
+t.test('map over several iterables calls fn with one item of each, stopping at the shortest, as zip', async t => {
+  t.same(await collect(pool.map('add', [1, 2, 3], [10, 20])), [11, 22], 'add(1, 10), add(2, 20); the 3 has no partner')
+  t.same(await collect(pool.map('add', new Set([5]), (function * () { yield 7; yield 8 })(), { timeoutMs: 600_000 })), [12], 'any iterables, the options last')
+})
+
+t.test('map with a chunksize sends the items in chunks, each run in turn by one worker, the results in order', async t => {
+  const gates = newGates(6)
+  for (const gate of gates) openGate(shared, gate)
+  const results = await collect(pool.map('gated', gates, { chunksize: 2 }))
+  t.same(results.map(result => result.gate), gates, 'in input order')
+  const threads = results.map(result => result.threadId)
+  t.ok(threads[0] === threads[1] && threads[2] === threads[3] && threads[4] === threads[5], `each chunk of two in one thread (${threads.join(', ')})`)
+  await t.rejects(collect(pool.map('fail', ['a', 'b'], { chunksize: 2 })), { name: 'FlagError', message: 'a' }, 'an item\'s error fails its chunk, as in Python')
+  t.throws(() => pool.map('add', [1], [2], { chunksize: 0 }), { name: 'RangeError', message: 'chunksize must be a whole number >= 1, got 0' })
+})
+
+t.test('the default number of workers is Python\'s: min(32, cpus + 4) threads, the CPU count of processes', async t => {
+  // Known answer on the 2-core machine of these tests: 6 threads, 2 processes.
+  t.equal(defaultWorkers('threads'), Math.min(32, availableParallelism() + 4))
+  t.equal(defaultWorkers('processes'), availableParallelism())
+  const before = liveThreadIds().length
+  const pool = await ThreadPoolExecutor.start<Tasks>(undefined, TASKS, { workerData: shared })
+  t.teardown(() => pool.shutdown())
+  t.equal(pool.workers, Math.min(32, availableParallelism() + 4), 'start(undefined, ...) sizes the pool by the machine')
+  t.equal(liveThreadIds().length - before, pool.workers, 'and starts that many threads')
+})
+
+t.test('an initializer runs once in every worker, with its initargs, before any task', async t => {
+  const cell = 0
+  const pool = await ThreadPoolExecutor.start<Tasks>(3, TASKS, { workerData: shared, initializer: 'mark', initargs: [cell] })
+  t.teardown(() => pool.shutdown())
+  t.equal(Atomics.load(shared.marks, cell), 3, 'three workers, three runs, all done when start() resolves')
+  await Promise.all(Array.from({ length: 9 }, async () => await pool.submit('add', 1, 1).result()))
+  t.equal(Atomics.load(shared.marks, cell), 3, 'and never again, whatever the tasks')
+  await t.rejects(ThreadPoolExecutor.start<Tasks>(2, TASKS, { workerData: shared, initializer: 'fail', initargs: ['no set-up'] }), { message: /^cannot start 2 worker\(s\) on file:.*executor-future-tasks\.ts: its initializer fail failed: no set-up$/ }, 'an initializer that throws: start() rejects')
+})
+
+t.test('a task\'s error keeps its class across the thread boundary: built-in, the executor\'s, and the caller\'s own named in errorClasses', async t => {
+  class FlagError extends Error {}
+  const pool = await ThreadPoolExecutor.start<Tasks>(1, TASKS, { workerData: shared, errorClasses: [FlagError] })
+  t.teardown(() => pool.shutdown())
+  const error = await pool.submit('fail', 'no flag for ZZ').exception()
+  t.ok(error instanceof FlagError, 'the caller\'s class: a catch by class works, as except httpx.HTTPStatusError')
+  t.match(error, { name: 'FlagError', message: 'no flag for ZZ', code: 'FLAG_EMPTY' })
+  t.ok(error?.cause instanceof RangeError, 'its cause a RangeError again')
+  const typeError = await pool.submit('throwValue', new TypeError('not a code')).exception()
+  t.ok(typeError instanceof TypeError, 'a TypeError stays one')
+  const unknown = await (await ThreadPoolExecutor.start<Tasks>(1, TASKS, { workerData: shared }).then(plain => { t.teardown(() => plain.shutdown()); return plain })).submit('fail', 'x').exception()
+  t.ok(unknown instanceof Error && !(unknown instanceof FlagError), 'without errorClasses, an Error')
+  t.equal(unknown?.name, 'FlagError', 'that bears the name')
 })
