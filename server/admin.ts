@@ -46,12 +46,42 @@ function allowedHosts (app: FastifyInstance): readonly string[] | null {
  * DNS rebinding: a web page whose name an attacker points at 127.0.0.1 reaches a loopback
  * site from the victim's browser, but its requests carry the attacker's name in Host.
  */
-function hostRefusal (host: string | undefined, allowed: readonly string[]): string | undefined {
+function hostRefusal (host: string | undefined, allowed: readonly string[], guarded: Guarded): string | undefined {
   if (host !== undefined && allowed.includes(hostName(host))) return undefined
   const names = allowed.filter(name => name !== '::1')
   const list = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1] ?? ''}`
   const what = host === undefined ? 'no Host header' : `Host ${JSON.stringify(host)} is not this server's`
-  return `admin API: ${what}; on a loopback bind, /admin/config answers only ${list} (against DNS rebinding)`
+  return `${guarded.what}: ${what}; on a loopback bind, ${guarded.path} answers only ${list} (against DNS rebinding)`
+}
+
+/** What the guard protects, as its refusals name it. */
+interface Guarded {
+  what: string
+  path: string
+  /** Also take the token from this query parameter: a browser's EventSource cannot send a header. */
+  tokenQuery?: string
+}
+
+/**
+ * The admin API's two checks, on every route of `scope`: Host on a loopback bind, then the
+ * bearer token when the site has one. /live is guarded by the same (live/routes.ts).
+ */
+export function guardAdminRoutes (scope: FastifyInstance, app: FastifyInstance, token: string | undefined, guarded: Guarded): void {
+  scope.addHook('onRequest', async (request, reply) => {
+    const allowed = allowedHosts(app)
+    const refusal = allowed === null ? undefined : hostRefusal(request.headers.host, allowed, guarded)
+    if (refusal !== undefined) await reply.code(403).send({ error: refusal })
+  })
+  if (token !== undefined) {
+    scope.addHook('onRequest', async (request, reply) => {
+      const query = guarded.tokenQuery === undefined ? undefined : (request.query as Record<string, unknown>)[guarded.tokenQuery]
+      const header = typeof query === 'string' ? `Bearer ${query}` : request.headers.authorization
+      if (!tokenMatches(header, token)) {
+        const how = guarded.tokenQuery === undefined ? '' : ` (or ?${guarded.tokenQuery}=<token>)`
+        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: `${guarded.what}: missing or wrong token; send Authorization: Bearer <token>${how}` })
+      }
+    })
+  }
 }
 
 /**
@@ -64,18 +94,7 @@ export function registerAdmin (app: FastifyInstance, state: SiteState, token: st
   const fresh: Injection = Object.freeze({ ...NO_INJECTION, maxLatency: cap })
 
   app.register(async admin => {
-    admin.addHook('onRequest', async (request, reply) => {
-      const allowed = allowedHosts(app)
-      const refusal = allowed === null ? undefined : hostRefusal(request.headers.host, allowed)
-      if (refusal !== undefined) await reply.code(403).send({ error: refusal })
-    })
-    if (token !== undefined) {
-      admin.addHook('onRequest', async (request, reply) => {
-        if (!tokenMatches(request.headers.authorization, token)) {
-          await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin API: missing or wrong token; send Authorization: Bearer <token>' })
-        }
-      })
-    }
+    guardAdminRoutes(admin, app, token, { what: 'admin API', path: '/admin/config' })
 
     const change = (base: () => Injection) => async (request: FastifyRequest, reply: FastifyReply) => {
       const body = request.body

@@ -2,7 +2,7 @@
 // listens, tests listen on port 0.
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onRequestHookHandler, type onResponseHookHandler } from 'fastify'
-import { INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
+import { describeInjection, INJECTION_KEYS, parseInjection, type Injection, type InjectionKey } from './contract/injection.js'
 import { FlagsError } from './contract/errors.js'
 import { fate, fixedFate, serverTiming, type Fate } from './fate.js'
 import type { FlagSet } from './flags.js'
@@ -13,6 +13,9 @@ import { openRequestOf, tracker, type RequestEnded } from './requests.js'
 import { httpOptions, remember, requireTarget, SERVER_TIMEOUTS, type ServerTimeouts } from './http-options.js'
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from './connections.js'
 import { registerAdmin } from './admin.js'
+import { LiveFeed } from './live/feed.js'
+import type { RequestRecordFile } from './live/record.js'
+import { registerLive } from './live/routes.js'
 import { OVERRIDE_HEADER_PREFIX, SALT_HEADER } from './contract/protocol.js'
 import type { SiteConfig, SiteState } from './site.js'
 
@@ -88,7 +91,8 @@ function loggingOptions (site: SiteConfig, log: ServerLog | undefined, metrics: 
   }
 }
 
-export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, log?: ServerLog): FastifyInstance {
+/** With `record` (--record), every flag request is written to it as it ends (live/record.ts). */
+export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, log?: ServerLog, record?: RequestRecordFile): FastifyInstance {
   const http = httpOptions(timeouts)
   const metrics = new SiteMetrics()
   const logging = loggingOptions(site, log, metrics)
@@ -119,7 +123,14 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
   // onResponse hook Fastify adds two listeners and reads the clock twice per request. The other
   // routes count theirs with an onResponse hook that knows its route's URL (request.routeOptions
   // builds a dozen-field object at every read).
-  app.server.prependListener('request', tracker(metrics, logging.ended))
+  const live = new LiveFeed(site.name, () => describeInjection(state.injection))
+  if (record !== undefined) live.record(record.listener(site.name))
+  app.server.prependListener('request', tracker(metrics, logging.ended, live))
+  // A page's event stream never ends by itself: it would hold the close for the grace period.
+  app.addHook('preClose', done => {
+    live.close()
+    done()
+  })
   app.addHook('onRoute', route => {
     const url = route.url
     if (url === FLAG_ROUTE) return
@@ -174,7 +185,10 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
     deliver(counters, { reply, open, answer, fate: requestFate, timing, injection })
   })
 
-  if (site.admin.enabled) registerAdmin(app, state, site.admin.token)
+  if (site.admin.enabled) {
+    registerAdmin(app, state, site.admin.token)
+    registerLive(app, live, site.name, site.admin.token)
+  }
 
   app.setNotFoundHandler(async (request, reply) => {
     // No route, so no route hook: counted here, once it is sent (a cut one is counted by requests.ts).

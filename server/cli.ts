@@ -43,6 +43,7 @@ export const SERVER_COMMAND: CommandLine = {
         siteOption({ name: 'max-connections', metavar: 'N', help: 'open connections at once, at most, per site; past it a connection is answered 503 and closed (1 to 1000000)', default: String(DEFAULT_MAX_CONNECTIONS) }),
         siteOption({ name: 'flags-dir', metavar: 'DIR', help: 'where the flags are', default: 'the project\'s flags/' }),
         siteOption({ name: 'log', metavar: LOG_MODES.join('|'), help: 'a line on stdout for every request as it ends: time, method, path, status, injected delay and fault, requests in flight', default: 'pretty on a terminal, json lines otherwise' }),
+        siteOption({ name: 'record', metavar: 'FILE', help: 'write every flag request to FILE as CSV as it ends: site, run, index, path, status, fault, delay_ms, start_ms, end_ms, bytes, connection, client (a gap of 2 s with nothing in flight starts a run)' }),
         HELP_OPTION,
         VERSION_OPTION
       ]
@@ -55,7 +56,7 @@ export const SERVER_COMMAND: CommandLine = {
   ],
   closing: [
     'An option given wins over its environment variable; an empty variable is unset.',
-    'Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config.',
+    'Routes: /flags/<cc>/<cc>.gif, /flags/<cc>/metadata.json, /flags, /healthz, /metrics, /admin/config, /live (the requests as bars, live; where /admin/config answers).',
     '',
     'Exit codes: 0 closed on SIGINT or SIGTERM (or after --help, --version); 1 cannot listen, or closing failed; 2 a bad option or flags folder; 130 a second SIGINT or SIGTERM while closing.'
   ].join('\n'),
@@ -70,6 +71,8 @@ export interface ServerPlan {
   host: string
   graceMs: number
   flagsDir: string
+  /** --record: the CSV file every flag request is written to; null without it. */
+  record: string | null
   sites: Array<{ config: SiteConfig, port: number }>
 }
 
@@ -121,6 +124,10 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const maxHung = read('max-hung', (text, spelt) => wholeNumber(text, spelt, 1, 100_000)) ?? 1000
   const maxConnections = read('max-connections', (text, spelt) => wholeNumber(text, spelt, 1, 1_000_000)) ?? DEFAULT_MAX_CONNECTIONS
   const flagsDir = read('flags-dir', text => text) ?? defaultFlagsDir()
+  const record = read('record', (text, spelt) => {
+    if (text === '') throw invalidOption(spelt, text, 'a file to write the CSV to')
+    return text
+  }) ?? null
   const profileName = read('profile', parseProfile)
   const port = read('port', parsePort)
   const log = read('log', parseLogMode) ?? (stdoutIsTty ? 'pretty' : 'json')
@@ -141,5 +148,5 @@ export function parseServerArgs (argv: readonly string[], env: NodeJS.ProcessEnv
   const sites = custom
     ? [{ config: site(profileName ?? 'local'), port: port ?? BOOK_SITES[profileName ?? 'local'].port }]
     : PROFILE_NAMES.map(name => ({ config: site(name), port: BOOK_SITES[name].port }))
-  return { help: given.on('help'), version: given.on('version'), log, host, graceMs, flagsDir, sites }
+  return { help: given.on('help'), version: given.on('version'), log, host, graceMs, flagsDir, record, sites }
 }

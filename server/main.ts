@@ -14,19 +14,28 @@ import { urlHost } from './contract/values.js'
 import { loadFlags } from './flags.js'
 import { listenSite, type Listening } from './listen.js'
 import { createServerLog, type ServerLog } from './log.js'
+import { RequestRecordFile } from './live/record.js'
 import { ignoreClosedPipes } from './command-line/pipes.js'
 
 function fail (message: string, code: number): never {
   return exitWith('flag-server', message, code)
 }
 
-async function start (plan: ServerPlan, log: ServerLog | undefined): Promise<{ sites: Listening[], ready: ReadySite[] }> {
+function openRecord (file: string): RequestRecordFile {
+  try {
+    return new RequestRecordFile(file)
+  } catch (error) {
+    return fail(`--record ${file}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT.usage)
+  }
+}
+
+async function start (plan: ServerPlan, log: ServerLog | undefined, record: RequestRecordFile | undefined): Promise<{ sites: Listening[], ready: ReadySite[] }> {
   const flags = await loadFlags(plan.flagsDir)
   const sites: Listening[] = []
   const lines: string[] = []
   const ready: ReadySite[] = []
   for (const { config, port } of plan.sites) {
-    const app = buildServer(config, flags, undefined, log)
+    const app = buildServer(config, flags, undefined, log, record)
     let listening: Listening
     try {
       listening = await listenSite(app, plan.host, port)
@@ -51,7 +60,7 @@ async function start (plan: ServerPlan, log: ServerLog | undefined): Promise<{ s
  * Stop accepting, give requests in flight the grace period, then cut what is left, and write
  * out the last request lines; a second signal quits at once.
  */
-function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | undefined): void {
+function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | undefined, record: RequestRecordFile | undefined): void {
   onInterrupt(signal => {
     process.stdout.write(`${signal}: closing, requests in flight get up to ${formatDuration(graceMs)}\n`)
     const cut = setTimeout(() => {
@@ -61,6 +70,7 @@ function closeOnSignals (sites: Listening[], graceMs: number, log: ServerLog | u
     Promise.all(sites.map(async site => await site.close())).then(
       async () => {
         await log?.close()
+        await record?.close()
         process.exit(EXIT.ok)
       },
       (error: Error) => fail(`closing: ${error.message}`, EXIT.failed)
@@ -73,14 +83,15 @@ async function main (): Promise<void> {
   const plan = parsedOrExit('flag-server', () => parseServerArgs(process.argv.slice(2), process.env, process.stdout.isTTY))
   if (answeredHelpOrVersion(SERVER_COMMAND, plan)) return
   const log = plan.log === 'off' ? undefined : createServerLog(plan.log)
+  const record = plan.record === null ? undefined : openRecord(plan.record)
   let started: Awaited<ReturnType<typeof start>>
   try {
-    started = await start(plan, log)
+    started = await start(plan, log, record)
   } catch (error) {
     if (error instanceof FlagsError) fail(error.message, EXIT.usage)
     throw error
   }
-  closeOnSignals(started.sites, plan.graceMs, log)
+  closeOnSignals(started.sites, plan.graceMs, log, record)
   // Last: a parent that stops the server as soon as it is ready finds the signals handled.
   announceReady(started.ready)
 }

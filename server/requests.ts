@@ -25,6 +25,17 @@ export const MAX_OPEN_PER_CONNECTION = 8
  */
 export type RequestEnded = (request: OpenRequest, status: number | 'none', inFlight: number) => void
 
+/**
+ * Told of a request's arrival and end while `watching` (the live view, live/feed.ts): while it is
+ * false, that one field read is all a request costs it. A request is followed to its end if it
+ * was watched as it arrived.
+ */
+export interface RequestObserver {
+  readonly watching: boolean
+  arrived: (request: OpenRequest) => void
+  ended: (request: OpenRequest, status: number | 'none') => void
+}
+
 /** One request, open until it is answered or its connection closes, whichever comes first. */
 export class OpenRequest {
   /**
@@ -36,7 +47,7 @@ export class OpenRequest {
   fate: Fate | undefined = undefined
   /** The fault the log names when it is not the fate's: hang-refused, a hang past --max-hung. */
   fault: string | undefined = undefined
-  /** performance.now() as it arrived, for the log's "took"; 0 when the log is off. */
+  /** performance.now() as it arrived, for the log's "took" and the live view; 0 when neither is on. */
   readonly arrivedMs: number
   #over = false
   #answered = false
@@ -46,13 +57,15 @@ export class OpenRequest {
   readonly #connection: Connection
   readonly #metrics: SiteMetrics
   readonly #ended: RequestEnded | undefined
+  readonly #observer: RequestObserver | undefined
 
-  constructor (res: ServerResponse, connection: Connection, metrics: SiteMetrics, ended?: RequestEnded) {
+  constructor (res: ServerResponse, connection: Connection, metrics: SiteMetrics, ended?: RequestEnded, observer?: RequestObserver) {
     this.#res = res
     this.#connection = connection
     this.#metrics = metrics
     this.#ended = ended
-    this.arrivedMs = ended === undefined ? 0 : performance.now()
+    this.#observer = observer
+    this.arrivedMs = ended === undefined && observer === undefined ? 0 : performance.now()
   }
 
   /** Its connection's number on the site, 1 for the first: which requests share a socket (a thread, a pooled client). */
@@ -81,6 +94,17 @@ export class OpenRequest {
 
   get status (): number {
     return this.#res.statusCode
+  }
+
+  /**
+   * The body's length as its answer's Content-Length declared it, 0 with no answer sent. Read from
+   * the header block Node wrote (writeHead with an object keeps no header map to ask); a truncated
+   * body declares its whole length.
+   */
+  get declaredBytes (): number {
+    const head = (this.#res as ServerResponse & { _header?: string | null })._header
+    const found = typeof head === 'string' ? /\r\ncontent-length: *(\d+)/i.exec(head) : null
+    return found === null ? 0 : Number(found[1])
   }
 
   /**
@@ -123,6 +147,7 @@ export class OpenRequest {
     const inFlight = this.#metrics.inFlight
     this.#metrics.finish(this.route, status)
     this.#ended?.(this, status, inFlight)
+    this.#observer?.ended(this, status)
   }
 }
 
@@ -151,9 +176,9 @@ export function openRequestOf (res: ServerResponse): OpenRequest | undefined {
 /**
  * The raw 'request' listener, ahead of Fastify's: counts the request in flight and ties it to its
  * connection. One 'close' listener per connection, none per request. `ended` hears of each
- * request as it ends (the request log).
+ * request as it ends (the request log); `observer`, of each one's arrival and end while it watches.
  */
-export function tracker (metrics: SiteMetrics, ended?: RequestEnded): (req: IncomingMessage, res: ServerResponse) => void {
+export function tracker (metrics: SiteMetrics, ended?: RequestEnded, observer?: RequestObserver): (req: IncomingMessage, res: ServerResponse) => void {
   let connections = 0
   return (req, res) => {
     metrics.start()
@@ -170,9 +195,11 @@ export function tracker (metrics: SiteMetrics, ended?: RequestEnded): (req: Inco
     // Answers nobody counted (Fastify's own 400 for a bad URL, before any route) are found here,
     // when the next request comes on their connection, or when it closes (cut() counts them).
     for (const earlier of connection.open) if (earlier.sent) earlier.finish(earlier.status)
-    const request = new OpenRequest(res, connection, metrics, ended);
+    const watched = observer?.watching === true ? observer : undefined
+    const request = new OpenRequest(res, connection, metrics, ended, watched);
     (res as TrackedResponse)[REQUEST] = request
     connection.open.add(request)
+    watched?.arrived(request)
     if (connection.closed) {
       // Parsed from a chunk read before the connection closed (Node goes on parsing it): cut
       // at once, before any route sets up a timer for it.

@@ -70,6 +70,7 @@ export const HARNESS_COMMAND: CommandLine = {
         { name: 'wide', type: 'boolean', help: 'every column in the tables (by default they fit in 80 columns)' },
         { name: 'report', type: 'string', metavar: 'FILE', help: 'also write a self-contained HTML report: timelines, elapsed vs ideal, event-loop delay over time, the sweep' },
         { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the tables' },
+        { name: 'csv', type: 'string', metavar: 'FILE', help: 'also write every measured request as CSV: mode, concurrency, run, index, path, status (or the error), fault, delay_ms, start_ms and end_ms from the run\'s start, bytes' },
         {
           name: 'expect',
           type: 'string',
@@ -106,6 +107,8 @@ export interface HarnessArgs extends Omit<MeasureOptions, 'signal' | 'reproduce'
   expectations: Expectation[]
   /** --report: where to write the HTML report; null without it. */
   htmlFile: string | null
+  /** --csv: where to write every measured request; null without it. */
+  csvFile: string | null
 }
 
 function parseModes (value: string): ModeName[] {
@@ -209,6 +212,7 @@ export function parseHarnessArgs (argv: readonly string[]): HarnessArgs {
     timeline: on('timeline'),
     wide: on('wide'),
     expectations,
-    htmlFile: text('report') ?? null
+    htmlFile: text('report') ?? null,
+    csvFile: text('csv') ?? null
   }
 }

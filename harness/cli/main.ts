@@ -12,6 +12,8 @@ import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
 import { htmlReport } from '../reports/html.js'
+import { csvHeader, csvRows } from '../reports/csv.js'
+import { flagUrl } from '../../server/contract/protocol.js'
 import { headerText, terminalReport } from '../reports/terminal.js'
 import { HARNESS_COMMAND, parseHarnessArgs, type HarnessArgs } from './args.js'
 import { progressBar, silentProgress, verboseLine, type Progress } from './progress.js'
@@ -63,9 +65,43 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
     await makeFolder(args.saveDir).catch((error: NodeJS.ErrnoException) =>
       fail(`--save ${args.saveDir}: cannot create the folder (${error.code ?? error.message})`, EXIT.usage))
   }
-  if (args.htmlFile !== null) {
-    await access(dirname(resolve(args.htmlFile)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
-      fail(`--report ${args.htmlFile}: cannot write there (${error.code ?? error.message})`, EXIT.usage))
+  for (const [option, file] of [['--report', args.htmlFile], ['--csv', args.csvFile]] as const) {
+    if (file === null) continue
+    await access(dirname(resolve(file)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
+      fail(`${option} ${file}: cannot write there (${error.code ?? error.message})`, EXIT.usage))
+  }
+}
+
+/** Writes an output after the run and says where; a failure is one line and exit 1, the report still printed. */
+async function writeOutput (option: string, what: string, file: string, text: string): Promise<void> {
+  await writeFile(file, text).then(
+    () => process.stderr.write(`${PROGRAM}: ${what} is in ${resolve(file)}\n`),
+    (error: NodeJS.ErrnoException) => {
+      process.stderr.write(`${PROGRAM}: ${option} ${file}: cannot write (${error.code ?? error.message})\n`)
+      process.exitCode = EXIT.failed
+    })
+}
+
+type Listener = (...args: unknown[]) => void
+
+/** Every listener of each set hears each event, in the order the sets are given. */
+function combined (...sets: MeasureListeners[]): MeasureListeners {
+  const events = new Set(sets.flatMap(set => Object.keys(set) as Array<keyof MeasureListeners>))
+  return Object.fromEntries([...events].map(event => [event, (...args: unknown[]) => {
+    for (const set of sets) (set[event] as Listener | undefined)?.(...args)
+  }]))
+}
+
+/** --csv: each measured run's rows, gathered as it ends. */
+function csvListener (args: HarnessArgs, rows: string[]): MeasureListeners {
+  if (args.csvFile === null) return {}
+  let pathOf = (cc: string): string => cc
+  return {
+    start: ({ target }) => {
+      const base = new URL(target.baseUrl).pathname.replace(/\/$/, '')
+      pathOf = cc => flagUrl(base, cc)
+    },
+    runEnd: (at, run, info) => rows.push(csvRows(at, info, run, pathOf))
   }
 }
 
@@ -86,7 +122,7 @@ async function main (): Promise<void> {
     interrupt.abort()
   })
 
-  const { help, version, verbose, json, timeline, wide, expectations, htmlFile, ...options } = args
+  const { help, version, verbose, json, timeline, wide, expectations, htmlFile, csvFile, ...options } = args
   let codes = 0
   const width = helpWidth()
   // The header first, as the run starts: what is measured shows while it runs (not with --json).
@@ -94,7 +130,8 @@ async function main (): Promise<void> {
     codes = plan.codes.length
     if (!json) process.stdout.write(`${headerText(plan.header, width)}\n`)
   }
-  const listeners: MeasureListeners = { ...progressListeners(args, () => codes), start }
+  const csv = [csvHeader()]
+  const listeners = combined(progressListeners(args, () => codes), { start }, csvListener(args, csv))
   let report
   try {
     report = await measure({ ...options, signal: interrupt.signal, reproduce: { script: 'harness', argv } }, listeners)
@@ -111,14 +148,8 @@ async function main (): Promise<void> {
     process.stdout.write(terminalReport(report, { timeline, wide, width, headerShown: true }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
-  if (htmlFile !== null) {
-    await writeFile(htmlFile, htmlReport(report)).then(
-      () => process.stderr.write(`${PROGRAM}: the HTML report is in ${resolve(htmlFile)}\n`),
-      (error: NodeJS.ErrnoException) => {
-        process.stderr.write(`${PROGRAM}: --report ${htmlFile}: cannot write (${error.code ?? error.message})\n`)
-        process.exitCode = EXIT.failed
-      })
-  }
+  if (htmlFile !== null) await writeOutput('--report', 'the HTML report', htmlFile, htmlReport(report))
+  if (csvFile !== null) await writeOutput('--csv', 'every request as CSV', csvFile, csv.join(''))
   // Failed requests are counted, not fatal; a server gone mid-run is: the figures are cut.
   if (report.serverLost !== null) {
     process.stderr.write(`${PROGRAM}: ${report.serverLost} during the run; the report covers what was measured\n`)

@@ -31,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
       '--max-connections': ['0'],
       '--flags-dir': ['/nonexistent/flags', '--port', '0'],
       '--log': ['loud'],
+      '--record': ['/nonexistent/arrivals.csv'],
       '--version': ['--version=yes'],
       ...Object.fromEntries(Object.entries(INJECTION).map(([option, value]) => [option, [value]]))
     }
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
       '--sweep': ['0'],
       '--timeline': ['--timeline=yes'],
       '--report': ['/nonexistent/r.html'],
+      '--csv': ['/nonexistent/r.csv'],
       '--verbose': ['--verbose=yes'],
       '--json': ['--json=yes'],
       '--wide': ['--wide=yes'],

@@ -1,0 +1,204 @@
+// The live view's source: every flag request's arrival and end while someone watches (a page
+// on /live, or --record), cut into runs, batched into a frame per FRAME_MS for each page.
+// Unwatched, requests.ts reads `watching` and nothing else. Watched, the events wait in one
+// bounded buffer; a page whose socket has not drained its last frames misses the next one
+// rather than grow the server's memory or hold it up.
+
+import type { ServerResponse } from 'node:http'
+import { faultName } from '../contract/faults.js'
+import { FLAGS_PATH } from '../contract/protocol.js'
+import { fateOf } from './colours.js'
+import type { OpenRequest, RequestObserver } from '../requests.js'
+import type { LiveArrival, LiveEnd, LiveFrame } from './frame.js'
+
+/** Four frames a second: smooth enough for bars that last a fraction of a second or more. */
+const FRAME_MS = 250
+/** Nothing in flight for this long ends a run: the book's clients start a run in well under it. */
+export const RUN_GAP_MS = 2000
+/** Events held between two frames, at most: 20,000 a second, five times a 1,000 req/s load. */
+const MAX_PENDING = 5000
+/** A page whose socket still holds this much unsent is slow: it misses frames until it drains. */
+export const MAX_UNSENT_BYTES = 256 * 1024
+
+/** Someone who hears of every request that ends (the --record file, record.ts). */
+export type EndListener = (end: LiveEnd) => void
+
+interface Page {
+  res: ServerResponse
+  dropped: number
+}
+
+const FLAG_FILES = `${FLAGS_PATH}/`
+
+export class LiveFeed implements RequestObserver {
+  watching = false
+  readonly #site: string
+  readonly #injection: () => string
+  readonly #pages = new Set<Page>()
+  readonly #recorders: EndListener[] = []
+  /** Each request followed, and whether a frame has shown it in flight yet. */
+  readonly #inFlight = new Map<OpenRequest, { arrival: LiveArrival, shown: boolean }>()
+  #ends: LiveEnd[] = []
+  /** The request of each of #ends, for its bytes, read as the frame goes. */
+  #endedRequests: OpenRequest[] = []
+  #dropped = 0
+  #ids = 0
+  #run = 0
+  #runArrivals = 0
+  #runStartMs = 0
+  #lastEndMs = -Infinity
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (site: string, injection: () => string) {
+    this.#site = site
+    this.#injection = injection
+  }
+
+  /** A page's event stream: a frame per FRAME_MS from now until it closes. */
+  watch (res: ServerResponse): void {
+    const page: Page = { res, dropped: 0 }
+    this.#pages.add(page)
+    res.once('close', () => {
+      this.#pages.delete(page)
+      this.#update()
+    })
+    this.#update()
+    this.#send(page, this.#frame([], [], 0))
+  }
+
+  /** Every request's end from now on, for as long as the server runs. */
+  record (listener: EndListener): void {
+    this.#recorders.push(listener)
+    this.#update()
+  }
+
+  arrived (request: OpenRequest): void {
+    const url = request.incoming.url ?? ''
+    if (!url.startsWith(FLAG_FILES)) return
+    const now = request.arrivedMs
+    if (this.#inFlight.size === 0 && (this.#run === 0 || now - this.#lastEndMs >= RUN_GAP_MS)) {
+      this.#run++
+      this.#runStartMs = now
+      this.#runArrivals = 0
+    }
+    const queryAt = url.indexOf('?')
+    const arrival: LiveArrival = {
+      id: ++this.#ids,
+      run: this.#run,
+      index: this.#runArrivals++,
+      connection: request.connection,
+      client: request.incoming.socket.remoteAddress ?? '',
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      atMs: hundredths(now - this.#runStartMs)
+    }
+    this.#inFlight.set(request, { arrival, shown: false })
+  }
+
+  ended (request: OpenRequest, status: number | 'none'): void {
+    const arrival = this.#inFlight.get(request)?.arrival
+    if (arrival === undefined) return
+    this.#inFlight.delete(request)
+    const now = performance.now()
+    this.#lastEndMs = now
+    const drawn = request.fault ?? (request.fate === undefined ? 'none' : faultName(request.fate.fault))
+    const fault = drawn === 'none' && status === 'none' && request.clientGone ? 'gone' : drawn
+    // Field by field: a spread with more fields after it is V8's slow path for object literals.
+    const end: LiveEnd = {
+      id: arrival.id,
+      run: arrival.run,
+      index: arrival.index,
+      connection: arrival.connection,
+      client: arrival.client,
+      path: arrival.path,
+      atMs: arrival.atMs,
+      // A run ends only with nothing in flight: this request's run is still the current one.
+      endMs: hundredths(now - this.#runStartMs),
+      status,
+      fault,
+      fate: fateOf(fault, status),
+      delayMs: request.fate?.delayMs ?? null,
+      bytes: 0
+    }
+    // The flag route counts an answer just before it hands it to Fastify, in the same tick: its
+    // header block is written by the time a microtask runs, and long before the next frame.
+    if (this.#recorders.length > 0) {
+      queueMicrotask(() => {
+        end.bytes = request.declaredBytes
+        for (const listener of this.#recorders) listener(end)
+      })
+    }
+    if (this.#pages.size === 0) return
+    if (this.#ends.length >= MAX_PENDING) {
+      this.#dropped++
+    } else {
+      this.#ends.push(end)
+      this.#endedRequests.push(request)
+    }
+  }
+
+  /** Stop the frames (the server is closing): pages still open hear nothing more. */
+  close (): void {
+    for (const page of this.#pages) page.res.end()
+    this.#pages.clear()
+    this.#update()
+  }
+
+  /** Watching while a page or a recorder listens; the frame timer runs only while a page does. */
+  #update (): void {
+    this.watching = this.#pages.size > 0 || this.#recorders.length > 0
+    if (this.#pages.size > 0 && this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#flush(), FRAME_MS)
+      this.#timer.unref()
+    } else if (this.#pages.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+      this.#ends = []
+      this.#endedRequests = []
+      this.#dropped = 0
+      // Requests followed until now are not in the next page's picture: forget them.
+      if (this.#recorders.length === 0) this.#inFlight.clear()
+    }
+  }
+
+  #flush (): void {
+    const arrivals: LiveArrival[] = []
+    for (const followed of this.#inFlight.values()) {
+      if (followed.shown || arrivals.length >= MAX_PENDING) continue
+      followed.shown = true
+      arrivals.push(followed.arrival)
+    }
+    if (arrivals.length === 0 && this.#ends.length === 0 && this.#dropped === 0) return
+    const frame = this.#frame(arrivals, this.#ends, this.#dropped)
+    this.#endedRequests.forEach((request, i) => { (frame.ends[i] as LiveEnd).bytes = request.declaredBytes })
+    this.#ends = []
+    this.#endedRequests = []
+    this.#dropped = 0
+    const missed = frame.arrivals.length + frame.ends.length + frame.dropped
+    // One serialisation for every page that keeps up; a page that missed frames gets its own count.
+    let shared: string | undefined
+    for (const page of this.#pages) {
+      if (page.res.writableLength > MAX_UNSENT_BYTES) page.dropped += missed
+      else if (page.dropped > 0) this.#send(page, frame)
+      else page.res.write(shared ??= sse(frame))
+    }
+  }
+
+  #send (page: Page, frame: LiveFrame): void {
+    page.res.write(sse({ ...frame, dropped: frame.dropped + page.dropped }))
+    page.dropped = 0
+  }
+
+  #frame (arrivals: LiveArrival[], ends: LiveEnd[], dropped: number): LiveFrame {
+    return { site: this.#site, injection: this.#injection(), gapMs: RUN_GAP_MS, arrivals, ends, dropped }
+  }
+}
+
+/** Times to a hundredth of a millisecond: finer is noise, and longer numbers cost JSON its time. */
+function hundredths (ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+/** One Server-Sent Event: JSON holds no line break, so one data line. */
+function sse (frame: LiveFrame): string {
+  return `data: ${JSON.stringify(frame)}\n\n`
+}
