@@ -65,16 +65,16 @@ t.test('a client that asks until an answer sticks and never reads: counted in fl
   // sent, 128 KB received, as tcp_wmem and tcp_rmem allow here) take about a thousand answers
   // first. Asking on past that would meet the cap of 8 open requests a connection, which closes
   // it for another reason before 1 s without progress has passed.
-  let stop = false
+  const asked = { enough: false }
   const asking = (async () => {
-    for (let i = 0; i < 5000 && !socket.destroyed && !stop; i++) {
+    for (let i = 0; i < 5000 && !socket.destroyed && !asked.enough; i++) {
       socket.write('GET /flags/bz/bz.gif HTTP/1.1\r\nHost: localhost\r\n\r\n')
       await new Promise(resolve => setTimeout(resolve, 5))
     }
   })()
   // While it is stuck, its unwritten answer is in flight, beside the /metrics request.
   const stuck = await until(metrics, text => series(text, 'flags_requests_in_flight') >= 2 || series(text, STALLED) > 0)
-  stop = true
+  asked.enough = true
   t.ok(series(stuck, 'flags_requests_in_flight') >= 2 || series(stuck, STALLED) > 0, `the unread answer counted in flight (${series(stuck, 'flags_requests_in_flight')})`)
   const after = await until(metrics, text => series(text, STALLED) === 1 && series(text, 'flags_connections_open') === 1)
   t.equal(series(after, STALLED), 1, 'the stalled connection reset, and counted')
