@@ -19,8 +19,11 @@ export class FlagsError extends Error {
   }
 }
 
-/** Echoed text is cut to this: a 1 MiB admin value made a 1 MiB 400. */
-const ECHO_CHARS = 100
+/**
+ * Echoed text is cut to this: a 1 MiB admin value made a 1 MiB 400. Long enough for a path a
+ * person typed (a tap fixture's folder is 170 characters) to be shown whole.
+ */
+const ECHO_CHARS = 300
 
 function echoed (text: string): string {
   return text.length <= ECHO_CHARS ? text : `${text.slice(0, ECHO_CHARS)}… (${text.length} characters)`

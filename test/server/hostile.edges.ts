@@ -64,10 +64,10 @@ t.test('a 1 MiB invalid admin value: a short 400 that names the option (before: 
   const res = await request(`${base}/admin/config`, { method: 'PUT', headers: { 'content-type': 'application/json', host: 'localhost' }, body: JSON.stringify({ latency: value }) })
   t.equal(res.statusCode, 400)
   const text = await res.body.text()
-  // The echo: a quote and the first 99 x of JSON.stringify(value), then "… (1000002 characters)";
+  // The echo: a quote and the first 299 x of JSON.stringify(value), then "… (1000002 characters)";
   // the whole body stays under 1,000 bytes.
   t.ok(text.length < 1000, `the answer is ${text.length} bytes`)
-  t.match(text, /latency: invalid value \\"x{99}… \(1000002 characters\); accepted: /, 'the value cut at 100 characters, its length said')
+  t.match(text, /latency: invalid value \\"x{299}… \(1000002 characters\); accepted: /, 'the value cut at 300 characters, its length said')
 })
 
 t.test('overrides on a cross-site browser request are refused: 403 (before: any page could set ?hang-rate=1)', async t => {
