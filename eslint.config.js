@@ -1,7 +1,7 @@
 import { dirname, relative, resolve } from 'node:path'
 import neostandard from 'neostandard'
 
-// The layers, lowest first; each may import only from the layers it lists (README, "Layout").
+// The layers, lowest first; each may import only from the layers it lists (docs/DEVELOPING.md, "Layout").
 // A folder belongs to the first entry whose prefix it starts with.
 const LAYERS = [
   { name: 'contract', folders: ['server/contract/'], may: ['contract'] },

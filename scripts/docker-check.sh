@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "With Docker" section, run for real against a Docker engine: the image, the
+# The README's "With Docker" commands and docs/DOCKER.md, run for real against a Docker engine: the image, the
 # compose file (Compose v2 if the client has it, else Debian's docker-compose v1), the three
 # sites, the harness and race services, signals, the grace period and the report volume.
 # Prints one line per check ("ok - ..." or "FAIL - ...") and exits 1 if any failed.
@@ -133,7 +133,7 @@ if [ ! -d out ]; then
 fi
 out_owner=$(stat -c %u out)
 if [ "$out_owner" != 1000 ] && [ "$(id -u)" = 0 ]; then
-  echo "# ./out belongs to uid $out_owner: chmod a+w for the check, as the README says"
+  echo "# ./out belongs to uid $out_owner: chmod a+w for the check, as docs/DOCKER.md says"
   chmod a+w out
 fi
 

@@ -12,21 +12,21 @@ import { projectRoot } from '../../server/contract/project.js'
 const read = async (path: string): Promise<string> => await readFile(join(projectRoot(), path), 'utf8')
 const settingOf = (name: string): string => envName(name).slice('FLAGS_'.length)
 
-t.test("the README's server table has a row for every injection option", async t => {
-  const readme = await read('README.md')
-  const from = readme.slice(readme.search(/^### Options$/m))
+t.test("docs/SERVER.md's option table has a row for every injection option", async t => {
+  const readme = await read('docs/SERVER.md')
+  const from = readme.slice(readme.search(/^## Options$/m))
   const table = /\n\| option \|[^\n]*\n\|[-| ]+\|\n((?:\|[^\n]*\n)+)/.exec(from)?.[1] ?? ''
   const rows = new Set(table.split('\n').map(row => /^\| `(--[a-z-]+)`/.exec(row)?.[1]))
   t.same(INJECTION_NAMES.filter(name => !rows.has(`--${name}`)), [], 'no option without its row')
 })
 
-t.test("docker-compose.yml passes every injection setting to the server, and the README's compose section names it", async t => {
+t.test('docker-compose.yml passes every injection setting to the server, and docs/DOCKER.md names it', async t => {
   const compose = parse(await read('docker-compose.yml')) as { services: { server: { environment: Record<string, string> } } }
   const environment = compose.services.server.environment
   t.same(INJECTION_NAMES.filter(name => environment[envName(name)] !== `\${${settingOf(name)}:-}`), [], 'FLAGS_X from X, empty by default, for every option')
-  const readme = await read('README.md')
+  const readme = await read('docs/DOCKER.md')
   const settings = /The injection settings are ([^.]*)/.exec(readme)?.[1] ?? ''
-  t.same(INJECTION_NAMES.filter(name => !settings.includes(`\`${settingOf(name)}\``)), [], 'the README lists every setting')
+  t.same(INJECTION_NAMES.filter(name => !settings.includes(`\`${settingOf(name)}\``)), [], 'docs/DOCKER.md lists every setting')
 })
 
 t.test('scripts/docker-check.sh unsets every injection setting, so that the user\'s own cannot change what it checks', async t => {

@@ -1,7 +1,7 @@
 // The live view in a real browser, the harness's three modes as its clients: each run's bars and
 // greatest concurrency as the page shows them, and the same requests as the harness's --csv and
 // the server's --record write them. LIVE_SCREENSHOTS=docs saves a screenshot of each run
-// there (README, "The live view").
+// there (docs/SERVER.md, "The live view").
 
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'

@@ -5,7 +5,7 @@ import { INJECTION_KEYS, optionName } from '../../server/contract/injection.js'
 import { projectRoot } from '../../server/contract/project.js'
 import { runCompiled } from '../fixtures/run.js'
 
-// The README's option tables, walked: every option each command's --help lists is in its table,
+// The option tables of docs/SERVER.md, HARNESS.md and LOAD.md, walked: every option each command's --help lists is in its table,
 // and every option in the table, fed a bad value, stops the command with one line naming it,
 // and exit 2. A new option without a row here fails this test.
 
@@ -13,12 +13,13 @@ const INJECTION = Object.fromEntries(INJECTION_KEYS.map(key => [`--${optionName(
 
 const LAST_INJECTION_OPTION = `--${optionName(INJECTION_KEYS[INJECTION_KEYS.length - 1] ?? 'latency')}`
 
-interface Command { script: string, heading: RegExp, bad: Record<string, string[]> }
+interface Command { script: string, doc: string, heading: RegExp, bad: Record<string, string[]> }
 
 const COMMANDS: Record<string, Command> = {
   server: {
     script: 'server/main.js',
-    heading: /^### Options$/m,
+    doc: 'docs/SERVER.md',
+    heading: /^## Options$/m,
     bad: {
       '--profile': ['fast'],
       '--port': ['http'],
@@ -38,7 +39,8 @@ const COMMANDS: Record<string, Command> = {
   },
   harness: {
     script: 'harness/cli/main.js',
-    heading: /^## The harness$/m,
+    doc: 'docs/HARNESS.md',
+    heading: /^# The harness$/m,
     bad: {
       '--all': ['--all=yes'],
       '--every': ['--every=yes'],
@@ -69,7 +71,8 @@ const COMMANDS: Record<string, Command> = {
   },
   load: {
     script: 'harness/load/main.js',
-    heading: /^## Load mode and the race page$/m,
+    doc: 'docs/LOAD.md',
+    heading: /^# Load mode and the race page$/m,
     bad: {
       '--connections': ['0'],
       '--duration': ['3'],
@@ -103,12 +106,12 @@ function argsFor (option: string, bad: string[]): string[] {
 }
 
 for (const [name, command] of Object.entries(COMMANDS)) {
-  t.test(`${name}: the README table, walked`, async t => {
-    const readme = await readFile(join(projectRoot(), 'README.md'), 'utf8')
+  t.test(`${name}: the option table of ${command.doc}, walked`, async t => {
+    const readme = await readFile(join(projectRoot(), command.doc), 'utf8')
     const inTable = tableOptions(readme, command.heading)
     const help = await runCompiled(command.script, ['--help'])
     const inHelp = new Set([...help.stdout.matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map(m => m[1] as string).filter(o => o !== '--help'))
-    t.same([...inHelp].filter(o => !inTable.has(o)), [], 'no option of --help is missing from the README table')
+    t.same([...inHelp].filter(o => !inTable.has(o)), [], 'no option of --help is missing from the table')
     t.same([...inTable].filter(o => !(o in command.bad)).sort(), [], 'every option in the table has a bad value in this test')
 
     const runs = await Promise.all([...inTable].map(async option => [option, await runCompiled(command.script, argsFor(option, command.bad[option] ?? []))] as const))
