@@ -2,6 +2,7 @@
 
 import { LATE_MS, type OpenLoopFigures } from '../core/load/open-loop.js'
 import type { LoadReport } from '../core/load/report.js'
+import type { ReplicaFigures } from '../core/replicas.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
 import { prose, table } from './format.js'
@@ -56,6 +57,20 @@ function openLoopLines (report: LoadReport, open: OpenLoopFigures): string[] {
   ]
 }
 
+const percent = (part: number, whole: number): string => whole > 0 ? `${Math.round(100 * part / whole)}%` : '-'
+
+/** The server as replicas: how many answered, each one's share of the requests sent, their /metrics summed. */
+export function replicasLine (replicas: ReplicaFigures): string {
+  const sent = replicas.shares.reduce((sum, share) => sum + share.requests, 0)
+  const shares = replicas.shares.map(({ address, requests }) => `${address} ${int(requests)} (${percent(requests, sent)})`).join(', ')
+  const { served } = replicas
+  const faults = served === null ? [] : Object.entries(served.faults).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${int(n)}`)
+  const metrics = served === null
+    ? 'a replica\'s /metrics did not answer'
+    : `their /metrics summed: ${int(served.requests)} flag requests, ${faults.length === 0 ? 'no faults' : `faults ${faults.join(', ')}`}, ${int(served.inFlight)} in flight after`
+  return `Replicas: ${replicas.answered} of ${replicas.shares.length} answered, connections dealt round robin; requests ${shares}; ${metrics}`
+}
+
 /** The closed loop's lines: the steady state and Little's law as C / W, with the bound C / L. */
 function closedLoopLines (report: LoadReport): string[] {
   const out: string[] = []
@@ -85,6 +100,7 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
+  if (report.replicas !== undefined) out.push(replicasLine(report.replicas))
   out.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
   const above = out.splice(0)
