@@ -8,6 +8,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP, type LookupFunction } from 'node:net'
 import { readFaultTally, type FaultTally } from './load/fault-tally.js'
+import { pinnedTo } from './pinned-connect.js'
 
 /** hostname → the addresses it resolves to (dns.lookup with all: true, by default). */
 export type ResolveAll = (hostname: string) => Promise<ReadonlyArray<{ address: string }>>
@@ -26,33 +27,18 @@ export function replicaOrigin (serviceUrl: URL, address: string): string {
   return `${serviceUrl.protocol}//${isIP(address) === 6 ? `[${address}]` : address}:${serviceUrl.port}`
 }
 
-/**
- * undici's `connect` option that sends a connection to `address` whatever its origin's name:
- * net.connect asks this lookup instead of the resolver (with all: true when it may try several
- * families), and the request's Host header stays the origin's.
- */
-export function pinnedTo (address: string): { lookup: LookupFunction } {
-  const family = isIP(address)
-  return {
-    lookup: (_hostname, options, callback) => {
-      if (options.all === true) callback(null, [{ address, family }])
-      else callback(null, address, family)
-    }
-  }
-}
-
 /** One replica's part of a run. */
 export interface ReplicaShare {
   address: string
-  /** Requests this client sent on connections to it. */
-  requests: number
+  /** Requests this client sent on connections to it; null when it could not tell (the harness's worker threads and processes pin their own). */
+  requests: number | null
   /** What its /metrics counted over the run: flag requests, faults by kind, and in flight at the end. */
   served: FaultTally | null
 }
 
 /** The replicas a run went to: each one's share, and the server figures summed over their /metrics. */
 export interface ReplicaFigures {
-  /** Replicas that got at least one request. */
+  /** Replicas that got at least one request (as sent, or else as their /metrics counted). */
   answered: number
   shares: ReplicaShare[]
   /** The replicas' /metrics summed (each read after the run less before it; in flight as read after); null when one did not answer. */
@@ -62,6 +48,8 @@ export interface ReplicaFigures {
 /** Connections dealt round robin over a name's addresses, and the requests sent to each. */
 export class ReplicaSpread {
   private readonly sent: number[]
+  /** A driver counted what it sent (sentOn): the load tool's do; the harness's modes leave it to the replicas' /metrics. */
+  private counted = false
 
   constructor (readonly addresses: readonly string[]) {
     this.sent = addresses.map(() => 0)
@@ -83,6 +71,7 @@ export class ReplicaSpread {
 
   /** A request was sent on connection k. */
   sentOn (k: number): void {
+    this.counted = true
     const i = k % this.addresses.length
     this.sent[i] = (this.sent[i] ?? 0) + 1
   }
@@ -99,9 +88,9 @@ export class ReplicaSpread {
       const then = before[i]
       return now === null || then === null || then === undefined ? null : difference(now, then)
     })
-    const shares = this.addresses.map((address, i) => ({ address, requests: this.sent[i] ?? 0, served: served[i] ?? null }))
+    const shares = this.addresses.map((address, i) => ({ address, requests: this.counted ? this.sent[i] ?? 0 : null, served: served[i] ?? null }))
     return {
-      answered: shares.filter(share => share.requests > 0).length,
+      answered: shares.filter(share => (share.requests ?? share.served?.requests ?? 0) > 0).length,
       shares,
       served: served.every(tally => tally !== null) ? served.reduce(sum, { requests: 0, faults: {}, inFlight: 0 }) : null
     }

@@ -2,11 +2,10 @@
 
 import { LATE_MS, type OpenLoopFigures } from '../core/load/open-loop.js'
 import type { LoadReport } from '../core/load/report.js'
-import type { ReplicaFigures } from '../core/replicas.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
 import { prose, table } from './format.js'
-import { describeConfig } from './terminal.js'
+import { describeConfig, replicasLine } from './terminal.js'
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const ratio = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(3)
@@ -55,20 +54,6 @@ function openLoopLines (report: LoadReport, open: OpenLoopFigures): string[] {
     `Little's law: L = λW = ${rate(open.achievedRps)} × ${latency(report.latencyMs.mean)} = ${inFlight(little.lambdaW)} in flight; measured ${inFlight(little.measuredInFlight)}; the server's gauge ${inFlight(little.serverInFlight)}`,
     'Coordinated omission: a closed loop sends nothing while the server stalls, so the requests that would have waited are never timed; here they are.'
   ]
-}
-
-const percent = (part: number, whole: number): string => whole > 0 ? `${Math.round(100 * part / whole)}%` : '-'
-
-/** The server as replicas: how many answered, each one's share of the requests sent, their /metrics summed. */
-export function replicasLine (replicas: ReplicaFigures): string {
-  const sent = replicas.shares.reduce((sum, share) => sum + share.requests, 0)
-  const shares = replicas.shares.map(({ address, requests }) => `${address} ${int(requests)} (${percent(requests, sent)})`).join(', ')
-  const { served } = replicas
-  const faults = served === null ? [] : Object.entries(served.faults).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${int(n)}`)
-  const metrics = served === null
-    ? 'a replica\'s /metrics did not answer'
-    : `their /metrics summed: ${int(served.requests)} flag requests, ${faults.length === 0 ? 'no faults' : `faults ${faults.join(', ')}`}, ${int(served.inFlight)} in flight after`
-  return `Replicas: ${replicas.answered} of ${replicas.shares.length} answered, connections dealt round robin; requests ${shares}; ${metrics}`
 }
 
 /** The closed loop's lines: the steady state and Little's law as C / W, with the bound C / L. */

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os'
 import { NO_INJECTION } from '../../../server/contract/injection.js'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import type { TargetOptions } from '../options.js'
-import { replicaAddresses, replicaOrigin, ReplicaSpread } from '../replicas.js'
+import { replicaOrigin, ReplicaSpread } from '../replicas.js'
 import { openTarget, reproduceCommand, type Target } from '../target.js'
 import type { ArrivalKind } from './arrivals.js'
 import { closedLoop, type DrivePlan } from './closed-loop.js'
@@ -86,7 +86,7 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     const wallBefore = performance.now()
     const url = new URL(target.baseUrl)
     const { origin, pathname } = url
-    const replicas = new ReplicaSpread(await replicaAddresses(url.hostname))
+    const replicas = new ReplicaSpread(target.addresses)
     const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
     const tally = new LoadTally()
     const plan: Omit<DrivePlan, 'connections'> = {

@@ -11,8 +11,13 @@ import { closedLoop } from '../../../harness/core/load/closed-loop.js'
 import { flagPaths } from '../../../harness/core/load/flag-requests.js'
 import { LoadTally } from '../../../harness/core/load/load-tally.js'
 import { load } from '../../../harness/core/load/load.js'
-import { pinnedTo, replicaAddresses, replicaOrigin, ReplicaSpread } from '../../../harness/core/replicas.js'
-import { replicasLine } from '../../../harness/reports/load.js'
+import { openAsync } from '../../../harness/core/modes/async.js'
+import type { ModeContext, ModeSession } from '../../../harness/core/modes/mode.js'
+import { openPooled } from '../../../harness/core/modes/pooled.js'
+import { openSequential } from '../../../harness/core/modes/sequential.js'
+import { pinnedTo } from '../../../harness/core/pinned-connect.js'
+import { replicaAddresses, replicaOrigin, ReplicaSpread } from '../../../harness/core/replicas.js'
+import { replicasLine } from '../../../harness/reports/terminal.js'
 import { projectFlags } from '../../fixtures/site.js'
 
 const SITE: SiteConfig = { name: 'TEST', seed: 42, injection: NO_INJECTION, overrides: true, maxHung: 1000, admin: { enabled: true, token: undefined } }
@@ -83,7 +88,42 @@ t.test('ReplicaSpread, known answer: 20 requests on 2 connections over 2 replica
   ], 'what the client sent each replica is what each replica served')
   t.same(figures.served, { requests: 20, faults: {}, inFlight: 0 }, 'the replicas\' /metrics summed: the 20 requests, no faults, none in flight')
   t.equal(figures.answered, 2)
-  t.equal(replicasLine(figures), 'Replicas: 2 of 2 answered, connections dealt round robin; requests 127.0.0.1 10 (50%), ::1 10 (50%); their /metrics summed: 20 flag requests, no faults, 0 in flight after')
+  t.equal(replicasLine(figures), 'Replicas: 2 of 2 answered, connections dealt round robin; requests sent 127.0.0.1 10 (50%), ::1 10 (50%); their /metrics summed: 20 flag requests, no faults, 0 in flight after')
+})
+
+t.test('the harness\'s modes deal their connections over the replicas', async t => {
+  t.setTimeout(120_000)
+  const port = await twoReplicas(t)
+  if (port === null) { t.plan(0, 'no IPv6 loopback here: ::1 cannot be bound'); return }
+  const url = new URL(`http://replicas.invalid:${port}${FLAGS_PATH}`)
+  const codes = (await projectFlags()).codes.slice(0, 20)
+  // A 20 ms latency keeps each connection busy while the next request is handed out, so a
+  // pool opens every connection it may.
+  const download = { timeoutMs: 10_000, headers: { 'x-flags-latency': '20ms' }, saveDir: null, syncSave: false, cpuSlices: 0 }
+  const served = async (open: (context: ModeContext) => Promise<ModeSession>, concurrency: number): Promise<Array<number | undefined>> => {
+    const replicas = new ReplicaSpread(['127.0.0.1', '::1'])
+    const before = await replicas.readMetrics(url)
+    const session = await open({ baseUrl: url.href, codes, concurrency, download, interrupt: new AbortController().signal, replicas })
+    try {
+      const run = await session.run(() => {}, null)
+      t.equal(run.records.filter(record => record.outcome === 'ok').length, 20, 'every flag downloaded through the pinned connections')
+    } finally {
+      await session.close()
+    }
+    const figures = await replicas.figures(url, before)
+    t.equal(figures.served?.requests, 20, 'the replicas\' /metrics sum to the 20 requests')
+    return figures.shares.map(share => share.served?.requests)
+  }
+  // sequential: one connection, so one replica, the first.
+  t.same(await served(openSequential, 1), [20, 0], 'sequential: all 20 on the first replica')
+  // async: 2 connections, the first opened to 127.0.0.1, the second to ::1; each carries one
+  // request at a time, so how many each takes depends on the timing: both, 20 in all.
+  const async = await served(openAsync, 2)
+  t.ok(async.every(n => n !== undefined && n > 0), `async: both replicas answered (${async.join(' and ')})`)
+  // pooled: 2 worker threads started one after the other, with consecutive thread ids: one
+  // connection to each replica.
+  const pooled = await served(openPooled, 2)
+  t.ok(pooled.every(n => n !== undefined && n > 0), `pooled: both replicas answered (${pooled.join(' and ')})`)
 })
 
 t.test('load() against localhost: spread over its addresses when it names two replicas, unchanged when one', async t => {
