@@ -99,8 +99,10 @@ export async function openTarget (options: TargetOptions): Promise<Target> {
   if (options.server.kind === 'url') {
     const { baseUrl } = options.server
     const { seed, config, injection } = await inspect(baseUrl)
-    // It answered /healthz by this name just now: the name resolves.
-    const addresses = await replicaAddresses(new URL(baseUrl).hostname)
+    // It answered /healthz by this name just now; should the lookup fail now, the name is left
+    // to each connection, as with one address.
+    const { hostname } = new URL(baseUrl)
+    const addresses = await replicaAddresses(hostname).catch(() => [hostname])
     const headers = overrideHeaders(given)
     const note = injectionArgs.length > 0 ? `per-request overrides sent: ${injectionArgs.join(' ')}` : null
     const lost = async (): Promise<string | null> => await getJson(`${siteOrigin(baseUrl)}/healthz`).then(
