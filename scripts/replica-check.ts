@@ -7,9 +7,9 @@
 //   replica-check traffic URL   a closed loop over every replica until SIGTERM (or --duration):
 //                               each request answered or an error with its reason, as JSON
 //
-// URL is a site's origin by the service's name (http://server:8002). The harness and the load
-// tool do not yet spread their connections over every address (issue 21, item 3): these checks
-// do it themselves, so that what they find is about the replicas, not about one client.
+// URL is a site's origin by the service's name (http://server:8002). These checks go to each
+// replica by its address themselves (as the harness and the load tool deal their connections,
+// harness/core/replicas.ts), and traffic looks the name up again as tasks come and go.
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Client, Pool } from 'undici'
@@ -22,7 +22,8 @@ import { invalidOption, usageError } from '../server/contract/errors.js'
 import { flagUrl, FLAGS_PATH, SALT_HEADER } from '../server/contract/protocol.js'
 import { bookSiteByLabel } from '../server/contract/sites.js'
 import { wholeNumber } from '../server/contract/values.js'
-import { fetchAnswer, flagRequestsServed, replicaAddresses, replicaOrigin, type Answer } from './replicas.js'
+import { replicaOrigin } from '../harness/core/replicas.js'
+import { fetchAnswer, flagRequestsServed, replicaAddresses, type Answer } from './replicas.js'
 
 const PROGRAM = 'replica-check'
 const COMMANDS = ['fates', 'shares', 'traffic'] as const

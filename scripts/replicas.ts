@@ -4,16 +4,12 @@
 
 import { lookup } from 'node:dns/promises'
 import { Pool } from 'undici'
+import { parseFaultTally } from '../harness/core/load/fault-tally.js'
+import { replicaAddresses as addressesOf } from '../harness/core/replicas.js'
 
-/** Every IPv4 address the name resolves to now, sorted: one per replica behind a DNS round robin. */
+/** Every IPv4 address the name resolves to now, sorted: one per replica behind a DNS round robin (a swarm's overlay network). */
 export async function replicaAddresses (host: string): Promise<string[]> {
-  const found = await lookup(host, { all: true, family: 4 })
-  return [...new Set(found.map(entry => entry.address))].sort()
-}
-
-/** One replica's origin: the service's URL with the replica's address for its host. */
-export function replicaOrigin (serviceUrl: URL, address: string): string {
-  return `${serviceUrl.protocol}//${address}:${serviceUrl.port}`
+  return await addressesOf(host, async name => await lookup(name, { all: true, family: 4 }))
 }
 
 export interface Answer {
@@ -33,9 +29,7 @@ export async function fetchAnswer (pool: Pool, path: string, headers: Record<str
 export async function flagRequestsServed (origin: string): Promise<number> {
   const pool = new Pool(origin, { connections: 1 })
   try {
-    const { body } = await fetchAnswer(pool, '/metrics')
-    return [...body.matchAll(/^flags_requests_total\{route="\/flags\/:cc\/:file"[^}]*\} (\d+)$/gm)]
-      .reduce((sum, match) => sum + Number(match[1]), 0)
+    return parseFaultTally((await fetchAnswer(pool, '/metrics')).body).requests
   } finally {
     await pool.close()
   }

@@ -12,6 +12,7 @@ import { expandCodes, type MeasureOptions } from './options.js'
 import type { RequestRecord } from './record.js'
 import { SCHEMA_VERSION, type HarnessReport, type ReportHeader } from './result.js'
 import { sweepPoint, type Sweep } from './sweep.js'
+import { ReplicaSpread } from './replicas.js'
 import { openTarget, reproduceCommand, type Target } from './target.js'
 /** A mode at a concurrency: what one line of the report measures. */
 export interface ModeAt {
@@ -48,16 +49,18 @@ interface Job {
   current: { at: ModeAt, info: RunInfo } | null
   /** --cpu-work as slices of work, the same count in every mode and thread (cpu-work.ts). */
   cpuSlices: number
+  /** The target's addresses, connections dealt over them. */
+  replicas: ReplicaSpread
 }
 
 function modeAt ({ options, codes }: Job, mode: ModeName, concurrency = options.maxReq): ModeAt {
   return { mode, concurrency: concurrencyOf(mode, concurrency, codes.length) }
 }
 
-async function openMode ({ options, target, codes, listeners, cpuSlices }: Job, at: ModeAt): Promise<ModeSession> {
+async function openMode ({ options, target, codes, listeners, cpuSlices, replicas }: Job, at: ModeAt): Promise<ModeSession> {
   listeners.opening?.(at)
   const download = { timeoutMs: options.timeoutMs, headers: target.headers, saveDir: options.saveDir, syncSave: options.syncSave, cpuSlices }
-  return await MODES[at.mode].open({ baseUrl: target.baseUrl, codes, concurrency: at.concurrency, download, interrupt: options.signal })
+  return await MODES[at.mode].open({ baseUrl: target.baseUrl, codes, concurrency: at.concurrency, download, interrupt: options.signal, replicas })
 }
 
 /** Run k of every mode draws the same fates: a new salt per run with --fresh-fates, none otherwise. */
@@ -139,7 +142,10 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
     const codes = expandCodes(options.codes, served, options.limit)
     // Calibrated here, once, on this idle thread, before any mode starts a worker.
     const cpuSlices = options.cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * options.cpuWorkMs) : 0
-    const job: Job = { options, target, codes, listeners, current: null, cpuSlices }
+    const replicas = new ReplicaSpread(target.addresses)
+    const url = new URL(target.baseUrl)
+    const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
+    const job: Job = { options, target, codes, listeners, current: null, cpuSlices, replicas }
     const planned = options.sweep === null ? options.modes.map(mode => modeAt(job, mode)) : [modeAt(job, 'sequential')]
     const header: ReportHeader = {
       seed: target.seed,
@@ -167,7 +173,8 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       incomplete,
       stoppedIn: !incomplete || current === null ? null : { mode: current.at.mode, concurrency: current.at.concurrency, ...current.info },
       modes,
-      sweep
+      sweep,
+      ...(replicas.spread ? { replicas: await replicas.figures(url, metricsBefore) } : {})
     }
   } finally {
     await target.stop()

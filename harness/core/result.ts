@@ -3,6 +3,7 @@
 
 import type { ModeFigures } from './figures.js'
 import type { ModeName } from './modes/registry.js'
+import type { ReplicaFigures } from './replicas.js'
 import type { Sweep } from './sweep.js'
 
 /** The shape of the harness's --json document; a change that breaks a reader bumps it (2: a mode's idealMs and efficiency may be null). */
@@ -58,4 +59,6 @@ export interface HarnessReport extends ReportHeader {
   modes: ModeFigures[]
   /** --sweep: pooled and async at each concurrency; null without it. */
   sweep: Sweep | null
+  /** Present when the server's name resolved to several addresses (replicas): each one's share of the run, as its /metrics counted, and their /metrics summed. */
+  replicas?: ReplicaFigures
 }

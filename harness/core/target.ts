@@ -7,9 +7,12 @@ import { formatInjection, NO_INJECTION, parseInjection, type Injection } from '.
 import { FLAGS_PATH, overrideHeaders } from '../../server/contract/protocol.js'
 import { startEmbeddedServer } from './embedded.js'
 import { DEFAULT_INJECTION, type TargetOptions } from './options.js'
+import { replicaAddresses } from './replicas.js'
 
 export interface Target {
   baseUrl: string
+  /** Every address the server's host name resolves to: more than one, and connections spread over them (replicas.ts). */
+  addresses: readonly string[]
   embedded: boolean
   /** The embedded server's process id (for its CPU time); null for another server. */
   pid: number | null
@@ -96,12 +99,16 @@ export async function openTarget (options: TargetOptions): Promise<Target> {
   if (options.server.kind === 'url') {
     const { baseUrl } = options.server
     const { seed, config, injection } = await inspect(baseUrl)
+    // It answered /healthz by this name just now; should the lookup fail now, the name is left
+    // to each connection, as with one address.
+    const { hostname } = new URL(baseUrl)
+    const addresses = await replicaAddresses(hostname).catch(() => [hostname])
     const headers = overrideHeaders(given)
     const note = injectionArgs.length > 0 ? `per-request overrides sent: ${injectionArgs.join(' ')}` : null
     const lost = async (): Promise<string | null> => await getJson(`${siteOrigin(baseUrl)}/healthz`).then(
       ({ status }) => status === 200 ? null : `the server answers /healthz with ${status}`,
       error => `the server stopped answering (${describeFailure(error)})`)
-    return { baseUrl, embedded: false, pid: null, seed, config, injection, note, headers, listCodes: async () => await listCodes(baseUrl), lost, stop: async () => {} }
+    return { baseUrl, addresses, embedded: false, pid: null, seed, config, injection, note, headers, listCodes: async () => await listCodes(baseUrl), lost, stop: async () => {} }
   }
 
   const seed = options.seed ?? randomInt(1, 1_000_000)
@@ -117,6 +124,7 @@ export async function openTarget (options: TargetOptions): Promise<Target> {
   const { config, injection } = await inspect(baseUrl).catch(async error => { await server.stop(); throw error })
   return {
     baseUrl,
+    addresses: [new URL(baseUrl).hostname],
     embedded: true,
     pid: server.pid,
     seed,

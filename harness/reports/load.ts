@@ -5,7 +5,7 @@ import type { LoadReport } from '../core/load/report.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
 import { prose, table } from './format.js'
-import { describeConfig } from './terminal.js'
+import { describeConfig, replicasLine } from './terminal.js'
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const ratio = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(3)
@@ -85,6 +85,7 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
+  if (report.replicas !== undefined) out.push(replicasLine(report.replicas))
   out.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
   const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
   const above = out.splice(0)

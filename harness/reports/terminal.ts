@@ -2,6 +2,7 @@
 // book's own closing lines for each mode (flags2_common.final_report).
 
 import type { ModeFigures } from '../core/figures.js'
+import type { ReplicaFigures } from '../core/replicas.js'
 import type { HarnessReport, ReportHeader } from '../core/result.js'
 import { describeInjectionText } from '../../server/contract/injection.js'
 import { TEXT_WIDTH } from '../../server/contract/text.js'
@@ -26,6 +27,25 @@ export function bookClosingLines (figures: ModeFigures): string {
 /** "latency 500ms..5s, error-rate 418:0.25": what differs from no injection, as the server prints it. */
 export function describeConfig (config: Readonly<Record<string, string>> | null): string | null {
   return config === null ? null : describeInjectionText(config)
+}
+
+const percent = (part: number, whole: number): string => whole > 0 ? `${Math.round(100 * part / whole)}%` : '-'
+
+/**
+ * The server as replicas, in one line: how many answered, each one's share of the requests (as
+ * the client sent them, or else as each replica's /metrics counted them), their /metrics summed.
+ */
+export function replicasLine (replicas: ReplicaFigures): string {
+  const sent = replicas.shares.every(share => share.requests !== null)
+  const counts = replicas.shares.map(share => ({ address: share.address, n: share.requests ?? share.served?.requests ?? 0 }))
+  const all = counts.reduce((sum, { n }) => sum + n, 0)
+  const shares = counts.map(({ address, n }) => `${address} ${n.toLocaleString('en-US')} (${percent(n, all)})`).join(', ')
+  const { served } = replicas
+  const faults = served === null ? [] : Object.entries(served.faults).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n.toLocaleString('en-US')}`)
+  const metrics = served === null
+    ? 'a replica\'s /metrics did not answer'
+    : `their /metrics summed: ${served.requests.toLocaleString('en-US')} flag requests, ${faults.length === 0 ? 'no faults' : `faults ${faults.join(', ')}`}, ${served.inFlight.toLocaleString('en-US')} in flight after`
+  return `Replicas: ${replicas.answered} of ${replicas.shares.length} answered, connections dealt round robin; requests ${sent ? 'sent' : 'served'} ${shares}; ${metrics}`
 }
 
 function textTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
@@ -81,6 +101,7 @@ export function terminalReport (report: HarnessReport, options: Partial<Terminal
   }
   if (report.sweep !== null) out.push('', prose([sweepTitle(report.sweep.sequentialMs)], width), textTable(SWEEP_COLUMNS, report.sweep.points))
   if (options.timeline === true && report.modes.length > 0) out.push('', timelines(report.modes, width))
+  if (report.replicas !== undefined) out.push('', prose([replicasLine(report.replicas)], width))
   for (const m of report.modes) out.push('', `${m.mode}:`, bookClosingLines(m))
   if (report.incomplete) out.push('', prose([incompleteRun(report)], width))
   return out.join('\n') + '\n'

@@ -10,12 +10,15 @@ import type { Client, Dispatcher } from 'undici'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import { requestSalt } from './flag-requests.js'
 import type { LoadTally } from './load-tally.js'
+import type { ReplicaSpread } from '../replicas.js'
 import { GRACE_MS, loadClient, send } from './send.js'
 
 /** What a driver is asked to do. */
 export interface DrivePlan {
   /** The server's origin, e.g. http://127.0.0.1:41234. */
   origin: string
+  /** The addresses its name resolves to, when several: connections go to them round robin. */
+  replicas?: ReplicaSpread
   /** URL paths, asked for round-robin. */
   paths: readonly string[]
   /** Sent with every request (a server we did not start gets the injection this way). */
@@ -41,7 +44,7 @@ function quota (plan: DrivePlan, k: number): number {
 
 /** Runs `plan` to its end (its time, its amount, or its signal), telling `tally` of every request. */
 export async function closedLoop (plan: DrivePlan, tally: LoadTally): Promise<void> {
-  const clients = Array.from({ length: plan.connections }, () => loadClient(plan.origin, plan.timeoutMs))
+  const clients = Array.from({ length: plan.connections }, (_, k) => loadClient(plan.origin, plan.timeoutMs, plan.replicas?.connectOf(k)))
   const run = { stopped: false, cut: false }
   let ended = 0
   let grace: NodeJS.Timeout | undefined
@@ -66,6 +69,7 @@ export async function closedLoop (plan: DrivePlan, tally: LoadTally): Promise<vo
         headers: { ...plan.headers, [SALT_HEADER]: requestSalt(k, i) }
       }
       const startMs = performance.now()
+      plan.replicas?.sentOn(k)
       const outcome = await send(client, options)
       if (run.cut && 'error' in outcome) {
         tally.wasCut()

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { NO_INJECTION } from '../../../server/contract/injection.js'
 import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import type { TargetOptions } from '../options.js'
+import { replicaOrigin, ReplicaSpread } from '../replicas.js'
 import { openTarget, reproduceCommand, type Target } from '../target.js'
 import type { ArrivalKind } from './arrivals.js'
 import { closedLoop, type DrivePlan } from './closed-loop.js'
@@ -83,10 +84,14 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     const ticksBefore = pid === null ? null : cpuTicks(pid)
     const cpuBefore = process.cpuUsage()
     const wallBefore = performance.now()
-    const { origin, pathname } = new URL(target.baseUrl)
+    const url = new URL(target.baseUrl)
+    const { origin, pathname } = url
+    const replicas = new ReplicaSpread(target.addresses)
+    const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
     const tally = new LoadTally()
     const plan: Omit<DrivePlan, 'connections'> = {
       origin,
+      replicas,
       paths: flagPaths(codes, pathname),
       headers: target.headers,
       durationMs: options.durationMs,
@@ -100,11 +105,12 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     else {
       // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
       const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
-      open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(origin) }, tally)
+      open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(replicas.spread ? replicas.addresses.map(address => replicaOrigin(url, address)) : [origin]) }, tally)
     }
     const ticksAfter = pid === null ? null : cpuTicks(pid)
     const wallS = (performance.now() - wallBefore) / 1000
     const cpu = process.cpuUsage(cpuBefore)
+    const replicaFigures = replicas.spread ? { replicas: await replicas.figures(url, metricsBefore) } : {}
     const fixedLatencyMs = fixedLatency(options, target)
     const connections = open === null ? options.connections : open.connectionsOpened
     return {
@@ -130,7 +136,8 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
       node: process.version,
       cores: availableParallelism(),
       ...tally.figures(connections, open === null ? fixedLatencyMs : null),
-      open
+      open,
+      ...replicaFigures
     }
   } finally {
     await target.stop()

@@ -148,6 +148,7 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
     firstSend = Math.min(firstSend, sentAt)
     lastSend = sentAt
     if (sentAt - arrival.intended > LATE_MS) count.late++
+    plan.replicas?.sentOn(k)
     // send() resolves with every outcome, errors included: nothing is left to catch.
     send(client, options).then(outcome => {
       const end = performance.now()
@@ -171,7 +172,7 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
     const k = idle.pop()
     if (k !== undefined) return dispatch(k, arrival)
     if (clients.length < plan.maxConnections && opening < OPENING_AT_ONCE) {
-      const client = loadClient(plan.origin, plan.timeoutMs)
+      const client = loadClient(plan.origin, plan.timeoutMs, plan.replicas?.connectOf(clients.length))
       opening++
       const opened = (): void => {
         opening--

@@ -3,6 +3,7 @@
 
 import type { LoadFigures } from './little.js'
 import type { OpenLoopFigures } from './open-loop.js'
+import type { ReplicaFigures } from '../replicas.js'
 
 /** The shape of npm run load's --json document; a change that breaks a reader bumps it. */
 export const LOAD_SCHEMA_VERSION = 1
@@ -35,6 +36,8 @@ export interface LoadReport extends LoadFigures {
    * Little's-law fields (C / W, the bound C / L) do not apply: `open.little` holds the law.
    */
   open: OpenLoopFigures | null
+  /** Present when the server's name resolved to several addresses (replicas): each one's share, and their /metrics summed. */
+  replicas?: ReplicaFigures
   server: {
     url: string
     embedded: boolean

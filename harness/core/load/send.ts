@@ -14,9 +14,9 @@ function errorKind (error: Error & { code?: string }): string {
   return TIMEOUT_CODES.has(code) ? 'timeout' : code
 }
 
-/** A connection with one request at a time; past `timeoutMs` without headers or body, a request is a timeout. */
-export function loadClient (origin: string, timeoutMs: number): Client {
-  return new Client(origin, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+/** A connection with one request at a time; past `timeoutMs` without headers or body, a request is a timeout. `connect`: to one replica (replicas.ts). */
+export function loadClient (origin: string, timeoutMs: number, connect: Pick<Client.Options, 'connect'> = {}): Client {
+  return new Client(origin, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...connect })
 }
 
 /** One request on `client`, to its end: the status and body size, or the error. */

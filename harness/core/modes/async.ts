@@ -1,7 +1,7 @@
 // flags2_asyncio.py: one thread, one event loop, at most C requests in flight behind a
 // semaphore, over a pool of C keep-alive connections; results taken as they complete.
 
-import { Pool } from 'undici'
+import { Client, Pool } from 'undici'
 import { downloadOne, withSalt } from '../download.js'
 import { asCompleted } from '../executor/future.js'
 import { Semaphore } from '../semaphore.js'
@@ -9,7 +9,13 @@ import { undiciTransport } from '../undici-transport.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openAsync (context: ModeContext): Promise<ModeSession> {
-  const pool = new Pool(new URL(context.baseUrl).origin, { connections: context.concurrency })
+  // The pool opens its connections as requests wait for one: the k-th to the k-th replica.
+  const { replicas } = context
+  let opened = 0
+  const pool = new Pool(new URL(context.baseUrl).origin, {
+    connections: context.concurrency,
+    ...(replicas?.spread === true ? { factory: (origin, options) => new Client(origin, { ...options, ...replicas.connectOf(opened++) }) } : {})
+  })
   const transport = undiciTransport(pool, context.baseUrl)
   return {
     run: async (onRecord, salt) => {

@@ -5,6 +5,7 @@
 import type { DownloadOptions } from '../download.js'
 import { watchLoop, type LoopFigures, type LoopSample, type MemoryFigures } from '../loop-monitor.js'
 import { wallClockMs, type RequestRecord } from '../record.js'
+import type { ReplicaSpread } from '../replicas.js'
 
 export interface ModeContext {
   /** The flags' base URL, e.g. http://127.0.0.1:8000/flags */
@@ -16,6 +17,8 @@ export interface ModeContext {
   download: DownloadOptions
   /** Ctrl-C: stop handing out requests, cut those in flight. */
   interrupt: AbortSignal
+  /** The addresses baseUrl's host resolves to, when several: connections are dealt over them round robin. */
+  replicas?: ReplicaSpread
 }
 
 /** Called as each request completes, in completion order (progress, --verbose). */

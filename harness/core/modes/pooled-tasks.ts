@@ -2,14 +2,18 @@
 // connection, one download at a time (the Node twin of a thread blocked in I/O).
 
 import { createRequire } from 'node:module'
+import { threadId } from 'node:worker_threads'
 import type { Client, Dispatcher } from 'undici'
 import { downloadOne, withSalt, type DownloadOptions } from '../download.js'
 import { taskData } from '../executor/task-data.js'
 import type { RequestRecord } from '../record.js'
+import { pinnedTo } from '../pinned-connect.js'
 import { undiciTransport } from '../undici-transport.js'
 
 export interface PooledWorkerData {
   baseUrl: string
+  /** What baseUrl's host resolves to, when several: each worker pins its connection to one. */
+  addresses?: readonly string[]
   download: DownloadOptions
 }
 
@@ -22,8 +26,12 @@ const UndiciClient = require('undici/lib/dispatcher/client.js') as typeof Client
 const DispatcherBase = require('undici/lib/dispatcher/dispatcher.js') as { prototype: Pick<Dispatcher, 'request'> }
 DispatcherBase.prototype.request = require('undici/lib/api/api-request.js') as Dispatcher['request']
 
-const { baseUrl, download: options } = taskData<PooledWorkerData>()
-const transport = undiciTransport(new UndiciClient(new URL(baseUrl).origin), baseUrl)
+const { baseUrl, addresses = [], download: options } = taskData<PooledWorkerData>()
+// A pool starts its workers one after another, so their thread ids (or, for processes, their
+// pids) run in sequence: taken modulo the replicas, they deal the connections round robin.
+const worker = threadId === 0 ? process.pid : threadId
+const replica = addresses.length > 1 ? addresses[worker % addresses.length] : undefined
+const transport = undiciTransport(new UndiciClient(new URL(baseUrl).origin, replica === undefined ? {} : { connect: pinnedTo(replica) }), baseUrl)
 
 export async function download (cc: string, salt: string | null): Promise<RequestRecord> {
   return await downloadOne(transport, cc, withSalt(options, salt))

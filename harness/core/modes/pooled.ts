@@ -16,7 +16,7 @@ const MB = 1048576
 type Start = (workers: number, workerData: PooledWorkerData) => Promise<ThreadPoolExecutor<Tasks> | ProcessPoolExecutor<Tasks>>
 
 async function openPool (context: ModeContext, start: Start): Promise<ModeSession> {
-  const pool = await start(context.concurrency, { baseUrl: context.baseUrl, download: context.download })
+  const pool = await start(context.concurrency, { baseUrl: context.baseUrl, addresses: context.replicas?.addresses ?? [], download: context.download })
   // Ctrl-C: the workers are stopped where they are; codes without a result count as not run.
   const stop = (): void => { pool.terminate().catch(() => {}) }
   context.interrupt.addEventListener('abort', stop, { once: true })

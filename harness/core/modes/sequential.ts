@@ -6,7 +6,8 @@ import { undiciTransport } from '../undici-transport.js'
 import { recorder, type ModeContext, type ModeSession } from './mode.js'
 
 export async function openSequential (context: ModeContext): Promise<ModeSession> {
-  const client = new Client(new URL(context.baseUrl).origin)
+  // One connection: to the first replica when there are several.
+  const client = new Client(new URL(context.baseUrl).origin, context.replicas?.connectOf(0))
   const transport = undiciTransport(client, context.baseUrl)
   return {
     run: async (onRecord, salt) => {
