@@ -12,7 +12,7 @@ import type { OpenRequest, RequestObserver } from '../requests.js'
 import type { LiveArrival, LiveEnd, LiveFrame } from './frame.js'
 
 /** Four frames a second: smooth enough for bars that last a fraction of a second or more. */
-const FRAME_MS = 250
+export const FRAME_MS = 250
 /** Nothing in flight for this long ends a run: the book's clients start a run in well under it. */
 export const RUN_GAP_MS = 2000
 /** Events held between two frames, at most: 20,000 a second, five times a 1,000 req/s load. */
