@@ -131,8 +131,9 @@ export function parseRates (value: string): number[] {
   let rates: number[]
   if (range.length === 2) {
     const [from, to] = range.map(parseRate) as [number, number]
-    rates = []
-    for (let rate = from; rate < to && rates.length < MAX_STEPS; rate *= 2) rates.push(rate)
+    // A descending range is kept as given, for the check below to name.
+    rates = from < to ? [] : [from]
+    for (let rate = from; rate < to && rates.length <= MAX_STEPS; rate *= 2) rates.push(rate)
     rates.push(to)
   } else if (range.length === 1) rates = value.split(',').map(parseRate)
   else throw invalidOption('--rate', value, 'N/s, a range A/s..B/s or a list A/s,B/s,...')
