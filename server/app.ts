@@ -94,7 +94,7 @@ function loggingOptions (site: SiteConfig, log: ServerLog | undefined, metrics: 
 /** With `record` (--record), every flag request is written to it as it ends (live/record.ts). */
 export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerTimeouts = SERVER_TIMEOUTS, log?: ServerLog, record?: RequestRecordFile): FastifyInstance {
   const http = httpOptions(timeouts)
-  const metrics = new SiteMetrics()
+  const metrics = new SiteMetrics(FLAG_ROUTE)
   const logging = loggingOptions(site, log, metrics)
   // Fastify passes `http` to createServer, then sets these two itself: the same values. While
   // closing, a request on a kept-alive connection is served with "Connection: close"
@@ -129,6 +129,10 @@ export function buildServer (site: SiteConfig, flags: FlagSet, timeouts: ServerT
   // A page's event stream never ends by itself: it would hold the close for the grace period.
   app.addHook('preClose', done => {
     live.close()
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    metrics.stop()
     done()
   })
   app.addHook('onRoute', route => {

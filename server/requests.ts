@@ -47,7 +47,7 @@ export class OpenRequest {
   fate: Fate | undefined = undefined
   /** The fault the log names when it is not the fate's: hang-refused, a hang past --max-hung. */
   fault: string | undefined = undefined
-  /** performance.now() as it arrived, for the log's "took" and the live view; 0 when neither is on. */
+  /** performance.now() as it arrived: for flags_response_seconds, the log's "took" and the live view. */
   readonly arrivedMs: number
   #over = false
   #answered = false
@@ -65,7 +65,7 @@ export class OpenRequest {
     this.#metrics = metrics
     this.#ended = ended
     this.#observer = observer
-    this.arrivedMs = ended === undefined && observer === undefined ? 0 : performance.now()
+    this.arrivedMs = performance.now()
   }
 
   /** Its connection's number on the site, 1 for the first: which requests share a socket (a thread, a pooled client). */
@@ -145,7 +145,7 @@ export class OpenRequest {
     this.#over = true
     this.#connection.open.delete(this)
     const inFlight = this.#metrics.inFlight
-    this.#metrics.finish(this.route, status)
+    this.#metrics.finish(this.route, status, performance.now() - this.arrivedMs)
     this.#ended?.(this, status, inFlight)
     this.#observer?.ended(this, status)
   }

@@ -22,6 +22,8 @@ const DEFAULT_CONNECTIONS = 100
  */
 const MAX_RATE = 100_000
 const DEFAULT_MAX_CONNECTIONS = 1000
+/** A sweep's steps at most: at the default 10 s each, over three minutes already. */
+const MAX_STEPS = 20
 const DEFAULT_DURATION_MS = 10_000
 
 export const LOAD_COMMAND: CommandLine = {
@@ -44,7 +46,7 @@ export const LOAD_COMMAND: CommandLine = {
     {
       heading: 'Open loop (arrivals at a rate, instead of --connections)',
       rows: [
-        { name: 'rate', short: 'r', type: 'string', metavar: 'N/s', help: `requests arrive at N a second whether or not the server keeps up (up to ${MAX_RATE}/s); each one's latency runs from its intended start, its wait for a connection included` },
+        { name: 'rate', short: 'r', type: 'string', metavar: 'N/s', help: `requests arrive at N a second whether or not the server keeps up (up to ${MAX_RATE}/s); each one's latency runs from its intended start, its wait for a connection included. A sweep: A/s..B/s (A, then doubling, then B) or a list A/s,B/s,...: one run of --duration (or --amount) per rate, the knee where the server stops keeping up, then a closed loop with as many connections as the knee used (at most ${MAX_STEPS} rates, increasing)` },
         { name: 'arrivals', type: 'string', metavar: 'KIND', help: `${ARRIVAL_KINDS.join(' or ')}: evenly spaced, or Poisson from the run's seed`, default: 'uniform' },
         { name: 'max-connections', type: 'string', metavar: 'N', help: `opened as needed, up to N (1 to ${MAX_CONNECTIONS}); past it an arrival waits for a connection`, default: String(DEFAULT_MAX_CONNECTIONS) }
       ]
@@ -93,8 +95,10 @@ export interface LoadOptions extends TargetOptions {
   help: boolean
   version: boolean
   connections: number
-  /** --rate: an open loop; null for the closed loop of --connections. */
+  /** --rate: an open loop (at the sweep's first rate with a sweep); null for the closed loop of --connections. */
   open: OpenLoopOptions | null
+  /** --rate A/s..B/s or A/s,B/s,...: the sweep's rates, increasing; null without a sweep. */
+  sweepRates: number[] | null
   /** How long to run; null with --amount, which stops after a number of requests instead. */
   durationMs: number | null
   amount: number | null
@@ -117,7 +121,29 @@ function parseRate (value: string): number {
   return rate
 }
 
-function parseOpenLoop (text: (name: string) => string | undefined): OpenLoopOptions | null {
+/**
+ * --rate's rates: one; a list A/s,B/s,... as given; a range A/s..B/s as A, 2A, 4A... while below
+ * B, then B (doubling, so each step asks twice the last: a knee is found within a factor of two
+ * in few steps). Increasing, at most MAX_STEPS.
+ */
+export function parseRates (value: string): number[] {
+  const range = value.split('..')
+  let rates: number[]
+  if (range.length === 2) {
+    const [from, to] = range.map(parseRate) as [number, number]
+    // A descending range is kept as given, for the check below to name.
+    rates = from < to ? [] : [from]
+    for (let rate = from; rate < to && rates.length <= MAX_STEPS; rate *= 2) rates.push(rate)
+    rates.push(to)
+  } else if (range.length === 1) rates = value.split(',').map(parseRate)
+  else throw invalidOption('--rate', value, 'N/s, a range A/s..B/s or a list A/s,B/s,...')
+  if (rates.length > MAX_STEPS || rates.some((rate, i) => i > 0 && rate <= (rates[i - 1] as number))) {
+    throw invalidOption('--rate', value, `increasing rates, at most ${MAX_STEPS} (a range A/s..B/s with A below B)`)
+  }
+  return rates
+}
+
+function parseOpenLoop (text: (name: string) => string | undefined): { open: OpenLoopOptions, rates: number[] } | null {
   const rateText = text('rate')
   const arrivalsText = text('arrivals')
   const maxText = text('max-connections')
@@ -128,11 +154,13 @@ function parseOpenLoop (text: (name: string) => string | undefined): OpenLoopOpt
   }
   if (text('connections') !== undefined) throw usageError('--rate and --connections: choose one; --rate sets the arrival rate (an open loop, connections opened as needed up to --max-connections), --connections a closed loop')
   if (arrivalsText !== undefined && !(ARRIVAL_KINDS as readonly string[]).includes(arrivalsText)) throw invalidOption('--arrivals', arrivalsText, ARRIVAL_KINDS.join(' or '))
-  return {
-    ratePerS: parseRate(rateText),
+  const rates = parseRates(rateText)
+  const open = {
+    ratePerS: rates[0] as number,
     arrivals: (arrivalsText ?? 'uniform') as ArrivalKind,
     maxConnections: maxText === undefined ? DEFAULT_MAX_CONNECTIONS : wholeNumber(maxText, '--max-connections', 1, MAX_CONNECTIONS)
   }
+  return { open, rates }
 }
 
 export function parseLoadArgs (argv: readonly string[]): LoadOptions {
@@ -145,15 +173,18 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
   const amount = amountText === undefined ? null : wholeNumber(amountText, '--amount', 1, MAX_AMOUNT)
   if (amount !== null && durationText !== undefined) throw usageError('--amount and --duration: choose one; --amount stops after a number of requests, --duration after a time')
   const connections = connectionsText === undefined ? DEFAULT_CONNECTIONS : wholeNumber(connectionsText, '--connections', 1, MAX_CONNECTIONS)
-  const open = parseOpenLoop(text)
+  const parsed = parseOpenLoop(text)
   // The amount is shared out between the connections: each needs one request at least.
-  if (open === null && amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
+  if (parsed === null && amount !== null && amount < connections) throw usageError(`--amount ${amount}: at least one request per connection (--connections ${connections})`)
   const expectations = texts('expect').map(text => parseExpectation(text, LOAD_FIGURE_CATALOG))
+  const sweepRates = parsed !== null && parsed.rates.length > 1 ? parsed.rates : null
+  if (sweepRates !== null && expectations.length > 0) throw usageError('--expect: not with a sweep (--rate with several rates); it judges one run')
   return {
     help: on('help'),
     version: on('version'),
     connections,
-    open,
+    open: parsed?.open ?? null,
+    sweepRates,
     durationMs: amount !== null ? null : durationText === undefined ? DEFAULT_DURATION_MS : parseRunDuration(durationText),
     amount,
     server,

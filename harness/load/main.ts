@@ -10,7 +10,8 @@ import { DEFAULT_LOAD_TIMEOUT_MS, load, type LoadListeners } from '../core/load/
 import { openFileLimit } from '../core/load/proc-stats.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
-import { loadTerminalReport } from '../reports/load.js'
+import { sweep } from '../core/load/sweep.js'
+import { loadTerminalReport, sweepTerminalReport } from '../reports/load.js'
 import { LOAD_COMMAND, parseLoadArgs, type LoadOptions } from './args.js'
 import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
@@ -40,6 +41,16 @@ function progressListeners (options: LoadOptions): LoadListeners {
   }
 }
 
+/** The job's result; a server that cannot be used is a one-line failure, exit 1. */
+async function targetOrFail<T> (job: Promise<T>): Promise<T> {
+  try {
+    return await job
+  } catch (error) {
+    if (error instanceof TargetError) fail(error.message, EXIT.failed)
+    throw error
+  }
+}
+
 async function main (): Promise<void> {
   const argv = process.argv.slice(2)
   ignoreClosedPipes()
@@ -62,14 +73,17 @@ async function main (): Promise<void> {
     interrupt.abort()
   })
 
-  const { help, version, json, wide, expectations, ...job } = options
-  let report
-  try {
-    report = await load({ ...job, timeoutMs: DEFAULT_LOAD_TIMEOUT_MS, signal: interrupt.signal, reproduce: { script: 'load', argv } }, progressListeners(options))
-  } catch (error) {
-    if (error instanceof TargetError) fail(error.message, EXIT.failed)
-    throw error
+  const { help, version, json, wide, expectations, sweepRates, ...job } = options
+  const jobOptions = { ...job, timeoutMs: DEFAULT_LOAD_TIMEOUT_MS, signal: interrupt.signal, reproduce: { script: 'load', argv } }
+  if (sweepRates !== null && job.open !== null) {
+    const { arrivals, maxConnections } = job.open
+    const swept = await targetOrFail(sweep({ ...jobOptions, rates: sweepRates, arrivals, maxConnections }, progressListeners(options)))
+    if (process.stderr.isTTY && !json) process.stderr.write('\r\x1b[K')
+    if (swept !== null) process.stdout.write(json ? JSON.stringify(swept, null, 2) + '\n' : sweepTerminalReport(swept, { width: helpWidth() }))
+    if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)
+    return
   }
+  const report = await targetOrFail(load(jobOptions, progressListeners(options)))
   if (process.stderr.isTTY && !json) process.stderr.write('\r\x1b[K')
   if (report === null) {
     process.exitCode = interruptedExit(stoppedBy)

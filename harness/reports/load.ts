@@ -2,6 +2,7 @@
 
 import { LATE_MS, type OpenLoopFigures } from '../core/load/open-loop.js'
 import type { LoadReport } from '../core/load/report.js'
+import { KEEP_UP_SHARE, P99_GROWTH, type SweepReport, type SweepStep } from '../core/load/sweep.js'
 import { formatDuration } from '../../server/contract/duration.js'
 import { cells, shown, type Column } from './columns.js'
 import { prose, table } from './format.js'
@@ -71,6 +72,16 @@ function closedLoopLines (report: LoadReport): string[] {
   return out
 }
 
+/** Which machine, which server and its injection; `cpu`: with the server's CPU over the run. */
+function serverLines (report: LoadReport, cpu: boolean): string[] {
+  const out = [`${report.seed === null ? '' : `Seed ${report.seed}, `}Node ${report.node} on ${report.cores} CPUs`]
+  const serverCpu = !cpu || report.server.cpuPercent === null ? '' : `; its CPU: ${Math.round(report.server.cpuPercent)}% of a core`
+  out.push(`Server: ${report.server.url}${report.server.embedded ? ', started by the load tool' : ''}${serverCpu}`)
+  const injection = [describeConfig(report.server.config), report.server.note].filter(part => part !== null)
+  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  return out
+}
+
 export function loadTerminalReport (report: LoadReport, options: { wide?: boolean, width?: number } = {}): string {
   // The prose wrapped at 80 columns (or a wider terminal's), the table as it is.
   const out: string[] = []
@@ -79,10 +90,7 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   out.push(open === null
     ? `Load: ${int(report.connections)} connections, ${how}, round-robin over ${report.flags} flags`
     : `Load: an open loop, ${open.arrivals} arrivals at ${rate(open.targetRps)}, ${how}, round-robin over ${report.flags} flags`)
-  out.push(`${report.seed === null ? '' : `Seed ${report.seed}, `}Node ${report.node} on ${report.cores} CPUs`)
-  out.push(`Server: ${report.server.url}${report.server.embedded ? ', started by the load tool' : ''}${report.server.cpuPercent === null ? '' : `; its CPU: ${Math.round(report.server.cpuPercent)}% of a core`}`)
-  const injection = [describeConfig(report.server.config), report.server.note].filter(part => part !== null)
-  if (injection.length > 0) out.push(`  ${injection.join('; ')}`)
+  out.push(...serverLines(report, true))
   const { fates } = report
   out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
   if (report.replicas !== undefined) out.push(replicasLine(report.replicas))
@@ -95,4 +103,45 @@ export function loadTerminalReport (report: LoadReport, options: { wide?: boolea
   out.push(...(open === null ? closedLoopLines(report) : openLoopLines(report, open)))
   if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
   return [prose(above, options.width), '', table(header, rows), '', prose(out, options.width)].join('\n') + '\n'
+}
+
+const SWEEP_HEADER = ['target', 'achieved', 'p50', 'p99', 'server loop', 'connections', 'dropped', '']
+
+function sweepRow ({ report, serverLoopDelayMs }: SweepStep, isKnee: boolean): string[] {
+  return [
+    rate(report.open?.targetRps ?? NaN),
+    rate(report.open?.achievedRps ?? NaN),
+    latency(report.latencyMs.p50),
+    latency(report.latencyMs.p99),
+    serverLoopDelayMs === null ? '-' : latency(serverLoopDelayMs),
+    int(report.connections),
+    int(report.open?.dropped ?? NaN),
+    isKnee ? '< knee' : ''
+  ]
+}
+
+/** npm run load's report of a rate sweep: a row per rate, the knee, the closed loop beside it. */
+export function sweepTerminalReport (sweep: SweepReport, options: { width?: number } = {}): string {
+  const first = sweep.steps[0]
+  if (first === undefined) return prose(['Sweep: stopped before its first step'], options.width) + '\n'
+  const { open } = first.report
+  const how = first.report.amount !== null ? `${int(first.report.amount)} requests` : formatDuration(first.report.durationMs ?? 0)
+  const above = [
+    `Sweep: an open loop, ${open?.arrivals ?? 'uniform'} arrivals, ${how} a rate, round-robin over ${first.report.flags} flags`,
+    ...serverLines(first.report, false)
+  ]
+  const below = [
+    'p50, p99: from each request\'s intended start; server loop: the server\'s mean event-loop delay over the step (its /metrics).',
+    `The knee: the first rate achieved below ${KEEP_UP_SHARE} of its target, or with a p99 over ${P99_GROWTH} × the first rate's.`
+  ]
+  const knee = sweep.knee === null ? null : sweep.steps[sweep.knee] ?? null
+  if (knee === null) below.push('Knee: none; the server kept up with every rate.')
+  else below.push(`Knee: ${rate(knee.report.open?.targetRps ?? NaN)}, achieved ${rate(knee.report.open?.achievedRps ?? NaN)}, p99 ${latency(knee.report.latencyMs.p99)}.`)
+  const { closed } = sweep
+  if (closed !== null) {
+    below.push(`Closed loop beside it, ${int(closed.connections)} connections (as many as the open loop opened ${knee === null ? 'at the last rate' : 'at the knee'}): ${rate(closed.throughput)}, p50 ${latency(closed.latencyMs.p50)}, p99 ${latency(closed.latencyMs.p99)}.`)
+  }
+  if (sweep.steps.some(step => step.report.incomplete)) below.push('INCOMPLETE: interrupted; the figures cover what ran until then')
+  const rows = sweep.steps.map((step, i) => sweepRow(step, i === sweep.knee))
+  return [prose(above, options.width), '', table(SWEEP_HEADER, rows), '', prose(below, options.width)].join('\n') + '\n'
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { LOAD_HELP } from '../../harness/load/args.js'
 import type { LoadReport } from '../../harness/core/load/report.js'
+import type { SweepReport } from '../../harness/core/load/sweep.js'
 import { buildServer } from '../../server/app.js'
 import { projectRoot } from '../../server/contract/project.js'
 import { runCompiled, spawnCompiled } from '../fixtures/run.js'
@@ -216,7 +217,12 @@ t.test('the open loop\'s bad options: one line naming the option, exit 2', async
     [['--rate=-5/s'], /^flag-load: --rate: invalid value "-5\/s"/],
     [['--rate', '200000/s'], /^flag-load: --rate: invalid value "200000\/s".*at most 100000\/s/],
     [['--rate', '500/s', '-c', '10'], /^flag-load: --rate and --connections: choose one/],
-    [['--arrivals', 'poisson'], /^flag-load: --arrivals: only with --rate/]
+    [['--arrivals', 'poisson'], /^flag-load: --arrivals: only with --rate/],
+    [['--rate', '800/s..100/s'], /^flag-load: --rate: invalid value "800\/s\.\.100\/s".*increasing rates/],
+    [['--rate', '100/s,50/s'], /^flag-load: --rate: invalid value "100\/s,50\/s".*increasing rates/],
+    [['--rate', '100..200/s'], /^flag-load: --rate: invalid value "100"/],
+    [['--rate', '0.01/s..100000/s'], /^flag-load: --rate: invalid value "0\.01\/s\.\.100000\/s".*at most 20/],
+    [['--rate', '10/s..20/s', '--expect', 'p99<1s'], /^flag-load: --expect: not with a sweep/]
   ] as Array<[string[], RegExp]>) {
     const run = await load(args)
     t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
@@ -236,4 +242,23 @@ t.test('SIGINT during an open loop: what was measured, every arrival accounted f
   t.match(report, { incomplete: true, loop: 'open', open: { little: { serverInFlight: null } } })
   t.ok(report.requests > 0, `what was measured: ${report.requests} requests`)
   t.equal(report.requests + report.cut + (report.open?.dropped ?? NaN), report.open?.scheduled, 'every arrival: ended, cut or dropped')
+})
+
+t.test('a sweep: --rate A/s..B/s doubles from A to B, a table per rate, --json has the steps', async t => {
+  // 10/s..40/s: 10, 20, then 40 (B). A fixed 20 ms latency and up to 1000 connections: the
+  // server keeps up with each, so there is no knee, and the closed loop after it has as many
+  // connections as the last step opened.
+  const run = await load(['--rate', '10/s..40/s', '-d', '1s', '--latency', '20ms', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as SweepReport
+  t.same(report.steps.map(step => step.report.open?.targetRps), [10, 20, 40], 'the rates: 10, 20, 40')
+  t.equal(report.closed?.connections, report.steps[2]?.report.connections, 'the closed loop: the last step\'s connections')
+  for (const step of report.steps) t.type(step.serverLoopDelayMs, 'number', 'the server\'s loop delay per step')
+  const text = await load(['--rate', '10/s,30/s', '-d', '1s', '--latency', '20ms'])
+  t.equal(text.code, 0, text.stderr)
+  t.match(text.stdout, /^target +achieved +p50 +p99 +server loop +connections +dropped/m, 'the table')
+  t.match(text.stdout, /^10\/s +/m)
+  t.match(text.stdout, /^30\/s +/m)
+  t.match(unwrapped(text.stdout), /^Closed loop beside it, \d+ connections/m)
+  t.ok(text.stdout.split('\n').every(line => line.length <= 80), 'every line within 80 columns')
 })

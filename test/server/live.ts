@@ -125,7 +125,7 @@ t.test('a slow page misses frames, never holds them, and is told how many events
     res.end('x')
     openRequestOf(res)?.finish(200)
   })
-  server.prependListener('request', tracker(new SiteMetrics(), undefined, feed))
+  server.prependListener('request', tracker(new SiteMetrics('/flags/:cc/:file'), undefined, feed))
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => server.close())
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -80,66 +80,71 @@ export async function load (options: LoadJobOptions, listeners: LoadListeners = 
     const codes = await target.listCodes()
     if (options.signal.aborted) return null
     listeners.start?.({ target, codes })
-    const pid = target.pid
-    const ticksBefore = pid === null ? null : cpuTicks(pid)
-    const cpuBefore = process.cpuUsage()
-    const wallBefore = performance.now()
-    const url = new URL(target.baseUrl)
-    const { origin, pathname } = url
-    const replicas = new ReplicaSpread(target.addresses)
-    const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
-    const tally = new LoadTally()
-    const plan: Omit<DrivePlan, 'connections'> = {
-      origin,
-      replicas,
-      paths: flagPaths(codes, pathname),
-      headers: target.headers,
-      durationMs: options.durationMs,
-      amount: options.amount,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      ...(listeners.ended === undefined ? {} : { ended: listeners.ended })
-    }
-    let open: OpenLoopFigures | null = null
-    if (options.open === null) await closedLoop({ ...plan, connections: options.connections }, tally)
-    else {
-      // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
-      const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
-      open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(replicas.spread ? replicas.addresses.map(address => replicaOrigin(url, address)) : [origin]) }, tally)
-    }
-    const ticksAfter = pid === null ? null : cpuTicks(pid)
-    const wallS = (performance.now() - wallBefore) / 1000
-    const cpu = process.cpuUsage(cpuBefore)
-    const replicaFigures = replicas.spread ? { replicas: await replicas.figures(url, metricsBefore) } : {}
-    const fixedLatencyMs = fixedLatency(options, target)
-    const connections = open === null ? options.connections : open.connectionsOpened
-    return {
-      schemaVersion: LOAD_SCHEMA_VERSION,
-      command: reproduceCommand(options.reproduce.script, options.reproduce.argv, options.seed !== null, target),
-      incomplete: options.signal.aborted,
-      loop: open === null ? 'closed' : 'open',
-      connections,
-      durationMs: options.durationMs,
-      amount: options.amount,
-      flags: codes.length,
-      seed: target.seed,
-      fixedLatencyMs,
-      fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: open === null ? SALT_FORM : ARRIVAL_SALT_FORM },
-      server: {
-        url: target.baseUrl,
-        embedded: target.embedded,
-        config: target.config,
-        note: target.note,
-        cpuPercent: ticksBefore === null || ticksAfter === null ? null : 100 * (ticksAfter - ticksBefore) / CLOCK_TICKS_PER_S / wallS
-      },
-      loadCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / wallS,
-      node: process.version,
-      cores: availableParallelism(),
-      ...tally.figures(connections, open === null ? fixedLatencyMs : null),
-      open,
-      ...replicaFigures
-    }
+    return await loadOn(target, codes, options, listeners)
   } finally {
     await target.stop()
+  }
+}
+
+/** One run on a target already open (a sweep runs several on one server): the report. */
+export async function loadOn (target: Target, codes: readonly string[], options: LoadJobOptions, listeners: Pick<LoadListeners, 'ended'> = {}): Promise<LoadReport> {
+  const pid = target.pid
+  const ticksBefore = pid === null ? null : cpuTicks(pid)
+  const cpuBefore = process.cpuUsage()
+  const wallBefore = performance.now()
+  const url = new URL(target.baseUrl)
+  const { origin, pathname } = url
+  const replicas = new ReplicaSpread(target.addresses)
+  const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
+  const tally = new LoadTally()
+  const plan: Omit<DrivePlan, 'connections'> = {
+    origin,
+    replicas,
+    paths: flagPaths(codes, pathname),
+    headers: target.headers,
+    durationMs: options.durationMs,
+    amount: options.amount,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    ...(listeners.ended === undefined ? {} : { ended: listeners.ended })
+  }
+  let open: OpenLoopFigures | null = null
+  if (options.open === null) await closedLoop({ ...plan, connections: options.connections }, tally)
+  else {
+    // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
+    const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
+    open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(replicas.spread ? replicas.addresses.map(address => replicaOrigin(url, address)) : [origin]) }, tally)
+  }
+  const ticksAfter = pid === null ? null : cpuTicks(pid)
+  const wallS = (performance.now() - wallBefore) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  const replicaFigures = replicas.spread ? { replicas: await replicas.figures(url, metricsBefore) } : {}
+  const fixedLatencyMs = fixedLatency(options, target)
+  const connections = open === null ? options.connections : open.connectionsOpened
+  return {
+    schemaVersion: LOAD_SCHEMA_VERSION,
+    command: reproduceCommand(options.reproduce.script, options.reproduce.argv, options.seed !== null, target),
+    incomplete: options.signal.aborted,
+    loop: open === null ? 'closed' : 'open',
+    connections,
+    durationMs: options.durationMs,
+    amount: options.amount,
+    flags: codes.length,
+    seed: target.seed,
+    fixedLatencyMs,
+    fates: { drawn: 'per request', saltHeader: SALT_HEADER, salt: open === null ? SALT_FORM : ARRIVAL_SALT_FORM },
+    server: {
+      url: target.baseUrl,
+      embedded: target.embedded,
+      config: target.config,
+      note: target.note,
+      cpuPercent: ticksBefore === null || ticksAfter === null ? null : 100 * (ticksAfter - ticksBefore) / CLOCK_TICKS_PER_S / wallS
+    },
+    loadCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / wallS,
+    node: process.version,
+    cores: availableParallelism(),
+    ...tally.figures(connections, open === null ? fixedLatencyMs : null),
+    open,
+    ...replicaFigures
   }
 }

@@ -1,0 +1,59 @@
+import t from 'tap'
+import { request } from 'undici'
+import { injectionOf, startSite } from '../fixtures/site.js'
+
+/** A series' value in the Prometheus text, or NaN when it is missing. */
+function series (text: string, name: string): number {
+  const line = text.split('\n').find(l => l.startsWith(`${name} `))
+  return line === undefined ? NaN : Number(line.slice(name.length + 1))
+}
+
+async function timed (url: string): Promise<number> {
+  const start = performance.now()
+  const res = await request(url)
+  await res.body.arrayBuffer()
+  return performance.now() - start
+}
+
+t.test('flags_response_seconds: a fixed 200 ms latency lands in the (0.2, 0.25] bucket', async t => {
+  // The server waits out each answer's 200 ms by performance.now() from the route (inject.ts),
+  // which runs after the request arrived: every flag request answered takes more than 0.2 s, so
+  // the le="0.2" bucket holds none of them. Its time runs inside the client's, which also holds
+  // the sending and the reading: each one the client saw in under 250 ms is counted in (0.2,
+  // 0.25] at least — all N on a quiet machine (each about 201 ms). A busy machine only moves
+  // answers up; the count holds every answer, whatever its bucket (two rounds of N: the first
+  // opens the connections). /metrics itself, another route, is not timed.
+  const N = 20
+  const base = await startSite(t, { injection: injectionOf({ latency: '200ms' }) })
+  const round = async (): Promise<number[]> => await Promise.all(Array.from({ length: N }, async () => await timed(`${base}/flags/br/br.gif`)))
+  const scrape = async (): Promise<string> => await (await request(`${base}/metrics`)).body.text()
+  // A first round opens the N connections and warms the route; the second is the one read.
+  await round()
+  const before = await scrape()
+  const took = await round()
+  const text = await scrape()
+  const delta = (name: string): number => series(text, name) - series(before, name)
+  const under250 = took.filter(ms => ms < 250).length
+  const inBucket = delta('flags_response_seconds_bucket{le="0.25"}') - delta('flags_response_seconds_bucket{le="0.2"}')
+  t.comment(`client times ${Math.min(...took).toFixed(1)}..${Math.max(...took).toFixed(1)} ms; ${inBucket} in (0.2, 0.25]`)
+  t.equal(series(text, 'flags_response_seconds_bucket{le="0.2"}'), 0, 'none at or under 0.2 s')
+  t.ok(inBucket >= under250, `${inBucket} in (0.2, 0.25]: at least the ${under250} the client saw in under 250 ms`)
+  t.equal(series(text, 'flags_response_seconds_count'), 2 * N, 'every flag request counted once, /metrics not')
+  t.equal(series(text, 'flags_response_seconds_bucket{le="+Inf"}'), 2 * N, '+Inf holds them all')
+  t.ok(delta('flags_response_seconds_sum') > 0.2 * N, 'the sum grew by more than N × 0.2 s')
+  t.match(text, /^# TYPE flags_response_seconds histogram$/m)
+})
+
+t.test('flags_event_loop_delay_seconds: a summary in seconds, present and ≥ 0', async t => {
+  // The monitor ticks every 10 ms: 100 ms leaves it several ticks to have counted.
+  const base = await startSite(t)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const text = await (await request(`${base}/metrics`)).body.text()
+  t.match(text, /^# TYPE flags_event_loop_delay_seconds summary$/m)
+  for (const q of ['0.5', '0.99', '1']) {
+    const value = series(text, `flags_event_loop_delay_seconds{quantile="${q}"}`)
+    t.ok(value >= 0, `quantile ${q}: ${value} s`)
+  }
+  t.ok(series(text, 'flags_event_loop_delay_seconds_count') > 0, 'ticks counted')
+  t.ok(series(text, 'flags_event_loop_delay_seconds_sum') >= 0, 'a sum ≥ 0')
+})
