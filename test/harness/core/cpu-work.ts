@@ -21,13 +21,17 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
 
 const slicesPerMs = calibrateCpuWork()
 
-t.test('the calibration: D ms of work costs at least 0.9 × D of CPU, on this thread', async t => {
+// The calibration is the thread's speed while it ran: with the sibling hyperthread busy all
+// through its 0.1 s (the full suite beside it), the same slices later run faster on a free
+// core. Measured in the full suite: 5 ms asked, 3.9 ms of CPU spent (and 20 ms, 23.4 ms). Half
+// of D still fails a calibration in the wrong unit or off by a factor, which is what it is for.
+t.test('the calibration: D ms of work costs at least half of D of CPU, on this thread', async t => {
   t.ok(slicesPerMs > 0, `${slicesPerMs.toFixed(1)} slices per ms of CPU`)
   for (const ms of [5, 20, 50]) {
     const before = process.cpuUsage()
     burnCpu(Math.round(slicesPerMs * ms))
     const spent = cpuMs(before)
-    t.ok(spent >= 0.9 * ms, `asked ${ms} ms, spent ${spent.toFixed(1)} ms of CPU`)
+    t.ok(spent >= 0.5 * ms, `asked ${ms} ms, spent ${spent.toFixed(1)} ms of CPU`)
   }
 })
 
