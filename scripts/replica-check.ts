@@ -22,7 +22,7 @@ import { invalidOption, usageError } from '../server/contract/errors.js'
 import { flagUrl, FLAGS_PATH, SALT_HEADER } from '../server/contract/protocol.js'
 import { bookSiteByLabel } from '../server/contract/sites.js'
 import { wholeNumber } from '../server/contract/values.js'
-import { replicaOrigin } from '../harness/core/replicas.js'
+import { CONNECT_ERRORS, RESOLVE_EVERY_MS, replicaOrigin } from '../harness/core/replicas.js'
 import { fetchAnswer, flagRequestsServed, replicaAddresses, type Answer } from './replicas.js'
 
 const PROGRAM = 'replica-check'
@@ -32,8 +32,6 @@ type Command = typeof COMMANDS[number]
 const FATE_SALTS = [undefined, 'replica-check']
 /** A book site's delays reach 5 s: every request of a replica at once keeps the check to about that. */
 const FATE_CONNECTIONS = 400
-/** Errors that mean nothing was sent: the request goes to another address instead. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 /** How long an address that refused a connection is left out: Swarm's DNS drops a gone task within about a second. */
 const SHUNNED_MS = 5_000
 /**
@@ -42,7 +40,6 @@ const SHUNNED_MS = 5_000
  * sent there then would fail too, though it was never in flight when the replica died.
  */
 const BROKEN_MS = 1_000
-const RESOLVE_EVERY_MS = 250
 const REQUEST_TIMEOUT_MS = 10_000
 
 const REPLICA_CHECK_COMMAND: CommandLine = {

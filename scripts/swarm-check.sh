@@ -175,7 +175,7 @@ reasons () { jq -r '[.errors[] | .reason | sub(":.*"; "")] | group_by(.) | map("
 
 CONNECTIONS=30
 traffic update "$CONNECTIONS" 200ms || die "docker run the traffic for the rolling update"
-# The load tool beside it, as a user would run it (its errors have no reasons yet: item 3).
+# The load tool beside it, as a user would run it: it follows the name as replicas come and go.
 timeout 30 docker run -d --name "$STACK-load" --network "$NETWORK" --entrypoint node flag-lab \
   dist/harness/load/main.js -s http://server:8000/flags --latency 200ms -c 20 -d 60s --json >>"$log" 2>&1 || true
 sleep 5
@@ -188,7 +188,7 @@ traffic_end update || true
 timeout 90 docker wait "$STACK-load" >>"$log" 2>&1 || true
 docker logs "$STACK-load" >"$work/load.json" 2>>"$log" || true
 docker rm -f "$STACK-load" >>"$log" 2>&1 || true
-load=$(jq -r '"\(.requests) requests, \(.ok) 2xx, \(.non2xx) non-2xx, \(.errors) errors, \(.timeouts) timeouts"' "$work/load.json" 2>/dev/null || echo "no report")
+load=$(jq -r '"\(.requests) requests, \(.ok) 2xx, \(.non2xx) non-2xx, \(.errors) errors (\(.errorKinds | to_entries | map("\(.value) \(.key)") | join(", ") | if . == "" then "none" else . end)), \(.timeouts) timeouts, \(.replicas.answered // 1) replicas answered"' "$work/load.json" 2>/dev/null || echo "no report")
 if [ "$update_status" = 0 ] && jq -e --argjson n "$REPLICAS" '.sent > 0 and .sent == .answered + .errored and (.errors | length) == .errored and (.addressesSeen | length) >= 2 * $n' "$work/update.json" >/dev/null 2>&1; then
   ok "rolling update (service update --force, start-first) in $update_seconds s under $CONNECTIONS connections at 200 ms: $(jq -r '"\(.sent) requests sent, \(.answered) answered, \(.errored) errors"' "$work/update.json") ($(reasons "$work/update.json")), every one counted once; $(jq -r '"\(.addressesSeen | length) replicas answered, old and new; \(.refusedConnections | to_entries | map("\(.value) \(.key)") | join(", ") | if . == "" then "no" else . end) connection refused, sent to the next replica"' "$work/update.json"); the load tool beside it: $load"
 else

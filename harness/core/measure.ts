@@ -144,7 +144,7 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
     const cpuSlices = options.cpuWorkMs > 0 ? Math.round(calibrateCpuWork() * options.cpuWorkMs) : 0
     const replicas = new ReplicaSpread(target.addresses)
     const url = new URL(target.baseUrl)
-    const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
+    const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : new Map()
     const job: Job = { options, target, codes, listeners, current: null, cpuSlices, replicas }
     const planned = options.sweep === null ? options.modes.map(mode => modeAt(job, mode)) : [modeAt(job, 'sequential')]
     const header: ReportHeader = {

@@ -8,10 +8,12 @@ import { isIP, type LookupFunction } from 'node:net'
  * net.connect asks this lookup instead of the resolver (with all: true when it may try several
  * families); the request's Host header stays the origin's name.
  */
-export function pinnedTo (address: string): { lookup: LookupFunction } {
-  const family = isIP(address)
+export function pinnedTo (to: string | (() => string)): { lookup: LookupFunction } {
   return {
     lookup: (_hostname, options, callback) => {
+      // A function is asked at each connect: a connection that reconnects may go elsewhere.
+      const address = typeof to === 'string' ? to : to()
+      const family = isIP(address)
       if (options.all === true) callback(null, [{ address, family }])
       else callback(null, address, family)
     }

@@ -7,6 +7,7 @@
 
 import { lookup } from 'node:dns/promises'
 import { isIP, type LookupFunction } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { readFaultTally, type FaultTally } from './load/fault-tally.js'
 import { pinnedTo } from './pinned-connect.js'
 
@@ -45,54 +46,117 @@ export interface ReplicaFigures {
   served: FaultTally | null
 }
 
-/** Connections dealt round robin over a name's addresses, and the requests sent to each. */
+/** A connection that could not be opened: no request left, and the address may be gone (a replaced task). */
+export const CONNECT_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/** How often a followed name is looked up again: Swarm's DNS drops a gone task within about a second. */
+export const RESOLVE_EVERY_MS = 250
+
+/** /metrics by address, read before a run (readMetrics) and handed back to figures(). */
+export type MetricsReading = ReadonlyMap<string, FaultTally | null>
+
+/**
+ * Connections dealt round robin over a name's addresses, and the requests sent to each. Followed
+ * (follow()), the name is looked up again through the run, as replicas come and go in a rolling
+ * update: a connection opened later goes to an address the name has now, and one refused moves on
+ * to the next, where a pinned connection would be refused again and again.
+ */
 export class ReplicaSpread {
-  private readonly sent: number[]
+  /** Every address seen, in the order first seen: the shares' rows. */
+  private readonly seen: string[]
+  /** What the name resolves to now, less the addresses that refused a connection since. */
+  private current: string[]
+  /** Connection k's address. */
+  private readonly at: string[] = []
+  private turn = 0
+  private readonly sent = new Map<string, number>()
   /** A driver counted what it sent (sentOn): the load tool's do; the harness's modes leave it to the replicas' /metrics. */
   private counted = false
 
-  constructor (readonly addresses: readonly string[]) {
-    this.sent = addresses.map(() => 0)
+  constructor (addresses: readonly string[]) {
+    this.seen = [...addresses]
+    this.current = [...addresses]
   }
 
-  /** More than one address: connections are pinned and the report shows the shares. */
+  /** Every address seen so far: the name's at the start, then those that joined it. */
+  get addresses (): readonly string[] {
+    return this.seen
+  }
+
+  /** More than one address at the start: connections are pinned and the report shows the shares. */
   get spread (): boolean {
-    return this.addresses.length > 1
+    return this.seen.length > 1
   }
 
-  /** Connection k's undici options: pinned to the k-th address round robin, or none when there is one. */
+  /** Connection k's undici options: pinned to its address (asked at each connect), or none when there is one. */
   connectOf (k: number): { connect?: { lookup: LookupFunction } } {
-    return this.spread ? { connect: pinnedTo(this.addressOf(k)) } : {}
+    return this.spread ? { connect: pinnedTo(() => this.addressOf(k)) } : {}
   }
 
+  /** Connection k's address: the k-th round robin, or the next one the name has when its own left. */
   addressOf (k: number): string {
-    return this.addresses[k % this.addresses.length] ?? ''
+    const own = this.at[k]
+    if (own !== undefined && (this.current.includes(own) || this.current.length === 0)) return own
+    const next = own === undefined ? this.current[k % this.current.length] : this.current[this.turn++ % this.current.length]
+    this.at[k] = next ?? this.seen[k % this.seen.length] ?? ''
+    return this.at[k]
   }
 
-  /** A request was sent on connection k. */
+  /**
+   * A request was sent on connection k: counted for the address it is connected to (or is about
+   * to be). A connection whose replica left the name while it was open is counted there for one
+   * request more than it carried when the replica closes it: the shares are right to that.
+   */
   sentOn (k: number): void {
     this.counted = true
-    const i = k % this.addresses.length
-    this.sent[i] = (this.sent[i] ?? 0) + 1
+    const address = this.at[k] ?? this.addressOf(k)
+    this.sent.set(address, (this.sent.get(address) ?? 0) + 1)
+  }
+
+  /** A request on connection k failed with `code`: one that could not connect sends the connection to the next address. */
+  failedOn (k: number, code: string): void {
+    const address = this.at[k]
+    if (!this.spread || address === undefined || !CONNECT_ERRORS.has(code)) return
+    // Left out until the name is looked up again; with no other address, kept.
+    if (this.current.length > 1) this.current = this.current.filter(a => a !== address)
+    this.at[k] = this.current[this.turn++ % this.current.length] ?? address
+  }
+
+  /** Looks `hostname` up every RESOLVE_EVERY_MS until `signal` aborts; a failed lookup keeps the last list. */
+  async follow (hostname: string, signal: AbortSignal, resolve: ResolveAll = systemResolver): Promise<void> {
+    if (!this.spread) return
+    while (!signal.aborted) {
+      await sleep(RESOLVE_EVERY_MS, undefined, { signal }).catch(() => {})
+      if (signal.aborted) return
+      const now = await replicaAddresses(hostname, resolve).catch(() => [])
+      if (now.length === 0) continue
+      this.current = now
+      for (const address of now) if (!this.seen.includes(address)) this.seen.push(address)
+    }
   }
 
   /** Each replica's /metrics now, by address; null for one that does not answer. */
-  async readMetrics (serviceUrl: URL): Promise<Array<FaultTally | null>> {
-    return await Promise.all(this.addresses.map(async address => await readFaultTally(replicaOrigin(serviceUrl, address)).catch(() => null)))
+  async readMetrics (serviceUrl: URL): Promise<MetricsReading> {
+    return new Map(await Promise.all(this.seen.map(async address => [address, await readFaultTally(replicaOrigin(serviceUrl, address)).catch(() => null)] as const)))
   }
 
-  /** The shares, with what each replica's /metrics counted since `before` (readMetrics before the run). */
-  async figures (serviceUrl: URL, before: ReadonlyArray<FaultTally | null>): Promise<ReplicaFigures> {
+  /**
+   * The shares, with what each replica's /metrics counted since `before`. A replica that joined
+   * the name during the run started during it: all it counted is the run's. One gone by the end
+   * (an old task of a rolling update) cannot be read: its share of the sum is unknown, so is the sum.
+   */
+  async figures (serviceUrl: URL, before: MetricsReading): Promise<ReplicaFigures> {
     const after = await this.readMetrics(serviceUrl)
-    const served = after.map((now, i) => {
-      const then = before[i]
-      return now === null || then === null || then === undefined ? null : difference(now, then)
+    const served = this.seen.map(address => {
+      const now = after.get(address) ?? null
+      const then = before.has(address) ? before.get(address) ?? null : { requests: 0, faults: {}, inFlight: 0 }
+      return now === null || then === null ? null : difference(now, then)
     })
-    const shares = this.addresses.map((address, i) => ({ address, requests: this.counted ? this.sent[i] ?? 0 : null, served: served[i] ?? null }))
+    const shares = this.seen.map((address, i) => ({ address, requests: this.counted ? this.sent.get(address) ?? 0 : null, served: served[i] ?? null }))
     return {
       answered: shares.filter(share => (share.requests ?? share.served?.requests ?? 0) > 0).length,
       shares,
-      served: served.every(tally => tally !== null) ? served.reduce(sum, { requests: 0, faults: {}, inFlight: 0 }) : null
+      served: served.every(tally => tally !== null) ? served.reduce<FaultTally>((total, tally) => sum(total, tally as FaultTally), { requests: 0, faults: {}, inFlight: 0 }) : null
     }
   }
 }

@@ -75,6 +75,7 @@ export async function closedLoop (plan: DrivePlan, tally: LoadTally): Promise<vo
         tally.wasCut()
         break
       }
+      if ('error' in outcome) plan.replicas?.failedOn(k, outcome.error)
       tally.ended(k, startMs, performance.now(), outcome)
       plan.ended?.(++ended)
     }

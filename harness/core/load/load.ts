@@ -95,7 +95,7 @@ export async function loadOn (target: Target, codes: readonly string[], options:
   const url = new URL(target.baseUrl)
   const { origin, pathname } = url
   const replicas = new ReplicaSpread(target.addresses)
-  const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : []
+  const metricsBefore = replicas.spread ? await replicas.readMetrics(url) : new Map()
   const tally = new LoadTally()
   const plan: Omit<DrivePlan, 'connections'> = {
     origin,
@@ -109,11 +109,19 @@ export async function loadOn (target: Target, codes: readonly string[], options:
     ...(listeners.ended === undefined ? {} : { ended: listeners.ended })
   }
   let open: OpenLoopFigures | null = null
-  if (options.open === null) await closedLoop({ ...plan, connections: options.connections }, tally)
-  else {
-    // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
-    const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
-    open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(replicas.spread ? replicas.addresses.map(address => replicaOrigin(url, address)) : [origin]) }, tally)
+  // Replicas come and go during a run (a rolling update): the name is looked up again throughout.
+  const following = new AbortController()
+  const followed = replicas.follow(url.hostname, following.signal)
+  try {
+    if (options.open === null) await closedLoop({ ...plan, connections: options.connections }, tally)
+    else {
+      // The Poisson gaps follow the run's seed, so one --seed gives one schedule too.
+      const seed = options.seed ?? target.seed ?? randomInt(1, 1_000_000)
+      open = await openLoop({ ...plan, ...options.open, seed, serverInFlight: serverInFlight(replicas.spread ? replicas.addresses.map(address => replicaOrigin(url, address)) : [origin]) }, tally)
+    }
+  } finally {
+    following.abort()
+    await followed
   }
   const ticksAfter = pid === null ? null : cpuTicks(pid)
   const wallS = (performance.now() - wallBefore) / 1000

@@ -157,6 +157,7 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
         tally.wasCut()
         inSystemUntil(arrival.intended, end)
       } else {
+        if ('error' in outcome) plan.replicas?.failedOn(k, outcome.error)
         tally.ended(k, arrival.intended, end, outcome)
         sendLatency.add(end - sentAt)
         inSystemUntil(arrival.intended, end)

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { Client, request } from 'undici'
 import { buildServer } from '../../../server/app.js'
@@ -16,7 +17,7 @@ import type { ModeContext, ModeSession } from '../../../harness/core/modes/mode.
 import { openPooled } from '../../../harness/core/modes/pooled.js'
 import { openSequential } from '../../../harness/core/modes/sequential.js'
 import { pinnedTo } from '../../../harness/core/pinned-connect.js'
-import { replicaAddresses, replicaOrigin, ReplicaSpread } from '../../../harness/core/replicas.js'
+import { RESOLVE_EVERY_MS, replicaAddresses, replicaOrigin, ReplicaSpread } from '../../../harness/core/replicas.js'
 import { replicasLine } from '../../../harness/reports/terminal.js'
 import { projectFlags } from '../../fixtures/site.js'
 
@@ -153,4 +154,72 @@ t.test('load() against localhost: spread over its addresses when it names two re
   // 20 requests, 2 connections, one to each of localhost's two addresses: 10 and 10.
   t.same(report?.replicas?.shares.map(share => share.requests), [10, 10])
   t.equal(report?.replicas?.served?.requests, 20)
+})
+
+t.test('a rolling update under the closed loop: the name followed, connections move to the new replica, only what was in flight on the old one fails', async t => {
+  // Three flag servers on one port at 127.0.0.1, .2 and .3 (all of 127/8 is loopback here): .1
+  // and .2 are the replicas at the start; .3 the new task of a rolling update, started mid-run.
+  const flags = await projectFlags()
+  const [one, old] = [buildServer(SITE, flags), buildServer(SITE, flags)]
+  await one.listen({ host: '127.0.0.1', port: 0 })
+  const port = (one.server.address() as AddressInfo).port
+  await old.listen({ host: '127.0.0.2', port })
+  const fresh = buildServer(SITE, flags)
+  const shut = async (app: typeof one): Promise<void> => { const closing = app.close(); app.server.closeAllConnections(); await closing }
+  t.teardown(async () => { await Promise.all([shut(one), shut(old), shut(fresh)]) })
+  let names = ['127.0.0.1', '127.0.0.2']
+  const resolve = async (): Promise<Array<{ address: string }>> => names.map(address => ({ address }))
+  const replicas = new ReplicaSpread(names)
+  const following = new AbortController()
+  const followed = replicas.follow('replicas.invalid', following.signal, resolve)
+  const codes = (await projectFlags()).codes
+  const tally = new LoadTally()
+  let endedAtKill = 0
+  let update: Promise<void> = Promise.resolve()
+  // 4 connections, 800 requests of at least 10 ms each: 200 a connection, 2 s at the least. At the
+  // 100th end the update begins: .3 joins the name and .2 leaves it; a lookup later (two periods,
+  // 500 ms, well within the run's remaining 1.75 s at the least), .2 is killed.
+  const ended = (count: number): void => {
+    if (count !== 100) return
+    update = (async () => {
+      await fresh.listen({ host: '127.0.0.3', port })
+      names = ['127.0.0.1', '127.0.0.3']
+      await sleep(2 * RESOLVE_EVERY_MS)
+      endedAtKill = tally.figures(4, null).requests
+      await shut(old)
+    })()
+  }
+  await closedLoop({ origin: `http://replicas.invalid:${port}`, replicas, paths: flagPaths(codes, FLAGS_PATH), headers: { 'x-flags-latency': '10ms' }, connections: 4, durationMs: null, amount: 800, timeoutMs: 10_000, signal: new AbortController().signal, ended }, tally)
+  await update
+  following.abort()
+  await followed
+  t.ok(endedAtKill > 0 && endedAtKill < 800, `the old replica was killed during the run (after ${endedAtKill} requests)`)
+  const figures = tally.figures(4, null)
+  // Known answer: every one of the 800 requests ends once, answered or as an error. Connections
+  // 1 and 3 were on .2; at the kill each had at most one request in flight, which fails (its
+  // socket closed under it): at most 2 errors. Their next requests connect afresh, and the name,
+  // looked up since, no longer has .2: they go to .1 and .3 in turn (one each), never refused.
+  t.equal(figures.requests, 800, 'every request counted, once')
+  t.ok(figures.errors <= 2, `errors: ${figures.errors}, at most the 2 in flight on the killed replica (${JSON.stringify(figures.errorKinds)})`)
+  t.notOk('ECONNREFUSED' in figures.errorKinds, 'no connection sent to the gone replica')
+  const shares = (await replicas.figures(new URL(`http://replicas.invalid:${port}${FLAGS_PATH}`), new Map())).shares
+  t.same(shares.map(share => share.address), ['127.0.0.1', '127.0.0.2', '127.0.0.3'], 'every replica seen, old and new')
+  t.equal(shares.reduce((sum, share) => sum + (share.requests ?? 0), 0), 800, 'the shares sum to the requests')
+  t.ok((shares[2]?.requests ?? 0) > 0, `the new replica got a share (${shares[2]?.requests ?? 0})`)
+})
+
+t.test('without following the name, a connection refused moves to the next address instead of being refused again', async t => {
+  // Known answer: two addresses, .1 up and .2 down (nothing listens there). 2 connections, 20
+  // requests: connection 1 goes to .2, is refused once (an error, ECONNREFUSED), and moves to .1,
+  // the one address left; every other request is answered: 19 ok, 1 error. Without the move,
+  // its 10 requests would all be refused.
+  const flags = await projectFlags()
+  const one = buildServer(SITE, flags)
+  await one.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => { const closing = one.close(); one.server.closeAllConnections(); await closing })
+  const port = (one.server.address() as AddressInfo).port
+  const replicas = new ReplicaSpread(['127.0.0.1', '127.0.0.2'])
+  const tally = new LoadTally()
+  await closedLoop({ origin: `http://replicas.invalid:${port}`, replicas, paths: flagPaths(flags.codes, FLAGS_PATH), headers: {}, connections: 2, durationMs: null, amount: 20, timeoutMs: 10_000, signal: new AbortController().signal }, tally)
+  t.match(tally.figures(2, null), { requests: 20, ok: 19, errors: 1, errorKinds: { ECONNREFUSED: 1 } })
 })
