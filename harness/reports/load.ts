@@ -39,7 +39,8 @@ export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('errors', r => int(r.errors))
 ]
 
-const rate = (n: number): string => Number.isFinite(n) ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s` : '-'
+/** A rate as the load reports write it: 250/s, 4,000.1/s. */
+export const rate = (n: number): string => Number.isFinite(n) ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s` : '-'
 const inFlight = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(1)
 
 /** The open loop's own lines: the rate, the generator's punctuality, every arrival accounted for, Little's law from the arrival side. */
