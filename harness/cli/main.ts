@@ -1,13 +1,13 @@
 // npm run harness: the command line → measure() → the reports. Progress and --verbose lines
 // are listeners on the core's events; this file only parses, prints and exits.
 
-import { constants } from 'node:fs'
-import { access, mkdir, stat, writeFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/command-line/exit.js'
 import { onInterrupt } from '../../server/command-line/interrupt.js'
 import { helpWidth } from '../../server/command-line/help.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
+import { checkWritable, writeOutput } from '../../server/command-line/output-file.js'
 import { measure, type MeasureListeners } from '../core/measure.js'
 import { TargetError } from '../core/target.js'
 import { expectationLine, harnessFigure, judge, missed, missLine } from '../reports/expect.js'
@@ -66,20 +66,8 @@ async function checkOutputs (args: HarnessArgs): Promise<void> {
       fail(`--save ${args.saveDir}: cannot create the folder (${error.code ?? error.message})`, EXIT.usage))
   }
   for (const [option, file] of [['--report', args.htmlFile], ['--csv', args.csvFile]] as const) {
-    if (file === null) continue
-    await access(dirname(resolve(file)), constants.W_OK).catch((error: NodeJS.ErrnoException) =>
-      fail(`${option} ${file}: cannot write there (${error.code ?? error.message})`, EXIT.usage))
+    if (file !== null) await checkWritable(PROGRAM, option, file)
   }
-}
-
-/** Writes an output after the run and says where; a failure is one line and exit 1, the report still printed. */
-async function writeOutput (option: string, what: string, file: string, text: string): Promise<void> {
-  await writeFile(file, text).then(
-    () => process.stderr.write(`${PROGRAM}: ${what} is in ${resolve(file)}\n`),
-    (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`${PROGRAM}: ${option} ${file}: cannot write (${error.code ?? error.message})\n`)
-      process.exitCode = EXIT.failed
-    })
 }
 
 type Listener = (...args: unknown[]) => void
@@ -148,8 +136,8 @@ async function main (): Promise<void> {
     process.stdout.write(terminalReport(report, { timeline, wide, width, headerShown: true }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
-  if (htmlFile !== null) await writeOutput('--report', 'the HTML report', htmlFile, htmlReport(report))
-  if (csvFile !== null) await writeOutput('--csv', 'every request as CSV', csvFile, csv.join(''))
+  if (htmlFile !== null) await writeOutput(PROGRAM, '--report', 'the HTML report', htmlFile, htmlReport(report))
+  if (csvFile !== null) await writeOutput(PROGRAM, '--csv', 'every request as CSV', csvFile, csv.join(''))
   // Failed requests are counted, not fatal; a server gone mid-run is: the figures are cut.
   if (report.serverLost !== null) {
     process.stderr.write(`${PROGRAM}: ${report.serverLost} during the run; the report covers what was measured\n`)

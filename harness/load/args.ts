@@ -68,6 +68,7 @@ export const LOAD_COMMAND: CommandLine = {
       rows: [
         { name: 'wide', type: 'boolean', help: 'every column in the table (by default it fits in 80 columns)' },
         { name: 'json', type: 'boolean', help: 'one JSON document on stdout instead of the table' },
+        { name: 'report', type: 'string', metavar: 'FILE', help: 'also write a self-contained HTML report: the figures and the table; for a sweep, a chart of the rate achieved and the p99 against the target rate, the knee and the closed loop marked (a single run has no chart)' },
         {
           name: 'expect',
           type: 'string',
@@ -104,6 +105,8 @@ export interface LoadOptions extends TargetOptions {
   amount: number | null
   json: boolean
   wide: boolean
+  /** --report: where to write the HTML report; null without it. */
+  htmlFile: string | null
   /** --expect, each parsed: judged against the report once the run is over. */
   expectations: Expectation[]
 }
@@ -192,6 +195,7 @@ export function parseLoadArgs (argv: readonly string[]): LoadOptions {
     injection,
     json: on('json'),
     wide: on('wide'),
+    htmlFile: text('report') ?? null,
     expectations
   }
 }

@@ -5,6 +5,7 @@ import { EXIT, exitWith, interruptedExit, parsedOrExit } from '../../server/comm
 import { onInterrupt } from '../../server/command-line/interrupt.js'
 import { helpWidth } from '../../server/command-line/help.js'
 import { answeredHelpOrVersion } from '../../server/command-line/version.js'
+import { checkWritable, writeOutput } from '../../server/command-line/output-file.js'
 import { invalidOption } from '../../server/contract/errors.js'
 import { DEFAULT_LOAD_TIMEOUT_MS, load, type LoadListeners } from '../core/load/load.js'
 import { openFileLimit } from '../core/load/proc-stats.js'
@@ -12,6 +13,7 @@ import { TargetError } from '../core/target.js'
 import { expectationLine, judge, loadFigure, missed, missLine } from '../reports/expect.js'
 import { sweep } from '../core/load/sweep.js'
 import { loadTerminalReport, sweepTerminalReport } from '../reports/load.js'
+import { loadHtmlReport, sweepHtmlReport } from '../reports/load-html.js'
 import { LOAD_COMMAND, parseLoadArgs, type LoadOptions } from './args.js'
 import { ignoreClosedPipes } from '../../server/command-line/pipes.js'
 
@@ -62,6 +64,7 @@ async function main (): Promise<void> {
   if (limit !== undefined && limit <= 2 * connections) {
     fail(invalidOption(option, String(connections), `at most ${Math.floor((limit - 1) / 2)} here, as "ulimit -n" is ${limit}: raise it (ulimit -n ${4 * connections})`).message, EXIT.usage)
   }
+  if (options.htmlFile !== null) await checkWritable(PROGRAM, '--report', options.htmlFile)
 
   // Ctrl-C or SIGTERM before the run: leave once the server is up (and stopped); during it: stop
   // the load and report, then exit 130 or 143; a second one quits at once (an embedded server
@@ -73,13 +76,19 @@ async function main (): Promise<void> {
     interrupt.abort()
   })
 
-  const { help, version, json, wide, expectations, sweepRates, ...job } = options
+  const { help, version, json, wide, expectations, sweepRates, htmlFile, ...job } = options
+  const writeReport = async (html: string): Promise<void> => {
+    if (htmlFile !== null) await writeOutput(PROGRAM, '--report', 'the HTML report', htmlFile, html)
+  }
   const jobOptions = { ...job, timeoutMs: DEFAULT_LOAD_TIMEOUT_MS, signal: interrupt.signal, reproduce: { script: 'load', argv } }
   if (sweepRates !== null && job.open !== null) {
     const { arrivals, maxConnections } = job.open
     const swept = await targetOrFail(sweep({ ...jobOptions, rates: sweepRates, arrivals, maxConnections }, progressListeners(options)))
     if (process.stderr.isTTY && !json) process.stderr.write('\r\x1b[K')
-    if (swept !== null) process.stdout.write(json ? JSON.stringify(swept, null, 2) + '\n' : sweepTerminalReport(swept, { width: helpWidth() }))
+    if (swept !== null) {
+      process.stdout.write(json ? JSON.stringify(swept, null, 2) + '\n' : sweepTerminalReport(swept, { width: helpWidth() }))
+      await writeReport(sweepHtmlReport(swept))
+    }
     if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)
     return
   }
@@ -97,8 +106,9 @@ async function main (): Promise<void> {
     process.stdout.write(loadTerminalReport(report, { wide, width: helpWidth() }))
     if (results.length > 0) process.stdout.write(`\nExpectations (--expect):\n${results.map(expectationLine).join('\n')}\n`)
   }
+  await writeReport(loadHtmlReport(report))
   if (interrupt.signal.aborted) process.exitCode = interruptedExit(stoppedBy)
-  else if (missed(results).length > 0) process.exitCode = EXIT.missed
+  else if (process.exitCode === undefined && missed(results).length > 0) process.exitCode = EXIT.missed
 }
 
 main().catch((error: Error) => fail(error.message, EXIT.failed))

@@ -17,7 +17,8 @@ const OUTCOME_STYLE: Record<RequestFigure['outcome'], { wait: string, rest: stri
 }
 const ERROR_MARK = '#AA0022'
 const LOOP_COLOUR = '#AA3377'
-const IDEAL_COLOUR = '#555555'
+/** An ideal drawn beside a measured curve, dashed: Little's law's speedup, or a server that keeps up. */
+export const IDEAL_COLOUR = '#555555'
 const ELAPSED_BAR = OUTCOME_STYLE.ok.wait
 const IDEAL_BAR = OUTCOME_STYLE.ok.rest
 

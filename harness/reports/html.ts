@@ -11,10 +11,15 @@ import { cells, clientKnobs, incompleteRun, LEGENDS, loopOwn, runsLine, LOOP_COL
 import { known, millis, ratio, seconds } from './format.js'
 import { escapeHtml as esc } from './svg.js'
 
-function htmlTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
-  const { header, rows: body } = cells(columns, rows)
+/** A table of text cells, as the terminal's table() takes them. */
+export function htmlCells (header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
   const row = (tag: string, values: readonly string[]): string => `<tr>${values.map(value => `<${tag}>${esc(value)}</${tag}>`).join('')}</tr>`
   return `<table>\n<thead>${row('th', header)}</thead>\n<tbody>\n${body.map(values => row('td', values)).join('\n')}\n</tbody>\n</table>`
+}
+
+function htmlTable<T> (columns: ReadonlyArray<Column<T>>, rows: readonly T[]): string {
+  const { header, rows: body } = cells(columns, rows)
+  return htmlCells(header, body)
 }
 
 /** The reports' notes, as sentences: the terminal lists them, a page reads them. */
@@ -91,15 +96,20 @@ svg text { fill: #222; } svg .title { font-size: 13px; }
 svg .grid { stroke: #e4e4e4; } svg .axis { stroke: #555; }
 `
 
+/** A page of the given sections (HTML already), styled here for every report; `title` is text. */
+export function htmlPage (title: string, sections: readonly string[]): string {
+  const body = sections.filter(part => part !== '')
+  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+    `<title>${esc(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`
+}
+
 /** The same report gives the same bytes: nothing here reads a clock or a random number. */
 export function htmlReport (report: HarnessReport): string {
   const maxDelayMs = loopScaleMs(report.modes)
-  const body = [
+  return htmlPage(`Flag harness, seed ${report.seed ?? 'unknown'}`, [
     headerSection(report),
     summarySection(report.modes),
     ...report.modes.map(m => modeSection(m, report.codes.length, maxDelayMs)),
     sweepSection(report.sweep)
-  ].filter(part => part !== '')
-  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
-    `<title>${esc(`Flag harness, seed ${report.seed ?? 'unknown'}`)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`
+  ])
 }

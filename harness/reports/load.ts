@@ -39,7 +39,8 @@ export const LOAD_COLUMNS: ReadonlyArray<Column<LoadReport>> = [
   column('errors', r => int(r.errors))
 ]
 
-const rate = (n: number): string => Number.isFinite(n) ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s` : '-'
+/** A rate as the load reports write it: 250/s, 4,000.1/s. */
+export const rate = (n: number): string => Number.isFinite(n) ? `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s` : '-'
 const inFlight = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : n.toFixed(1)
 
 /** The open loop's own lines: the rate, the generator's punctuality, every arrival accounted for, Little's law from the arrival side. */
@@ -82,27 +83,47 @@ function serverLines (report: LoadReport, cpu: boolean): string[] {
   return out
 }
 
-export function loadTerminalReport (report: LoadReport, options: { wide?: boolean, width?: number } = {}): string {
-  // The prose wrapped at 80 columns (or a wider terminal's), the table as it is.
-  const out: string[] = []
+/**
+ * A report as the terminal and the HTML page both show it: the lines above its table, the table,
+ * the lines below. Lines are prose, each a sentence or a figure, for the reader to wrap.
+ */
+export interface ReportParts {
+  above: string[]
+  header: string[]
+  rows: string[][]
+  below: string[]
+}
+
+/** The run's report; `wide`: every column. */
+export function loadReportParts (report: LoadReport, wide: boolean): ReportParts {
+  const above: string[] = []
   const how = report.amount !== null ? `${int(report.amount)} requests` : formatDuration(report.durationMs ?? 0)
   const { open } = report
-  out.push(open === null
+  above.push(open === null
     ? `Load: ${int(report.connections)} connections, ${how}, round-robin over ${report.flags} flags`
     : `Load: an open loop, ${open.arrivals} arrivals at ${rate(open.targetRps)}, ${how}, round-robin over ${report.flags} flags`)
-  out.push(...serverLines(report, true))
+  above.push(...serverLines(report, true))
   const { fates } = report
-  out.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
-  if (report.replicas !== undefined) out.push(replicasLine(report.replicas))
-  out.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
-  const { header, rows } = cells(shown(LOAD_COLUMNS, options.wide ?? false), [report])
-  const above = out.splice(0)
+  above.push(`Fates: drawn ${fates.drawn}, salted (${fates.saltHeader}: ${fates.salt}), so a rate is a share of the requests, every path alike`)
+  if (report.replicas !== undefined) above.push(replicasLine(report.replicas))
+  above.push(`Load generator (${open === null ? 'a closed' : 'an open'} loop on undici, this process): ${Math.round(report.loadCpuPercent)}% of a core`)
+  const { header, rows } = cells(shown(LOAD_COLUMNS, wide), [report])
+  const below: string[] = []
   const errors = Object.entries(report.errorKinds).map(([kind, n]) => `${kind} ${int(n)}`)
-  if (errors.length > 0) out.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
-  if (report.cut > 0) out.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
-  out.push(...(open === null ? closedLoopLines(report) : openLoopLines(report, open)))
-  if (report.incomplete) out.push('INCOMPLETE: interrupted; the figures cover what ran until then')
-  return [prose(above, options.width), '', table(header, rows), '', prose(out, options.width)].join('\n') + '\n'
+  if (errors.length > 0) below.push(`Errors (each held its connection, and counts in the latencies): ${errors.join(', ')}`)
+  if (report.cut > 0) below.push(`Cut: ${int(report.cut)} in flight when the run stopped, counted nowhere else`)
+  below.push(...(open === null ? closedLoopLines(report) : openLoopLines(report, open)))
+  if (report.incomplete) below.push('INCOMPLETE: interrupted; the figures cover what ran until then')
+  return { above, header, rows, below }
+}
+
+/** The prose wrapped at 80 columns (or a wider terminal's), the table as it is. */
+function terminalText ({ above, header, rows, below }: ReportParts, width: number | undefined): string {
+  return [prose(above, width), '', table(header, rows), '', prose(below, width)].join('\n') + '\n'
+}
+
+export function loadTerminalReport (report: LoadReport, options: { wide?: boolean, width?: number } = {}): string {
+  return terminalText(loadReportParts(report, options.wide ?? false), options.width)
 }
 
 const SWEEP_HEADER = ['target', 'achieved', 'p50', 'p99', 'server loop', 'connections', 'dropped', '']
@@ -120,10 +141,10 @@ function sweepRow ({ report, serverLoopDelayMs }: SweepStep, isKnee: boolean): s
   ]
 }
 
-/** npm run load's report of a rate sweep: a row per rate, the knee, the closed loop beside it. */
-export function sweepTerminalReport (sweep: SweepReport, options: { width?: number } = {}): string {
+/** A rate sweep's report: a row per rate, the knee, the closed loop beside it; null before its first step. */
+export function sweepReportParts (sweep: SweepReport): ReportParts | null {
   const first = sweep.steps[0]
-  if (first === undefined) return prose(['Sweep: stopped before its first step'], options.width) + '\n'
+  if (first === undefined) return null
   const { open } = first.report
   const how = first.report.amount !== null ? `${int(first.report.amount)} requests` : formatDuration(first.report.durationMs ?? 0)
   const above = [
@@ -142,6 +163,12 @@ export function sweepTerminalReport (sweep: SweepReport, options: { width?: numb
     below.push(`Closed loop beside it, ${int(closed.connections)} connections (as many as the open loop opened ${knee === null ? 'at the last rate' : 'at the knee'}): ${rate(closed.throughput)}, p50 ${latency(closed.latencyMs.p50)}, p99 ${latency(closed.latencyMs.p99)}.`)
   }
   if (sweep.steps.some(step => step.report.incomplete)) below.push('INCOMPLETE: interrupted; the figures cover what ran until then')
-  const rows = sweep.steps.map((step, i) => sweepRow(step, i === sweep.knee))
-  return [prose(above, options.width), '', table(SWEEP_HEADER, rows), '', prose(below, options.width)].join('\n') + '\n'
+  return { above, header: SWEEP_HEADER, rows: sweep.steps.map((step, i) => sweepRow(step, i === sweep.knee)), below }
+}
+
+/** npm run load's report of a rate sweep in the terminal. */
+export function sweepTerminalReport (sweep: SweepReport, options: { width?: number } = {}): string {
+  const parts = sweepReportParts(sweep)
+  if (parts === null) return prose(['Sweep: stopped before its first step'], options.width) + '\n'
+  return terminalText(parts, options.width)
 }

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { LOAD_HELP } from '../../harness/load/args.js'
 import type { LoadReport } from '../../harness/core/load/report.js'
@@ -261,4 +263,28 @@ t.test('a sweep: --rate A/s..B/s doubles from A to B, a table per rate, --json h
   t.match(text.stdout, /^30\/s +/m)
   t.match(unwrapped(text.stdout), /^Closed loop beside it, \d+ connections/m)
   t.ok(text.stdout.split('\n').every(line => line.length <= 80), 'every line within 80 columns')
+})
+
+t.test('--report: a sweep\'s page with its chart; a path that cannot be written: one line, exit 2', async t => {
+  // Two rates, 20 requests each at no latency: the server keeps up with both, so the page says
+  // there is no knee, in the chart and in its lines.
+  const file = join(t.testdir({}), 'sweep.html')
+  const run = await load(['--rate', '50/s,100/s', '--amount', '20', '--latency', '0ms', '--report', file])
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.stderr, `flag-load: the HTML report is in ${file}\n`, 'where it went')
+  const html = await readFile(file, 'utf8')
+  t.equal(html.match(/<svg /g)?.length, 1, 'the chart')
+  t.equal(html.match(/<circle class="point achieved"/g)?.length, 2, 'a point per rate')
+  t.match(html, /<tr><td>50\/s<\/td>/, 'the table')
+  t.match(html, /<text class="knee"[^>]*>no knee: the server kept up with every rate<\/text>/, 'no knee, in the chart')
+  t.match(html, /<p class="note">Knee: none; the server kept up with every rate\.<\/p>/, 'and in the lines')
+  t.match(html, /closed loop, \d+ connections: /, 'the closed loop labelled')
+  const single = join(t.testdir({}), 'run.html')
+  const one = await load(['--rate', '50/s', '--amount', '10', '--latency', '0ms', '--report', single])
+  t.equal(one.code, 0, one.stderr)
+  t.notMatch(await readFile(single, 'utf8'), /<svg/, 'one rate: the page without a chart')
+  const bad = await load(['--rate', '50/s,100/s', '--amount', '20', '--report', '/nonexistent/r.html'])
+  t.equal(bad.code, 2, 'exit 2')
+  t.equal(bad.stderr, 'flag-load: --report /nonexistent/r.html: cannot write there (ENOENT)\n', 'one line naming the option')
+  t.equal(bad.stdout, '', 'before the run: nothing measured')
 })

@@ -83,6 +83,7 @@ const COMMANDS: Record<string, Command> = {
       '--server': ['REMOTE'],
       '--seed': ['x'],
       '--json': ['--json=yes'],
+      '--report': ['/nonexistent/r.html'],
       '--wide': ['--wide=yes'],
       '--expect': ['rps>=fast'],
       '--version': ['--version=yes'],
