@@ -7,9 +7,10 @@
 //
 // The calibration keeps the fastest of many short rounds: another process taking the core, or
 // the sibling hyperthread, only ever slows a round down, so the fastest one is the thread's own
-// speed (at that time: a sibling busy through the whole calibration makes the same work run
-// faster later, up to a third in the full test suite). (Measured on a shared two-core machine, calibrations in CPU time varied 2× and more
-// from run to run.) On a busier machine the same work then takes longer, as it would.
+// speed at that time (a sibling busy through the whole calibration makes the same work run up to
+// a third faster later, seen in the full test suite). Measured on a shared two-core machine,
+// calibrations in CPU time varied 2× and more from run to run. On a busier machine the same work
+// then takes longer, as it would.
 
 /** Work in slices this big, so the calibration reads the clock often enough. */
 const SLICE = 4096
