@@ -167,6 +167,9 @@ export interface RigOptions {
   progress: (line: string) => void
 }
 
+/** What is started: two equal specs share one server. */
+const serverKey = (spec: ServerSpec): string => JSON.stringify([spec.script ?? null, ...spec.args])
+
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const pct = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : `${Math.round(n)}%`
 
@@ -176,7 +179,7 @@ const pct = (n: number | null): string => n === null || !Number.isFinite(n) ? '-
  * generator (this process, for autocannon) and a server never share an event loop.
  */
 export class ServerRig {
-  /** Keyed by what is started (script and arguments): two equal specs share one server. */
+  /** Keyed by serverKey. */
   private readonly servers = new Map<string, EmbeddedServer>()
 
   constructor (private readonly options: RigOptions) {}
@@ -206,12 +209,19 @@ export class ServerRig {
     return (await this.server(spec)).url
   }
 
+  /** Stops `spec`'s server: its next run starts a fresh one. */
+  async retire (spec: ServerSpec): Promise<void> {
+    const server = this.servers.get(serverKey(spec))
+    this.servers.delete(serverKey(spec))
+    await server?.stop()
+  }
+
   async stop (): Promise<void> {
     await Promise.all([...this.servers.values()].map(async server => await server.stop()))
   }
 
   private async server (spec: ServerSpec): Promise<EmbeddedServer> {
-    const key = JSON.stringify([spec.script ?? null, ...spec.args])
+    const key = serverKey(spec)
     const running = this.servers.get(key)
     if (running !== undefined) return running
     this.options.progress(`starting ${spec.label}`)

@@ -11,6 +11,11 @@ export interface LoadWindow {
   /** Before the window, on its connections: a time, or a number of requests (answers and errors alike). */
   warmup: { seconds: number } | { requests: number }
   durationS: number
+  /**
+   * Requests a second over all connections, held through warm-up and window; absent, a closed
+   * loop as fast as the answers come. Only autocannon holds a rate (its overallRate).
+   */
+  ratePerS?: number
 }
 
 /** What a generator saw of the measured window. */
