@@ -23,6 +23,8 @@ function cpuSecondsSince (start: NodeJS.CpuUsage): number {
 class Tally {
   /** Infinity until the cut: everything before it is warm-up. */
   cut = Infinity
+  /** A paced window's stop: its rate is its answers from the cut to here, whole bursts, not a connection's span. */
+  pacedStop: number | null = null
   private readonly perClient = new Map<autocannon.Client, { first: number, last: number, count: number }>()
   private readonly latencies: number[] = []
   private readonly errorKinds: Record<string, number> = {}
@@ -57,6 +59,7 @@ class Tally {
       answered += count
       if (count > 1 && last > first) rps += (count - 1) * 1000 / (last - first)
     }
+    if (this.pacedStop !== null) rps = answered * 1000 / (this.pacedStop - this.cut)
     const sorted = Float64Array.from(this.latencies).sort()
     return { rps, answered, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), errorKinds: this.errorKinds, warmupErrors: this.warmupErrors, non2xx, cpuS }
   }
@@ -100,7 +103,12 @@ async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSi
       tally.cut = performance.now()
       cpuStart = process.cpuUsage()
       cut()
-      if (!stoppedByDuration) timers.push(setTimeout(() => instance.stop(), window.durationS * 1000))
+      if (!stoppedByDuration) {
+        timers.push(setTimeout(() => {
+          if (ratePerS !== undefined) tally.pacedStop = performance.now()
+          instance.stop()
+        }, window.durationS * 1000))
+      }
     }
     const cutWhenDue = ratePerS === undefined ? startCut : () => timers.push(setTimeout(startCut, untilMidGap(performance.now() - madeAt)))
     // From 'start': autocannon times the run from there, once its connections are set up.

@@ -20,7 +20,10 @@ export interface LoadWindow {
 
 /** What a generator saw of the measured window. */
 export interface GeneratorFigures {
-  /** Steady state: the sum over connections of each one's rate between its first and last answer; null when the generator cannot tell. */
+  /**
+   * Steady state: the sum over connections of each one's rate between its first and last answer;
+   * with a rate, the answers from the cut to the stop, the rate achieved; null when the generator cannot tell.
+   */
   rps: number | null
   /** 2xx answers in the window. */
   answered: number
