@@ -23,6 +23,8 @@ function cpuSecondsSince (start: NodeJS.CpuUsage): number {
 class Tally {
   /** Infinity until the cut: everything before it is warm-up. */
   cut = Infinity
+  /** A paced window's stop: its rate is its answers from the cut to here, whole bursts, not a connection's span. */
+  pacedStop: number | null = null
   private readonly perClient = new Map<autocannon.Client, { first: number, last: number, count: number }>()
   private readonly latencies: number[] = []
   private readonly errorKinds: Record<string, number> = {}
@@ -57,9 +59,25 @@ class Tally {
       answered += count
       if (count > 1 && last > first) rps += (count - 1) * 1000 / (last - first)
     }
+    if (this.pacedStop !== null) rps = answered * 1000 / (this.pacedStop - this.cut)
     const sorted = Float64Array.from(this.latencies).sort()
     return { rps, answered, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), errorKinds: this.errorKinds, warmupErrors: this.warmupErrors, non2xx, cpuS }
   }
+}
+
+/**
+ * autocannon holds a rate (overallRate) as a budget per connection per second, refilled by each
+ * connection's own one-second timer from its creation and spent at once: the load comes as a
+ * burst at the top of each second. So a paced window is cut in the middle of a gap between two
+ * bursts and stopped durationS later, the stop landing within PACED_SAMPLE_MS (autocannon stops
+ * at its next sample tick, a second away by default): it holds one whole burst a second.
+ */
+const BURST_PERIOD_MS = 1000
+const PACED_SAMPLE_MS = 100
+
+/** From `elapsedMs` after the connections were made, the wait until the middle of a gap between bursts. */
+function untilMidGap (elapsedMs: number): number {
+  return (((BURST_PERIOD_MS / 2 - elapsedMs) % BURST_PERIOD_MS) + BURST_PERIOD_MS) % BURST_PERIOD_MS
 }
 
 /**
@@ -72,20 +90,30 @@ async function runInThread (window: LoadWindow, cut: () => void, signal: AbortSi
   const tally = new Tally()
   const timers: NodeJS.Timeout[] = []
   let cpuStart: NodeJS.CpuUsage | undefined
-  const { warmup } = window
-  const duration = ('seconds' in warmup ? warmup.seconds : WARMUP_BOUND_S) + window.durationS
-  const options = { url: window.url, connections: window.connections, ...requestsFor(window.paths, window.connections) }
+  const { warmup, ratePerS } = window
+  // A paced window ends by the timer below, not by autocannon's duration: that is only a bound.
+  const stoppedByDuration = 'seconds' in warmup && ratePerS === undefined
+  const duration = (stoppedByDuration ? warmup.seconds : WARMUP_BOUND_S) + window.durationS
+  const paced = ratePerS === undefined ? {} : { overallRate: ratePerS, sampleInt: PACED_SAMPLE_MS }
+  const options = { url: window.url, connections: window.connections, ...requestsFor(window.paths, window.connections), ...paced }
   const { result } = await runCannon({ ...options, duration }, signal, instance => {
+    // Called as autocannon returns, its connections (and their rate timers) just made.
+    const madeAt = performance.now()
     const startCut = (): void => {
       tally.cut = performance.now()
       cpuStart = process.cpuUsage()
       cut()
-      // A time warm-up ends with autocannon's own duration; a counted one, durationS after the cut.
-      if ('requests' in warmup) timers.push(setTimeout(() => instance.stop(), window.durationS * 1000))
+      if (!stoppedByDuration) {
+        timers.push(setTimeout(() => {
+          if (ratePerS !== undefined) tally.pacedStop = performance.now()
+          instance.stop()
+        }, window.durationS * 1000))
+      }
     }
+    const cutWhenDue = ratePerS === undefined ? startCut : () => timers.push(setTimeout(startCut, untilMidGap(performance.now() - madeAt)))
     // From 'start': autocannon times the run from there, once its connections are set up.
-    if ('seconds' in warmup) instance.on('start', () => timers.push(setTimeout(startCut, warmup.seconds * 1000)))
-    else countWarmup(instance, warmup.requests, startCut)
+    if ('seconds' in warmup) instance.on('start', () => timers.push(setTimeout(cutWhenDue, warmup.seconds * 1000)))
+    else countWarmup(instance, warmup.requests, cutWhenDue)
     instance.on('response', (client, status, _bytes, ms) => tally.response(client, status, ms))
     instance.on('reqError', (error: Error & { code?: string }) => tally.error(error))
   })
@@ -110,6 +138,7 @@ function countWarmup (instance: autocannon.Instance, requests: number, done: () 
  * autocannon's own figures (whole-run counts, latencies in whole milliseconds).
  */
 async function runWithWorkers (window: LoadWindow, workers: number, cut: () => void, signal: AbortSignal): Promise<GeneratorFigures> {
+  if (window.ratePerS !== undefined) throw new Error('a request rate is held on this thread only: use no autocannon worker threads')
   // Plain requests: a setupClient function (requestsFor's, past its limit) cannot go to a worker.
   const options = { url: window.url, connections: window.connections, requests: asRequests(window.paths), workers }
   const { warmup } = window

@@ -105,10 +105,13 @@ export async function waitForQuiet (pids: readonly number[], waiting: (otherCpu:
   }
 }
 
-/** One run of `generator` against the server process `pid` listening at window.url. */
-export async function drive (pid: number, generator: LoadGenerator, window: LoadWindow, signal: AbortSignal): Promise<DriveFigures> {
+/** One run of `generator` against the server process `pid` listening at window.url; `cut` hears the window start. */
+export async function drive (pid: number, generator: LoadGenerator, window: LoadWindow, signal: AbortSignal, cut: () => void = () => {}): Promise<DriveFigures> {
   let cpu = new CpuWindow(pid)
-  const seen = await generator.run(window, () => { cpu = new CpuWindow(pid) }, signal)
+  const seen = await generator.run(window, () => {
+    cpu = new CpuWindow(pid)
+    cut()
+  }, signal)
   const { wallS, ...cpuFigures } = cpu.end(seen.answered, seen.cpuS)
   const rawRps = seen.answered / wallS
   return {
@@ -167,6 +170,9 @@ export interface RigOptions {
   progress: (line: string) => void
 }
 
+/** What is started: two equal specs share one server. */
+const serverKey = (spec: ServerSpec): string => JSON.stringify([spec.script ?? null, ...spec.args])
+
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'
 const pct = (n: number | null): string => n === null || !Number.isFinite(n) ? '-' : `${Math.round(n)}%`
 
@@ -176,13 +182,13 @@ const pct = (n: number | null): string => n === null || !Number.isFinite(n) ? '-
  * generator (this process, for autocannon) and a server never share an event loop.
  */
 export class ServerRig {
-  /** Keyed by what is started (script and arguments): two equal specs share one server. */
+  /** Keyed by serverKey. */
   private readonly servers = new Map<string, EmbeddedServer>()
 
   constructor (private readonly options: RigOptions) {}
 
-  /** One measured run of `spec`'s server; `step` names it in progress lines. */
-  async drive (spec: ServerSpec, window: Omit<LoadWindow, 'url'>, step: string): Promise<DriveFigures> {
+  /** One measured run of `spec`'s server; `step` names it in progress lines; `cut` hears each window (of each attempt) start. */
+  async drive (spec: ServerSpec, window: Omit<LoadWindow, 'url'>, step: string, cut?: () => void): Promise<DriveFigures> {
     const { generator, retries, signal, progress } = this.options
     const server = await this.server(spec)
     const warmup = 'seconds' in window.warmup ? `${window.warmup.seconds} s` : `${int(window.warmup.requests)} requests`
@@ -190,7 +196,7 @@ export class ServerRig {
     for (let attempt = 0; attempt <= retries && (attempt === 0 || !signal.aborted); attempt++) {
       await waitForQuiet(this.pids(), others => progress(`waiting for a quiet machine: other processes use ${pct(others)} of a core`))
       progress(`${step}: ${warmup} warm-up + ${window.durationS} s${attempt > 0 ? `, again (other processes used ${pct(best?.otherCpu ?? null)})` : ''}`)
-      const run = await drive(server.pid, generator, { ...window, url: server.url }, signal)
+      const run = await drive(server.pid, generator, { ...window, url: server.url }, signal, cut)
       const died = server.diedEarly()
       if (died !== null) throw new Error(`${spec.label}: ${died}`)
       progress(`${step}: ${int(run.rps)} req/s, p99 ${run.p99Ms.toFixed(1)} ms, server CPU ${pct(run.serverCpu)}, ${generator.name} CPU ${pct(run.generatorCpu)}, other CPU ${pct(run.otherCpu)}`)
@@ -206,12 +212,19 @@ export class ServerRig {
     return (await this.server(spec)).url
   }
 
+  /** Stops `spec`'s server: its next run starts a fresh one. */
+  async retire (spec: ServerSpec): Promise<void> {
+    const server = this.servers.get(serverKey(spec))
+    this.servers.delete(serverKey(spec))
+    await server?.stop()
+  }
+
   async stop (): Promise<void> {
     await Promise.all([...this.servers.values()].map(async server => await server.stop()))
   }
 
   private async server (spec: ServerSpec): Promise<EmbeddedServer> {
-    const key = JSON.stringify([spec.script ?? null, ...spec.args])
+    const key = serverKey(spec)
     const running = this.servers.get(key)
     if (running !== undefined) return running
     this.options.progress(`starting ${spec.label}`)

@@ -11,11 +11,19 @@ export interface LoadWindow {
   /** Before the window, on its connections: a time, or a number of requests (answers and errors alike). */
   warmup: { seconds: number } | { requests: number }
   durationS: number
+  /**
+   * Requests a second over all connections, held through warm-up and window; absent, a closed
+   * loop as fast as the answers come. Only autocannon holds a rate (its overallRate).
+   */
+  ratePerS?: number
 }
 
 /** What a generator saw of the measured window. */
 export interface GeneratorFigures {
-  /** Steady state: the sum over connections of each one's rate between its first and last answer; null when the generator cannot tell. */
+  /**
+   * Steady state: the sum over connections of each one's rate between its first and last answer;
+   * with a rate, the answers from the cut to the stop, the rate achieved; null when the generator cannot tell.
+   */
   rps: number | null
   /** 2xx answers in the window. */
   answered: number

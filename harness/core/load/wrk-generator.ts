@@ -85,6 +85,7 @@ export function wrkGenerator (wrk: string, core: number | null): LoadGenerator {
   return {
     name: 'wrk',
     run: async (window, cut, signal): Promise<GeneratorFigures> => {
+      if (window.ratePerS !== undefined) throw new Error('wrk cannot hold a request rate (that is wrk2\'s -R): use autocannon')
       const dir = mkdtempSync(join(tmpdir(), 'flag-wrk-'))
       try {
         const warmupFile = join(dir, 'warmup.lua')
