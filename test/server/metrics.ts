@@ -1,5 +1,6 @@
 import t from 'tap'
 import { request } from 'undici'
+import { meanLoopDelayMs, readLoopDelay } from '../../harness/core/load/server-gauge.js'
 import { injectionOf, startSite } from '../fixtures/site.js'
 
 /** A series' value in the Prometheus text, or NaN when it is missing. */
@@ -56,4 +57,25 @@ t.test('flags_event_loop_delay_seconds: a summary in seconds, present and ≥ 0'
   }
   t.ok(series(text, 'flags_event_loop_delay_seconds_count') > 0, 'ticks counted')
   t.ok(series(text, 'flags_event_loop_delay_seconds_sum') >= 0, 'a sum ≥ 0')
+})
+
+t.test('flags_event_loop_delay_seconds, known answer: the server\'s loop blocked for 200 ms', async t => {
+  // The site runs in this process: blocking this thread blocks its loop. The monitor records the
+  // time between two of its 10 ms ticks; the two around the block are at least 200 ms apart, so
+  // one tick reads at least 200 − 10 = 190 ms late: the max is at least 0.19 s and the sum grows
+  // by at least that. The sweep's figure (meanLoopDelayMs) spreads it over the ticks between its
+  // two readings: at least 190 ms / their count. A busy machine only adds delay.
+  const base = await startSite(t)
+  await new Promise(resolve => setTimeout(resolve, 50))
+  const before = await readLoopDelay(base)
+  const start = performance.now()
+  while (performance.now() - start < 200);
+  await new Promise(resolve => setTimeout(resolve, 50))
+  const after = await readLoopDelay(base)
+  const text = await (await request(`${base}/metrics`)).body.text()
+  t.ok(series(text, 'flags_event_loop_delay_seconds{quantile="1"}') >= 0.19, `max ${series(text, 'flags_event_loop_delay_seconds{quantile="1"}')} s, at least 0.19`)
+  if (before === null || after === null) return t.fail('the summary read')
+  t.ok(after.sumS - before.sumS >= 0.19, `the sum grew by ${(after.sumS - before.sumS).toFixed(3)} s, at least 0.19`)
+  const ticks = after.count - before.count
+  t.ok((meanLoopDelayMs(before, after) ?? 0) >= 190 / ticks, `the sweep's mean over the ${ticks} ticks: ${meanLoopDelayMs(before, after)?.toFixed(1)} ms, at least 190 / ${ticks}`)
 })
