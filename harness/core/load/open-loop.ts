@@ -207,15 +207,11 @@ export async function openLoop (plan: OpenPlan, tally: LoadTally): Promise<OpenL
       if (plan.amount !== null && count.scheduled >= plan.amount) return endSchedule(due)
       offset = nextOffset()
     }
-    // A timer fires no sooner than asked, in whole ms: ask for the whole ms, then poll the rest.
-    const wait = start + offset - performance.now()
-    if (wait >= 1) {
-      const timer = setTimeout(tick, Math.floor(wait))
-      cancelTick = () => clearTimeout(timer)
-    } else {
-      const immediate = setImmediate(tick)
-      cancelTick = () => clearImmediate(immediate)
-    }
+    // A timer fires no sooner than asked, in whole ms: the next arrival goes at the first tick on
+    // or after its time, up to about a millisecond late. Polling the rest (setImmediate) would
+    // keep a core busy at any rate: on two cores, one the server needs.
+    const timer = setTimeout(tick, Math.max(1, Math.floor(start + offset - performance.now())))
+    cancelTick = () => clearTimeout(timer)
   }
   // Stopped: what waits for a connection is dropped; what is in flight may end for GRACE_MS.
   const abort = (): void => {
