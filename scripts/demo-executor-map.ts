@@ -35,7 +35,7 @@ async function main (inputs: number[]): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const inputs = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [0, 1, 2, 3, 4]
   if (!inputs.every(n => Number.isInteger(n) && n >= 0)) {
-    console.error('demo-executor-map: loiter takes whole numbers of seconds, e.g. npm run demo:executor-map -- 3 2 0 1 4')
+    console.error('demo-executor-map: loiter takes whole numbers of seconds, e.g. 3 2 0 1 4')
     process.exit(2)
   }
   await main(inputs)

@@ -7,6 +7,7 @@
 import { request } from 'undici'
 import { EXIT, exitWith } from '../server/command-line/exit.js'
 import { BOOK_SITES } from '../server/contract/sites.js'
+import { TEXT_WIDTH, wrap } from '../server/contract/text.js'
 
 /** The program's name, as its npm script says it: flags-pool is npm run flags:pool. */
 export const PROGRAM = (process.argv[1] ?? '').replace(/^.*[\\/]/, '').replace(/\.js$/, '')
@@ -35,17 +36,27 @@ function notAnswering (url: string, reason: string): string {
   return `nothing answers at ${url}${which} (${reason}): ${start}, or name another site: npm run ${PROGRAM.replace('-', ':')} -- ${BOOK_SITES.local.url}`
 }
 
+/** --help: what every class program takes, wrapped to 80 columns. */
+function help (): string {
+  const about = `Downloads 20 flags as the book's program does, printing each code as it lands, then the time it took (a pool's start-up apart). BASE_URL: the argument, else $BASE_URL, else the book's DELAY site, ${BOOK_SITES.delay.url}; npm run server starts the sites. A pool's size: MAX_WORKERS=N, else the book's default.`
+  return [`Usage: npm run ${PROGRAM.replace('-', ':')} [-- BASE_URL]`, '', ...wrap(about, TEXT_WIDTH)].join('\n')
+}
+
 /**
  * Puts the site named on the command line in the environment, before any pool starts, then
  * checks that a server answers there (GET /healthz: any status will do, ours answers without a
  * delay): if not, one line saying which site and how to start it, and an exit.
  */
 async function chooseSite (argv: readonly string[]): Promise<void> {
-  const example = `e.g. npm run ${PROGRAM.replace('-', ':')} -- ${BOOK_SITES.delay.url}`
-  if (argv.length > 1) exitWith(PROGRAM, `one argument at most, the site's BASE_URL, ${example}`, EXIT.usage)
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${help()}\n`)
+    process.exit(EXIT.ok)
+  }
+  const example = `e.g. ${BOOK_SITES.delay.url}`
+  if (argv.length > 1) exitWith(PROGRAM, `one argument at most: BASE_URL, ${example}`, EXIT.usage)
   const url = (argv[0] ?? siteUrl()).replace(/\/+$/, '')
   if (!/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) {
-    exitWith(PROGRAM, `BASE_URL ${JSON.stringify(url)}: the http:// URL of a flag site's /flags, ${example}`, EXIT.usage)
+    exitWith(PROGRAM, `BASE_URL ${JSON.stringify(url)}: not an http:// URL, ${example}`, EXIT.usage)
   }
   process.env.BASE_URL = url
   await openConnection().catch((error: { code?: unknown, message: string }) =>

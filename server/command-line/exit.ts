@@ -1,6 +1,8 @@
 // How every command leaves: its exit codes, and one line on stderr naming what went wrong.
 
 import { FlagsError } from '../contract/errors.js'
+import { wrap } from '../contract/text.js'
+import { helpWidth } from './help.js'
 
 /**
  * Every command's exit codes: the run completed, it failed (a server unreachable or lost), bad
@@ -14,9 +16,14 @@ export function interruptedExit (signal: NodeJS.Signals | null | undefined): num
   return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
 }
 
-/** A command's one line on stderr, `program: message`, then its exit code. */
+/**
+ * A command's one line on stderr, `program: message`, then its exit code. On a terminal (a
+ * projector) the line is wrapped at words to its width, 80 columns at least, the rest indented;
+ * to a pipe or a file it stays one line, for grep and for the tests.
+ */
 export function exitWith (program: string, message: string, code: number): never {
-  process.stderr.write(`${program}: ${message}\n`)
+  const line = `${program}: ${message}`
+  process.stderr.write(`${(process.stderr.isTTY ? wrap(line, helpWidth(process.stderr), '  ') : [line]).join('\n')}\n`)
   process.exit(code)
 }
 

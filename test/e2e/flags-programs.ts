@@ -118,7 +118,17 @@ t.test('a site argument that is not a URL, or more than one, is refused: one lin
   for (const args of [['nope'], ['ftp://localhost/flags'], ['http://localhost:8000/flags', 'x']]) {
     const run = await spawnCompiled('scripts/flags-async.js', args).finished
     t.equal(run.code, 2, `${args.join(' ')}: exit 2`)
-    t.match(run.stderr, /^flags-async: (?:BASE_URL ".*": the http:\/\/ URL of a flag site's \/flags|one argument at most, the site's BASE_URL), e\.g\. npm run flags:async -- http:\/\/localhost:8001\/flags\n$/, `${args.join(' ')}: one line saying what is accepted`)
+    t.match(run.stderr, /^flags-async: (?:BASE_URL ".*": not an http:\/\/ URL|one argument at most: BASE_URL), e\.g\. http:\/\/localhost:8001\/flags\n$/, `${args.join(' ')}: one line saying what is accepted`)
+  }
+})
+
+t.test('--help: what a class program takes, within 80 columns, exit 0, nothing downloaded', async t => {
+  for (const program of ['flags-sequential', 'flags-pool', 'flags-processes', 'flags-async', 'flags-futures']) {
+    const run = await spawnCompiled(`scripts/${program}.js`, ['--help']).finished
+    t.equal(run.code, 0, `${program}: exit 0`)
+    t.match(run.stdout, new RegExp(`^Usage: npm run ${program.replace('-', ':')} \\[-- BASE_URL\\]\n`), `${program}: its usage first`)
+    t.match(run.stdout.replace(/\n/g, ' '), /BASE_URL: the argument, else \$BASE_URL, else the book's DELAY site/)
+    t.ok(run.stdout.split('\n').every(line => line.length <= 80), `${program}: every line within 80 columns`)
   }
 })
 
