@@ -108,6 +108,11 @@ function percentileOf (sorted: readonly number[], p: number): number {
 /** To the microsecond: wallClockMs's resolution. */
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
+/** Every code answered or failed on its own, none cut by an interrupt. */
+export function wholeRun (codes: readonly string[], records: readonly RequestRecord[]): boolean {
+  return codes.length === records.length && records.every(record => record.reason !== 'interrupted')
+}
+
 export function modeFigures (mode: ModeName, concurrency: number, codes: readonly string[], runs: readonly ModeRun[], timeoutMs: number, schedule: Schedule, coldMs: number | null = null): ModeFigures {
   const elapsed = runs.map(run => run.endMs - run.startMs)
   const elapsedMs = median(elapsed)
@@ -150,7 +155,7 @@ export function modeFigures (mode: ModeName, concurrency: number, codes: readonl
     requestsPerSecond: elapsedMs > 0 ? round(records.length / (elapsedMs / 1000)) : 0,
     latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: percentile(100) },
     notRun: codes.length - records.length,
-    complete: codes.length === records.length && records.every(r => r.reason !== 'interrupted'),
+    complete: wholeRun(codes, records),
     eventLoop: chosen?.eventLoop ?? { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utilization: 0, machine: null },
     memory: {
       rssPeakMb: Math.max(0, ...runs.map(run => run.memory.rssPeakMb)),

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os'
 import { calibrateCpuWork } from './cpu-work.js'
-import { modeFigures, withSpeedups, type ModeFigures } from './figures.js'
+import { modeFigures, wholeRun, withSpeedups, type ModeFigures } from './figures.js'
 import type { ModeRun, ModeSession } from './modes/mode.js'
 import { concurrencyOf, cpuSlotsOf, MODES, type ModeName, type SweptMode } from './modes/registry.js'
 import { expandCodes, type MeasureOptions } from './options.js'
@@ -45,8 +45,8 @@ interface Job {
   target: Target
   codes: string[]
   listeners: MeasureListeners
-  /** The run under way, to say where an interrupted one stopped. */
-  current: { at: ModeAt, info: RunInfo } | null
+  /** The run under way, to say where an interrupted one stopped, and whether it was left out. */
+  current: { at: ModeAt, info: RunInfo, leftOut: boolean } | null
   /** --cpu-work as slices of work, the same count in every mode and thread (cpu-work.ts). */
   cpuSlices: number
   /** The target's addresses, connections dealt over them. */
@@ -70,7 +70,7 @@ function saltOf ({ options }: Job, run: string): string | null {
 
 async function runMode (job: Job, at: ModeAt, session: ModeSession, info: RunInfo): Promise<ModeRun> {
   const { listeners } = job
-  job.current = { at, info }
+  job.current = { at, info, leftOut: false }
   listeners.runStart?.(at, info)
   const run = await session.run(record => listeners.record?.(at, record, info), saltOf(job, `${info.warmup ? 'warm' : 'run'}-${info.index + 1}`))
   listeners.runEnd?.(at, run, info)
@@ -99,6 +99,13 @@ async function measureMode (job: Job, at: ModeAt): Promise<ModeFigures | null> {
       coldMs ??= run.endMs - run.startMs
     }
     for (let k = 0; k < repeat && !signal.aborted; k++) runs.push(await runMode(job, at, session, { warmup: false, index: k, of: repeat }))
+    // A measured run cut short after whole ones would drag their median: the whole ones stand
+    // for the mode, and the banner says the cut one was left out. Alone, it is all there is.
+    const last = runs.at(-1)
+    if (runs.length > 1 && last !== undefined && !wholeRun(job.codes, last.records) && job.current !== null) {
+      runs.pop()
+      job.current.leftOut = true
+    }
   } finally {
     await session.close()
   }
@@ -171,7 +178,7 @@ export async function measure (options: MeasureOptions, listeners: MeasureListen
       ...header,
       serverLost,
       incomplete,
-      stoppedIn: !incomplete || current === null ? null : { mode: current.at.mode, concurrency: current.at.concurrency, ...current.info },
+      stoppedIn: !incomplete || current === null ? null : { mode: current.at.mode, concurrency: current.at.concurrency, ...current.info, leftOut: current.leftOut },
       modes,
       sweep,
       ...(replicas.spread ? { replicas: await replicas.figures(url, metricsBefore) } : {})

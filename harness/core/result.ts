@@ -45,6 +45,8 @@ export interface StoppedIn {
   warmup: boolean
   index: number
   of: number
+  /** The cut run was left out of the figures: the mode's whole runs before it stand for it. */
+  leftOut: boolean
 }
 
 export interface HarnessReport extends ReportHeader {

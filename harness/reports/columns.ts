@@ -141,7 +141,8 @@ export function sweepTitle (sequentialMs: number): string {
 function stoppedInText (at: StoppedIn): string {
   const mode = at.mode === 'sequential' ? at.mode : `${at.mode} ${at.concurrency}`
   if (at.warmup) return `${mode}, warm-up run ${at.index + 1} of ${at.of} (not measured)`
-  return at.of === 1 ? `${mode}, its measured run` : `${mode}, run ${at.index + 1} of ${at.of}`
+  if (at.of === 1) return `${mode}, its measured run`
+  return `${mode}, run ${at.index + 1} of ${at.of}${at.leftOut ? `, left out (the figures are of the ${at.index} before it)` : ''}`
 }
 
 /** The banner of a run that was cut: Ctrl-C, or the server lost on the way; where, and what the figures cover. */

@@ -92,7 +92,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     t.equal(run.code, code, `exit ${code}, not 3: the run was cut, not judged`)
     const report = parseReport(t, run.stdout)
     t.equal(report.incomplete, true, 'marked incomplete')
-    t.same(report.stoppedIn, { mode: 'sequential', concurrency: 1, warmup: false, index: 0, of: 1 }, 'where: sequential\'s one measured run (--cold)')
+    t.same(report.stoppedIn, { mode: 'sequential', concurrency: 1, warmup: false, index: 0, of: 1, leftOut: false }, 'where: sequential\'s one measured run (--cold)')
     const [sequential] = report.modes
     t.ok(sequential !== undefined && sequential.ok >= 2 && sequential.ok < 194, `kept what it measured (${sequential?.ok} ok)`)
     t.equal(sequential?.complete, false)
@@ -100,6 +100,26 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     t.ok(await refused(report.server.url), 'the embedded server is stopped')
   })
 }
+
+// Cut in its second measured run, a mode's figures are its first, whole run: the median of a
+// whole run and a cut one would be neither. Known answer: 20 flags at a fixed 300 ms, one at a
+// time: the whole run has 20 ok, no error, and an ideal of 20 × 300 ms = 6 s.
+t.test('SIGINT in a later measured run: the whole runs before it stand for the mode, the cut one left out', async t => {
+  const running = spawnCompiled('harness/cli/main.js', ['--json', '-v', '--cold', '--repeat', '2', '--latency', '300ms', '-l', '20', '--mode', 'sequential'])
+  // The 20th flag's line ends run 1; two lines more and run 2 is under way.
+  await running.printed('stderr', /^(?:sequential: \w\w OK\n){22}/m)
+  running.child.kill('SIGINT')
+  const run = await running.finished
+  t.equal(run.code, 130)
+  const report = parseReport(t, run.stdout)
+  t.same(report.stoppedIn, { mode: 'sequential', concurrency: 1, warmup: false, index: 1, of: 2, leftOut: true }, 'stopped in run 2 of 2, left out')
+  const [sequential] = report.modes
+  t.equal(sequential?.runsMs.length, 1, 'one run in the figures')
+  t.equal(sequential?.ok, 20, 'the whole run: 20 ok')
+  t.equal(sequential?.errors, 0, 'and no error (none interrupted)')
+  t.equal(sequential?.complete, true)
+  t.equal(sequential?.idealMs, 6000, 'its ideal: 20 × 300 ms')
+})
 
 t.test('--sweep: one row per concurrency and mode, against Little\'s law', async t => {
   const run = await harness(['--json', '--sweep', '1,2,4', '--latency', '20ms', '-l', '4', '--seed', '3'])

@@ -166,14 +166,16 @@ t.test('every line of the default report fits 80 columns: the prose wrapped at w
 
 t.test('a run cut before any mode finished: where it stopped, and no empty tables', async t => {
   const report = await fixture('report.json')
-  const cut: HarnessReport = { ...report, incomplete: true, modes: [], stoppedIn: { mode: 'sequential', concurrency: 1, warmup: true, index: 0, of: 1 } }
+  const cut: HarnessReport = { ...report, incomplete: true, modes: [], stoppedIn: { mode: 'sequential', concurrency: 1, warmup: true, index: 0, of: 1, leftOut: false } }
   const text = terminalReport(cut)
   t.notMatch(text, /^mode +conc/m, 'no mode table')
   t.notMatch(text, /^event loop +bound/m, 'no loop table')
   t.notMatch(text, /^ideal:/m, 'no legends for tables not shown')
   t.match(unwrapped(text), /INCOMPLETE RUN\. Stopped in sequential, warm-up run 1 of 1 \(not measured\)\. No mode finished a measured run: nothing to show\./)
-  const later: HarnessReport = { ...report, incomplete: true, stoppedIn: { mode: 'async', concurrency: 20, warmup: false, index: 1, of: 3 } }
+  const later: HarnessReport = { ...report, incomplete: true, stoppedIn: { mode: 'async', concurrency: 20, warmup: false, index: 1, of: 3, leftOut: false } }
   t.match(unwrapped(terminalReport(later)), /Stopped in async 20, run 2 of 3\. The figures cover only what was measured before it was cut\./, 'a measured run: its number of the runs asked')
+  const leftOut: HarnessReport = { ...report, incomplete: true, stoppedIn: { mode: 'async', concurrency: 20, warmup: false, index: 2, of: 3, leftOut: true } }
+  t.match(unwrapped(terminalReport(leftOut)), /Stopped in async 20, run 3 of 3, left out \(the figures are of the 2 before it\)\./, 'a cut run after whole ones: left out, and said')
 })
 
 t.test('--timeline: one time scale for every mode, so the speed-up shows in the bars', async t => {
