@@ -52,8 +52,6 @@ export class LiveFeed implements RequestObserver {
   readonly #inFlight = new Map<OpenRequest, Followed>()
   /** The next frame, filled as requests end; its arrivals are added as it goes. */
   #columns = new FrameColumns()
-  /** The request of each end in #columns, for its bytes, read as the frame goes. */
-  #endedRequests: OpenRequest[] = []
   #dropped = 0
   #run = 0
   #runArrivals = 0
@@ -116,8 +114,10 @@ export class LiveFeed implements RequestObserver {
     const end = hundredths(now - this.#runStartMs)
     const fate = fateOf(fault, status)
     const delayMs = request.fate?.delayMs ?? null
-    // The flag route counts an answer just before it hands it to Fastify, in the same tick: its
-    // header block is written by the time a microtask runs, and long before the next frame.
+    // An answered request ends once its answer is written out (OpenRequest.finish), its header
+    // block with it. Read now, nothing keeps the request (its response, its Fastify objects)
+    // alive until the next frame.
+    const bytes = request.declaredBytes
     if (this.#recorders.length > 0) {
       const row: LiveEnd = {
         run: arrival.run,
@@ -131,20 +131,13 @@ export class LiveFeed implements RequestObserver {
         fault,
         fate,
         delayMs,
-        bytes: 0
+        bytes
       }
-      queueMicrotask(() => {
-        row.bytes = request.declaredBytes
-        for (const listener of this.#recorders) listener(row)
-      })
+      for (const listener of this.#recorders) listener(row)
     }
     if (this.#pages.size === 0) return
-    if (this.#endedRequests.length >= MAX_PENDING) {
-      this.#dropped++
-    } else {
-      this.#columns.addEnd(arrival, end, status, fault, fate, delayMs)
-      this.#endedRequests.push(request)
-    }
+    if (this.#columns.ends.run.length >= MAX_PENDING) this.#dropped++
+    else this.#columns.addEnd(arrival, end, status, fault, fate, delayMs, bytes)
   }
 
   /** Stop the frames (the server is closing): pages still open hear nothing more. */
@@ -164,7 +157,6 @@ export class LiveFeed implements RequestObserver {
       clearInterval(this.#timer)
       this.#timer = undefined
       this.#columns = new FrameColumns()
-      this.#endedRequests = []
       this.#dropped = 0
       // Requests followed until now are not in the next page's picture: forget them.
       if (this.#recorders.length === 0) this.#inFlight.clear()
@@ -181,11 +173,8 @@ export class LiveFeed implements RequestObserver {
       arrivals++
     }
     if (columns.size === 0 && this.#dropped === 0) return
-    const bytes = columns.ends.bytes
-    this.#endedRequests.forEach((request, i) => { bytes[i] = request.declaredBytes })
     const frame = this.#wire(columns, this.#dropped)
     this.#columns = new FrameColumns()
-    this.#endedRequests = []
     this.#dropped = 0
     const missed = columns.size + frame.dropped
     // One serialisation for every page that keeps up; a page that missed frames gets its own count.

@@ -2,11 +2,12 @@
 // requests that ended since the last frame, each whole, and the ones still in flight not shown
 // before. A request that arrives and ends between two frames (most, under load) is sent once.
 //
-// On the wire a frame is columns, not objects: one array per field, strings (paths, clients,
-// faults, fates) as their place in the frame's own table, times in whole hundredths of a ms.
+// On the wire a frame is columns, not objects: one array per field, the strings that repeat
+// (clients, faults, fates) as their place in the frame's own table, times in whole hundredths
+// of a ms.
 // Named fields repeated for every request made serialising them most of what a watched server
 // paid per answer (issue 22: about 1 µs an event for ~190 bytes); columns of small integers are
-// about a quarter of the bytes, and the feed builds no object per request to send them. The
+// about a quarter of the bytes, and the feed builds no object per request that ends. The
 // page's script, the tests and --record read requests whole (LiveArrival, LiveEnd), decoded in
 // the browser by page/decode-frame.ts.
 
@@ -58,9 +59,10 @@ export interface ArrivalColumns {
   run: number[]
   index: number[]
   connection: number[]
-  /** Places in the frame's strings. */
+  /** A place in the frame's strings: one address for many requests. */
   client: number[]
-  path: number[]
+  /** The path itself: interning a new string for each request cost more than sending it. */
+  path: string[]
   /** atMs × 100. */
   at: number[]
 }
@@ -110,8 +112,7 @@ export class FrameColumns {
     this.#addArrivalTo(this.arrivals, arrival)
   }
 
-  /** Its bytes are 0 until the frame goes: `ends.bytes` is set then, when the answer's header is out. */
-  addEnd (arrival: ArrivalFields, end: number, status: number | 'none', fault: string, fate: FateName, delayMs: number | null): void {
+  addEnd (arrival: ArrivalFields, end: number, status: number | 'none', fault: string, fate: FateName, delayMs: number | null, bytes: number): void {
     const ends = this.ends
     this.#addArrivalTo(ends, arrival)
     ends.end.push(end)
@@ -119,7 +120,7 @@ export class FrameColumns {
     ends.fault.push(this.#place(fault))
     ends.fate.push(this.#place(fate))
     ends.delayMs.push(delayMs)
-    ends.bytes.push(0)
+    ends.bytes.push(bytes)
   }
 
   /** Events held: arrivals and ends. */
@@ -132,7 +133,7 @@ export class FrameColumns {
     columns.index.push(arrival.index)
     columns.connection.push(arrival.connection)
     columns.client.push(this.#place(arrival.client))
-    columns.path.push(this.#place(arrival.path))
+    columns.path.push(arrival.path)
     columns.at.push(arrival.at)
   }
 

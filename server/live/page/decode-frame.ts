@@ -13,7 +13,7 @@ export function decodeFrame (wire: WireFrame): LiveFrame {
     index: columns.index[i] ?? 0,
     connection: columns.connection[i] ?? 0,
     client: text(columns.client[i] ?? -1),
-    path: text(columns.path[i] ?? -1),
+    path: columns.path[i] ?? '',
     atMs: (columns.at[i] ?? 0) / 100
   })
   const ends = e.run.map((_, i): LiveEnd => {
