@@ -57,8 +57,8 @@ interface PageFigures {
   seconds: number
 }
 
-/** The fields of a frame (server/live/frame.ts) the bench counts. */
-interface FrameCounts { arrivals: unknown[], ends: unknown[], dropped: number }
+/** The fields of a frame as it travels (server/live/frame.ts, columns) the bench counts. */
+interface FrameCounts { arrivals: { run: unknown[] }, ends: { run: unknown[] }, dropped: number }
 
 interface WatchingPage {
   /** The measured window starts: count from here (again, for a run measured again). */
@@ -90,9 +90,9 @@ async function openPage (origin: string): Promise<WatchingPage> {
           const frame = JSON.parse(text.slice('data: '.length, end)) as FrameCounts
           text = text.slice(end + 2)
           first()
-          if (frame.arrivals.length + frame.ends.length + frame.dropped === 0) continue
+          if (frame.arrivals.run.length + frame.ends.run.length + frame.dropped === 0) continue
           counts.frames++
-          counts.ends += frame.ends.length
+          counts.ends += frame.ends.run.length
           counts.dropped += frame.dropped
         }
       }

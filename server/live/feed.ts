@@ -9,7 +9,7 @@ import { faultName } from '../contract/faults.js'
 import { FLAGS_PATH } from '../contract/protocol.js'
 import { fateOf } from './colours.js'
 import type { OpenRequest, RequestObserver } from '../requests.js'
-import type { LiveArrival, LiveEnd, LiveFrame } from './frame.js'
+import { FrameColumns, type ArrivalFields, type LiveEnd, type WireFrame } from './frame.js'
 
 /** Four frames a second: smooth enough for bars that last a fraction of a second or more. */
 export const FRAME_MS = 250
@@ -28,6 +28,19 @@ interface Page {
   dropped: number
 }
 
+/** A request followed from its arrival to its end; shown once a frame has sent it in flight. */
+class Followed implements ArrivalFields {
+  shown = false
+  constructor (
+    readonly run: number,
+    readonly index: number,
+    readonly connection: number,
+    readonly client: string,
+    readonly path: string,
+    readonly at: number
+  ) {}
+}
+
 const FLAG_FILES = `${FLAGS_PATH}/`
 
 export class LiveFeed implements RequestObserver {
@@ -36,13 +49,10 @@ export class LiveFeed implements RequestObserver {
   readonly #injection: () => string
   readonly #pages = new Set<Page>()
   readonly #recorders: EndListener[] = []
-  /** Each request followed, and whether a frame has shown it in flight yet. */
-  readonly #inFlight = new Map<OpenRequest, { arrival: LiveArrival, shown: boolean }>()
-  #ends: LiveEnd[] = []
-  /** The request of each of #ends, for its bytes, read as the frame goes. */
-  #endedRequests: OpenRequest[] = []
+  readonly #inFlight = new Map<OpenRequest, Followed>()
+  /** The next frame, filled as requests end; its arrivals are added as it goes. */
+  #columns = new FrameColumns()
   #dropped = 0
-  #ids = 0
   #run = 0
   #runArrivals = 0
   #runStartMs = 0
@@ -63,7 +73,7 @@ export class LiveFeed implements RequestObserver {
       this.#update()
     })
     this.#update()
-    this.#send(page, this.#frame([], [], 0))
+    this.#send(page, this.#wire(new FrameColumns(), 0))
   }
 
   /** Every request's end from now on, for as long as the server runs. */
@@ -82,58 +92,52 @@ export class LiveFeed implements RequestObserver {
       this.#runArrivals = 0
     }
     const queryAt = url.indexOf('?')
-    const arrival: LiveArrival = {
-      id: ++this.#ids,
-      run: this.#run,
-      index: this.#runArrivals++,
-      connection: request.connection,
-      client: request.incoming.socket.remoteAddress ?? '',
-      path: queryAt === -1 ? url : url.slice(0, queryAt),
-      atMs: hundredths(now - this.#runStartMs)
-    }
-    this.#inFlight.set(request, { arrival, shown: false })
+    this.#inFlight.set(request, new Followed(
+      this.#run,
+      this.#runArrivals++,
+      request.connection,
+      request.incoming.socket.remoteAddress ?? '',
+      queryAt === -1 ? url : url.slice(0, queryAt),
+      hundredths(now - this.#runStartMs)
+    ))
   }
 
   ended (request: OpenRequest, status: number | 'none'): void {
-    const arrival = this.#inFlight.get(request)?.arrival
+    const arrival = this.#inFlight.get(request)
     if (arrival === undefined) return
     this.#inFlight.delete(request)
     const now = performance.now()
     this.#lastEndMs = now
     const drawn = request.fault ?? (request.fate === undefined ? 'none' : faultName(request.fate.fault))
     const fault = drawn === 'none' && status === 'none' && request.clientGone ? 'gone' : drawn
-    // Field by field: a spread with more fields after it is V8's slow path for object literals.
-    const end: LiveEnd = {
-      id: arrival.id,
-      run: arrival.run,
-      index: arrival.index,
-      connection: arrival.connection,
-      client: arrival.client,
-      path: arrival.path,
-      atMs: arrival.atMs,
-      // A run ends only with nothing in flight: this request's run is still the current one.
-      endMs: hundredths(now - this.#runStartMs),
-      status,
-      fault,
-      fate: fateOf(fault, status),
-      delayMs: request.fate?.delayMs ?? null,
-      bytes: 0
-    }
-    // The flag route counts an answer just before it hands it to Fastify, in the same tick: its
-    // header block is written by the time a microtask runs, and long before the next frame.
+    // A run ends only with nothing in flight: this request's run is still the current one.
+    const end = hundredths(now - this.#runStartMs)
+    const fate = fateOf(fault, status)
+    const delayMs = request.fate?.delayMs ?? null
+    // An answered request ends once its answer is written out (OpenRequest.finish), its header
+    // block with it. Read now, nothing keeps the request (its response, its Fastify objects)
+    // alive until the next frame.
+    const bytes = request.declaredBytes
     if (this.#recorders.length > 0) {
-      queueMicrotask(() => {
-        end.bytes = request.declaredBytes
-        for (const listener of this.#recorders) listener(end)
-      })
+      const row: LiveEnd = {
+        run: arrival.run,
+        index: arrival.index,
+        connection: arrival.connection,
+        client: arrival.client,
+        path: arrival.path,
+        atMs: arrival.at / 100,
+        endMs: end / 100,
+        status,
+        fault,
+        fate,
+        delayMs,
+        bytes
+      }
+      for (const listener of this.#recorders) listener(row)
     }
     if (this.#pages.size === 0) return
-    if (this.#ends.length >= MAX_PENDING) {
-      this.#dropped++
-    } else {
-      this.#ends.push(end)
-      this.#endedRequests.push(request)
-    }
+    if (this.#columns.ends.run.length >= MAX_PENDING) this.#dropped++
+    else this.#columns.addEnd(arrival, end, status, fault, fate, delayMs, bytes)
   }
 
   /** Stop the frames (the server is closing): pages still open hear nothing more. */
@@ -152,8 +156,7 @@ export class LiveFeed implements RequestObserver {
     } else if (this.#pages.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer)
       this.#timer = undefined
-      this.#ends = []
-      this.#endedRequests = []
+      this.#columns = new FrameColumns()
       this.#dropped = 0
       // Requests followed until now are not in the next page's picture: forget them.
       if (this.#recorders.length === 0) this.#inFlight.clear()
@@ -161,19 +164,19 @@ export class LiveFeed implements RequestObserver {
   }
 
   #flush (): void {
-    const arrivals: LiveArrival[] = []
+    const columns = this.#columns
+    let arrivals = 0
     for (const followed of this.#inFlight.values()) {
-      if (followed.shown || arrivals.length >= MAX_PENDING) continue
+      if (followed.shown || arrivals >= MAX_PENDING) continue
       followed.shown = true
-      arrivals.push(followed.arrival)
+      columns.addArrival(followed)
+      arrivals++
     }
-    if (arrivals.length === 0 && this.#ends.length === 0 && this.#dropped === 0) return
-    const frame = this.#frame(arrivals, this.#ends, this.#dropped)
-    this.#endedRequests.forEach((request, i) => { (frame.ends[i] as LiveEnd).bytes = request.declaredBytes })
-    this.#ends = []
-    this.#endedRequests = []
+    if (columns.size === 0 && this.#dropped === 0) return
+    const frame = this.#wire(columns, this.#dropped)
+    this.#columns = new FrameColumns()
     this.#dropped = 0
-    const missed = frame.arrivals.length + frame.ends.length + frame.dropped
+    const missed = columns.size + frame.dropped
     // One serialisation for every page that keeps up; a page that missed frames gets its own count.
     let shared: string | undefined
     for (const page of this.#pages) {
@@ -183,22 +186,23 @@ export class LiveFeed implements RequestObserver {
     }
   }
 
-  #send (page: Page, frame: LiveFrame): void {
+  #send (page: Page, frame: WireFrame): void {
     page.res.write(sse({ ...frame, dropped: frame.dropped + page.dropped }))
     page.dropped = 0
   }
 
-  #frame (arrivals: LiveArrival[], ends: LiveEnd[], dropped: number): LiveFrame {
-    return { site: this.#site, injection: this.#injection(), gapMs: RUN_GAP_MS, arrivals, ends, dropped }
+  #wire (columns: FrameColumns, dropped: number): WireFrame {
+    const { strings, arrivals, ends } = columns
+    return { site: this.#site, injection: this.#injection(), gapMs: RUN_GAP_MS, strings, arrivals, ends, dropped }
   }
 }
 
-/** Times to a hundredth of a millisecond: finer is noise, and longer numbers cost JSON its time. */
+/** Times in whole hundredths of a millisecond: finer is noise, and integers are JSON's fastest numbers. */
 function hundredths (ms: number): number {
-  return Math.round(ms * 100) / 100
+  return Math.round(ms * 100)
 }
 
 /** One Server-Sent Event: JSON holds no line break, so one data line. */
-function sse (frame: LiveFrame): string {
+function sse (frame: WireFrame): string {
   return `data: ${JSON.stringify(frame)}\n\n`
 }

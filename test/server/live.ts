@@ -8,7 +8,8 @@ import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { FRAME_MS, LiveFeed, MAX_UNSENT_BYTES, RUN_GAP_MS } from '../../server/live/feed.js'
-import type { LiveArrival, LiveEnd, LiveFrame } from '../../server/live/frame.js'
+import { FrameColumns, type LiveArrival, type LiveEnd, type LiveFrame, type WireFrame } from '../../server/live/frame.js'
+import { decodeFrame } from '../../server/live/page/decode-frame.js'
 import { SiteMetrics } from '../../server/metrics.js'
 import { openRequestOf, tracker } from '../../server/requests.js'
 import { projectFlags, startSite } from '../fixtures/site.js'
@@ -26,7 +27,7 @@ async function watch (t: Test, url: string): Promise<Stream> {
     text += chunk
     let end
     while ((end = text.indexOf('\n\n')) !== -1) {
-      frames.push(JSON.parse(text.slice('data: '.length, end)) as LiveFrame)
+      frames.push(decodeFrame(JSON.parse(text.slice('data: '.length, end)) as WireFrame))
       text = text.slice(end + 2)
     }
   })
@@ -85,6 +86,36 @@ t.test('a page hears each flag request from its arrival to its end, its fate, it
   ], 'an HTTP error (drawn or a 404) and a reset, named as the page colours them')
 })
 
+t.test('a frame travels as columns, each string once, and reads back as requests', async t => {
+  const columns = new FrameColumns()
+  const arrival = { run: 3, index: 0, connection: 7, client: '127.0.0.1', path: '/flags/br/br.gif', at: 0 }
+  columns.addEnd(arrival, 31234, 200, 'none', 'ok', 300, 1234)
+  columns.addEnd({ ...arrival, index: 1, connection: 8, path: '/flags/cn/cn.gif', at: 150 }, 2000, 'none', 'reset', 'reset', 0, 0)
+  columns.addArrival({ ...arrival, index: 2, at: 1999 })
+  const wire: WireFrame = { site: 'S', injection: 'i', gapMs: 2000, strings: columns.strings, arrivals: columns.arrivals, ends: columns.ends, dropped: 0 }
+  // Known answer: the strings in the order first met, each once: the client, none, ok, reset
+  // (a fault and a fate of the same name, one entry); the paths as they are.
+  t.same(wire.strings, ['127.0.0.1', 'none', 'ok', 'reset'])
+  t.same(wire.ends.client, [0, 0], 'one client, once')
+  t.same(wire.ends.fault, [1, 3])
+  t.same(wire.ends.fate, [2, 3])
+  t.same(wire.ends.path, ['/flags/br/br.gif', '/flags/cn/cn.gif'])
+  t.same(wire.ends.status, [200, 0], 'none travels as 0')
+  t.equal(columns.size, 3, 'two ends and an arrival held')
+  // Times in hundredths of a ms: 31234 is 312.34 ms; the arrival at 1999, 19.99 ms.
+  t.same(decodeFrame(JSON.parse(JSON.stringify(wire)) as WireFrame), {
+    site: 'S',
+    injection: 'i',
+    gapMs: 2000,
+    arrivals: [{ run: 3, index: 2, connection: 7, client: '127.0.0.1', path: '/flags/br/br.gif', atMs: 19.99 }],
+    ends: [
+      { run: 3, index: 0, connection: 7, client: '127.0.0.1', path: '/flags/br/br.gif', atMs: 0, endMs: 312.34, status: 200, fault: 'none', fate: 'ok', delayMs: 300, bytes: 1234 },
+      { run: 3, index: 1, connection: 8, client: '127.0.0.1', path: '/flags/cn/cn.gif', atMs: 1.5, endMs: 20, status: 'none', fault: 'reset', fate: 'reset', delayMs: 0, bytes: 0 }
+    ],
+    dropped: 0
+  }, 'decoded, each request whole, as the page reads it')
+})
+
 t.test('a page hears only what arrives while it watches', async t => {
   const base = await startSite(t)
   await fetch(`${base}/flags/br/br.gif`).then(async r => await r.arrayBuffer())
@@ -96,7 +127,7 @@ t.test('a page hears only what arrives while it watches', async t => {
 
 t.test('/live keeps the admin API\'s rules', async t => {
   const open = await startSite(t)
-  for (const path of ['/live', '/live/page.js', '/live/events']) {
+  for (const path of ['/live', '/live/page.js', '/live/decode-frame.js', '/live/events']) {
     const port = new URL(open).port
     const refused = await new Promise<IncomingMessage>((resolve, reject) => get({ host: '127.0.0.1', port, path, headers: { host: 'rebound.example' } }, resolve).on('error', reject))
     t.equal(refused.statusCode, 403, `${path}: another name in Host is refused on a loopback bind`)
@@ -106,6 +137,7 @@ t.test('/live keeps the admin API\'s rules', async t => {
   t.equal(page.status, 200)
   t.match(await page.text(), /<script type="module" src="live\/page.js">/, 'the page loads its script beside it')
   t.equal((await fetch(`${open}/live/page.js`)).headers.get('content-type'), 'text/javascript; charset=utf-8')
+  t.match(await fetch(`${open}/live/decode-frame.js`).then(async r => await r.text()), /export function decodeFrame/, 'and the module the script imports')
 
   const guarded = await startSite(t, { admin: { enabled: true, token: 'sesame' } })
   const without = await fetch(`${guarded}/live`)
@@ -153,7 +185,7 @@ t.test('a slow page misses frames, never holds them, and is told how many events
   page.setEncoding('utf8')
   page.on('data', (chunk: string) => { text += chunk })
   await fetch(`${base}/flags/last/x.gif`).then(async r => await r.text())
-  const frames = (): LiveFrame[] => text.split('\n\n').filter(f => f !== '').map(f => JSON.parse(f.slice('data: '.length)) as LiveFrame)
+  const frames = (): LiveFrame[] => text.split('\n\n').filter(f => f !== '').map(f => decodeFrame(JSON.parse(f.slice('data: '.length)) as WireFrame))
   while (!frames().some(f => f.ends.some(a => a.path === '/flags/last/x.gif'))) await sleep(20)
   const all = frames()
   const ended = all.reduce((sum, f) => sum + f.ends.length, 0)

@@ -4,7 +4,8 @@
 // figure is also an attribute (data-peak, data-requests...) so that a test reads what a person
 // sees. Every URL is relative to the page; the page's own query (?token=) goes to the stream.
 
-import type { LiveArrival, LiveEnd, LiveFrame } from '../frame.js'
+import type { LiveArrival, LiveEnd, LiveFrame, WireFrame } from '../frame.js'
+import { decodeFrame } from './decode-frame.js'
 
 /** More connections than this in a run: one row per client address instead. */
 const MAX_ROWS = 40
@@ -16,6 +17,7 @@ const ROW = 14
 const CHART = 90
 
 interface Request { arrival: LiveArrival, end: LiveEnd | null }
+/** A run's requests by their index in it. */
 interface Run { number: number, requests: Map<number, Request>, lastMs: number, receivedAt: number }
 
 function required<T extends Element> (found: T | null, what: string): T {
@@ -62,14 +64,14 @@ function apply (frame: LiveFrame): void {
   injection.textContent = `${frame.site}: ${frame.injection}`
   for (const arrival of frame.arrivals) {
     const run = runOf(arrival.run)
-    run.requests.set(arrival.id, { arrival, end: null })
+    run.requests.set(arrival.index, { arrival, end: null })
     run.lastMs = Math.max(run.lastMs, arrival.atMs)
     run.receivedAt = performance.now()
   }
   // An end carries its arrival: a request that came and went between two frames is sent once.
   for (const end of frame.ends) {
     const run = runOf(end.run)
-    run.requests.set(end.id, { arrival: end, end })
+    run.requests.set(end.index, { arrival: end, end })
     run.lastMs = Math.max(run.lastMs, end.endMs)
     run.receivedAt = performance.now()
   }
@@ -206,7 +208,7 @@ pause.addEventListener('click', () => {
 
 const events = new EventSource(`live/events${location.search}`)
 events.addEventListener('message', message => {
-  apply(JSON.parse(String(message.data)) as LiveFrame)
+  apply(decodeFrame(JSON.parse(String(message.data)) as WireFrame))
   draw()
 })
 events.addEventListener('error', () => {
