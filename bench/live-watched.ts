@@ -17,12 +17,15 @@ import {
 const OPTIONS = {
   ...ROUND_OPTIONS,
   // Whole seconds: autocannon spends its rate in a burst a second, and a window holds whole bursts.
-  duration: { kind: 'whole', env: 'BENCH_DURATION', default: 5, min: 1, max: 3600, help: 'seconds per measured run' },
+  // Ten: the server's CPU time moves in 10 ms ticks, 1 µs an answer over 10,000 answers (2 over 5 s,
+  // too coarse for a 10% target on some 50 µs).
+  duration: { kind: 'whole', env: 'BENCH_DURATION', default: 10, min: 1, max: 3600, help: 'seconds per measured run' },
   // A fresh server each run, its JIT cold: measured here, after 2 s of warm-up the watched runs
   // cost 1.17 to 1.24 × the unwatched, after 10 s 1.08 ×, the feed's code not yet optimised at 2 s.
-  // Eight seconds, and four rounds, keep a run of the bench near two minutes.
+  // Eight rounds: single rounds read 0.86 to 1.45 on this shared machine, and the median of four
+  // moved by 0.1 from one run to the next. With 8 s warm-ups, a run of the bench takes about 5 min.
   warmup: { ...ROUND_OPTIONS.warmup, default: 8 },
-  rounds: { ...ROUND_OPTIONS.rounds, default: 4 },
+  rounds: { ...ROUND_OPTIONS.rounds, default: 8 },
   rate: { kind: 'whole', env: 'BENCH_RATE', default: 1000, min: 1, max: 100_000, help: 'requests per second over all connections, held by the generator' },
   connections: { kind: 'whole', env: 'BENCH_CONNECTIONS', default: 10, min: 1, max: 10_000, help: 'connections' },
   // wrk has no rate (wrk2's -R is not installed here); autocannon holds one on this thread.
