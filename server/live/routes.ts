@@ -1,6 +1,7 @@
 // GET /live (the page), /live/page.js and /live/decode-frame.js (its script and the module it
 // imports) and /live/events (the frames, over Server-Sent Events). Behind the admin API's rules:
-// Host on a loopback bind, the admin token elsewhere (given to the page as ?token=, which it passes on to its event stream).
+// Host on a loopback bind, the admin token elsewhere (given to the page as ?token=, which it
+// passes on to its event stream).
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
