@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
 import t from 'tap'
 import { delayQuantile, watchLoop } from '../../../harness/core/loop-monitor.js'
 
@@ -71,17 +72,35 @@ t.test('an idle loop beside two CPU hogs: busy about 0 once the machine\'s part 
   // SIGKILL: a loop that never yields never runs Node's SIGTERM handling.
   t.teardown(() => { for (const hog of hogs) hog.kill('SIGKILL') })
   await Promise.all(hogs.map(async hog => await new Promise(resolve => hog.stdout?.once('data', resolve))))
-  const watch = watchLoop()
-  await idle(1000)
-  const { eventLoop } = watch.stop()
-  const { machine } = eventLoop
-  if (machine === null) return t.fail('Linux has /proc/thread-self/schedstat')
-  t.comment(`as met: p99 ${eventLoop.delayP99Ms} ms, max ${eventLoop.delayMaxMs} ms, busy ${eventLoop.utilization}; held ${machine.heldShare}; own: p99 ${machine.own.delayP99Ms} ms, max ${machine.own.delayMaxMs} ms, busy ${machine.own.utilization}`)
-  // The loop ran nothing but the monitor, whose ticks are taken out: what is left is libuv's own
-  // turn of the loop, a small share on any machine. The figures as met only ever hold more.
-  t.ok(machine.own.utilization <= 0.02, `own busy ${machine.own.utilization} about 0 (as met ${eventLoop.utilization})`)
-  t.ok(machine.own.utilization <= eventLoop.utilization, 'no more than as met')
-  t.equal(machine.own.delayP50Ms, 0, 'half the moments wait nothing')
-  t.ok(machine.own.delayP99Ms <= eventLoop.delayP99Ms && machine.own.delayMaxMs <= eventLoop.delayMaxMs, 'own delays within those met')
-  t.ok(machine.heldShare >= 0 && machine.heldShare <= 1, `held ${machine.heldShare} of the run`)
+  // The known answer is 0 but for the monitor's own 1 ms timer: what Node and libuv spend on
+  // each of its ticks outside its callback (the callback itself is timed and taken out). That
+  // is what a bare 1 ms timer costs, measured here beside the same hogs, in alternating windows
+  // of a second: on this machine 0.012 to 0.026 of the run, more on a busier one (cold caches
+  // at every wake-up), so no fixed bound would hold everywhere. The median of three of each,
+  // within twice the bare timer's: two windows of a second differ by a third here. Without the
+  // machine's part taken out, busy read 2.6 to 3.3 times a bare timer's (as met, beside it).
+  const bare: number[] = []
+  const own: number[] = []
+  const met: number[] = []
+  for (let round = 0; round < 3; round++) {
+    const before = performance.eventLoopUtilization()
+    const ticker = setInterval(() => {}, 1)
+    await idle(1000)
+    clearInterval(ticker)
+    bare.push(performance.eventLoopUtilization(before).utilization)
+    const watch = watchLoop()
+    await idle(1000)
+    const { eventLoop } = watch.stop()
+    const { machine } = eventLoop
+    if (machine === null) return t.fail('Linux has /proc/thread-self/schedstat')
+    t.comment(`as met: p99 ${eventLoop.delayP99Ms} ms, max ${eventLoop.delayMaxMs} ms, busy ${eventLoop.utilization}; held ${machine.heldShare}; own: p99 ${machine.own.delayP99Ms} ms, max ${machine.own.delayMaxMs} ms, busy ${machine.own.utilization}; a bare 1 ms timer: busy ${bare.at(-1)?.toFixed(3)}`)
+    own.push(machine.own.utilization)
+    met.push(eventLoop.utilization)
+    t.ok(machine.own.utilization <= eventLoop.utilization, 'no more than as met')
+    t.equal(machine.own.delayP50Ms, 0, 'half the moments wait nothing')
+    t.ok(machine.own.delayP99Ms <= eventLoop.delayP99Ms && machine.own.delayMaxMs <= eventLoop.delayMaxMs, 'own delays within those met')
+    t.ok(machine.heldShare >= 0 && machine.heldShare <= 1, `held ${machine.heldShare} of the run`)
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[1] ?? NaN
+  t.ok(median(own) <= 2 * median(bare), `own busy ${median(own)} about 0: within twice what a bare 1 ms timer costs here (${median(bare).toFixed(3)}; as met ${median(met)})`)
 })
