@@ -1,10 +1,11 @@
 // npm run bench:openloop: can the open loop keep to its schedule at a rate that matters? Each
-// round measures autocannon's closed-loop rate on the embedded flag server (no delay), then
-// drives the same server with npm run load's open loop (load(), in this process) at 0.8 × that
-// rate: the target rate is a ratio to something measured in the same round, a moment before.
-// Targets: the achieved rate ≥ 0.99 × the target rate (so the open loop reaches 0.8 ×
-// autocannon's), the median of the rounds; its lateness p99 and its CPU per request beside
-// autocannon's are shown.
+// round measures autocannon's closed-loop rate on the embedded flag server (no delay), then the
+// open loop's own maximum on the same server (asked autocannon's rate: what it achieves is the
+// most it can send, or that rate if it keeps up), then drives it at 0.8 × that maximum: every target is a ratio to
+// something measured in the same round, a moment before.
+// Targets (the median of the rounds): its maximum ≥ 0.8 × autocannon's rate; at 0.8 × its
+// maximum, its send lateness p99 ≤ 1 ms and the rate achieved ≥ 0.99 × the target; no request
+// failed. Its CPU per request beside autocannon's is shown.
 
 import { availableParallelism } from 'node:os'
 import { startEmbeddedServer, type EmbeddedServer } from '../harness/core/embedded.js'
@@ -15,28 +16,40 @@ import type { LoadReport } from '../harness/core/load/report.js'
 import { table } from '../harness/reports/format.js'
 import { FLAGS_PATH, flagUrl } from '../server/contract/protocol.js'
 import {
-  atLeast, fixed, info, int, medianOf, MS, perRoundText, ROUND_OPTIONS, runBench, servedCodes, type BenchOptions, type BenchRun, type Unit
+  atLeast, atMost, fixed, info, int, medianOf, noneFailed, perRoundText, ROUND_OPTIONS, runBench, servedCodes, type BenchOptions, type BenchRun, type Unit
 } from './paired.js'
 
 const OPTIONS = {
   duration: { ...ROUND_OPTIONS.duration, default: 5, help: 'seconds of each measured run' },
   warmup: { ...ROUND_OPTIONS.warmup, default: 2, help: 'seconds of autocannon\'s warm-up before its window' },
-  rounds: { ...ROUND_OPTIONS.rounds, default: 3, help: 'rounds of one autocannon run and one open-loop run at 0.8 × its rate' },
+  rounds: { ...ROUND_OPTIONS.rounds, default: 3, help: 'rounds of one autocannon run, the open loop at its maximum, then at 0.8 × that' },
   connections: { kind: 'whole', env: 'BENCH_CONNECTIONS', default: 20, min: 1, max: 1000, help: 'autocannon\'s connections' }
 } as const
 type Options = BenchOptions<typeof OPTIONS>
 
 const ABOUT = `autocannon's closed-loop rate on the embedded flag server (no delay), then npm run load's
-open loop on the same server at 0.8 × that rate, in each round. Target: the open loop's achieved
-rate ≥ 0.99 × its target (so ≥ 0.8 × autocannon's), the median of the rounds; its send lateness
-p99 and its CPU per request beside autocannon's are shown.`
+open loop on the same server at that rate (what it achieves is its maximum, or that rate if it
+keeps up), then at 0.8 × its maximum, in each round. Targets, the median of the rounds: its maximum ≥ 0.8 × autocannon's
+rate; at 0.8 × its maximum, send lateness p99 ≤ 1 ms and the rate achieved ≥ 0.99 × the target;
+no request failed. Its CPU per request beside autocannon's is shown.`
 
-/** The open loop's rate, as a share of autocannon's in the same round: the issue's 0.8 ×. */
+/** The open loop's maximum, at least this share of autocannon's rate. */
+const OF_AUTOCANNON = 0.8
+/**
+ * Asked autocannon's rate: what it achieves is its maximum, unless it keeps up. Asked far more,
+ * it pays for the queue and the connections of an overload: asked 1.5 ×, it sent 0.73 to 0.85 ×.
+ */
+const OVER = 1
+/** The rate the lateness is judged at, as a share of its maximum. */
 const SHARE = 0.8
 const ACHIEVED = 0.99
+/** The send lateness p99 at SHARE × its maximum, at most. */
+const LATENESS_MS = 1
 const MICROS: Unit = { digits: 1, targetDigits: 0, suffix: ' µs', scale: 1 }
+/** Lateness in ms, to the hundredth: the target is 1 ms. */
+const MS_FINE: Unit = { digits: 2, targetDigits: 0, suffix: ' ms', scale: 1 }
 
-interface Round { cannon: DriveFigures, open: LoadReport | null }
+interface Round { cannon: DriveFigures, max: LoadReport | null, open: LoadReport | null }
 
 async function autocannonRun (server: EmbeddedServer, codes: readonly string[], options: Options, run: BenchRun): Promise<DriveFigures> {
   const window = { url: server.url, connections: options.connections, paths: codes.map(cc => flagUrl(FLAGS_PATH, cc)), warmup: { seconds: options.warmup }, durationS: options.duration }
@@ -49,7 +62,7 @@ async function openRun (server: EmbeddedServer, ratePerS: number, options: Optio
     seed: null,
     injection: {},
     connections: options.connections,
-    open: { ratePerS, arrivals: 'uniform', maxConnections: 1000 },
+    open: { ratePerS, arrivals: 'uniform', maxConnections: 1000, warmupMs: 1000 },
     durationMs: options.duration * 1000,
     amount: null,
     timeoutMs: DEFAULT_LOAD_TIMEOUT_MS,
@@ -64,14 +77,14 @@ function openUsPerRequest (report: LoadReport): number {
 }
 
 function text (options: Options, rounds: Round[]): string {
-  const rows = rounds.map(({ cannon, open }, i) => [
-    String(i + 1), int(cannon.rps), fixed(cannon.generatorUsPerAnswer, 1),
+  const rows = rounds.map(({ cannon, max, open }, i) => [
+    String(i + 1), int(cannon.rps), fixed(cannon.generatorUsPerAnswer, 1), int(max?.open?.achievedRps ?? NaN),
     int(open?.open?.targetRps ?? NaN), int(open?.open?.achievedRps ?? NaN), fixed(open?.open?.lateness.p99 ?? null, 2), fixed(open === null ? null : openUsPerRequest(open), 1), int(open?.open?.dropped ?? NaN)
   ])
   return [
-    `open loop vs autocannon: Node ${process.version}, ${availableParallelism()} cores, embedded server on 127.0.0.1, no delay; autocannon ${options.connections} connections, ${options.warmup} s warm-up, ${options.duration} s; the open loop ${options.duration} s at ${SHARE} × autocannon's rate of the round, uniform arrivals`,
+    `open loop vs autocannon: Node ${process.version}, ${availableParallelism()} cores, embedded server on 127.0.0.1, no delay; autocannon ${options.connections} connections, ${options.warmup} s warm-up, ${options.duration} s; the open loop ${options.duration} s after its 1 s warm-up, at ${OVER} × autocannon's rate (its maximum), then at ${SHARE} × that maximum, uniform arrivals`,
     '',
-    table(['round', 'autocannon req/s', 'µs/req', 'open target/s', 'achieved/s', 'lateness p99 ms', 'µs/req', 'dropped'], rows)
+    table(['round', 'autocannon req/s', 'µs/req', 'open max/s', 'target/s', 'achieved/s', 'lateness p99 ms', 'µs/req', 'dropped'], rows)
   ].join('\n')
 }
 
@@ -82,25 +95,39 @@ await runBench({ program: 'bench:openloop', about: ABOUT, options: OPTIONS }, as
   try {
     const codes = await servedCodes(server.url)
     const rounds: Round[] = []
-    // Not alternating: the open loop's rate is the closed loop's of the same round, so it comes second.
+    // Not alternating: each rate is the one before's of the same round, so they come in order.
     for (let i = 0; i < options.rounds && !run.signal.aborted; i++) {
       await waitForQuiet([server.pid])
       run.progress(`round ${i + 1}: autocannon`)
       const cannon = await autocannonRun(server, codes, options, run)
       if (run.signal.aborted || cannon.rps <= 0) break
       await waitForQuiet([server.pid])
-      run.progress(`round ${i + 1}: the open loop at ${int(SHARE * cannon.rps)}/s`)
-      rounds.push({ cannon, open: await openRun(server, SHARE * cannon.rps, options, run) })
+      run.progress(`round ${i + 1}: the open loop's maximum, asked ${int(OVER * cannon.rps)}/s`)
+      const max = await openRun(server, OVER * cannon.rps, options, run)
+      const maxRps = max?.open?.achievedRps ?? NaN
+      if (run.signal.aborted || !(maxRps > 0)) {
+        rounds.push({ cannon, max, open: null })
+        break
+      }
+      await waitForQuiet([server.pid])
+      run.progress(`round ${i + 1}: the open loop at ${int(SHARE * maxRps)}/s`)
+      rounds.push({ cannon, max, open: await openRun(server, SHARE * maxRps, options, run) })
     }
-    const achieved = rounds.map(({ open }) => open?.open === null || open?.open === undefined ? NaN : open.open.achievedRps / open.open.targetRps)
     const median = (values: number[]): number => medianOf(values.filter(Number.isFinite))
+    const ofAutocannon = rounds.map(({ cannon, max }) => (max?.open?.achievedRps ?? NaN) / cannon.rps)
+    const achieved = rounds.map(({ open }) => open?.open === null || open?.open === undefined ? NaN : open.open.achievedRps / open.open.targetRps)
+    const lateness = rounds.map(({ open }) => open?.open?.lateness.p99 ?? NaN)
+    const reports = rounds.flatMap(({ max, open }) => [max, open]).filter((report): report is LoadReport => report !== null)
+    const failed = reports.reduce((sum, report) => sum + report.errors + report.non2xx, 0)
     const checks = [
-      atLeast(`open loop achieved ≥ ${ACHIEVED} × its target (${SHARE} × autocannon's rate)`, median(achieved), ACHIEVED, perRoundText(achieved)),
-      info('open loop send lateness p99', 'median of rounds', median(rounds.map(({ open }) => open?.open?.lateness.p99 ?? NaN)), MS),
-      info('open loop CPU per request', 'this process\'s CPU over the run ÷ requests ended, median of rounds', median(rounds.map(({ open }) => open === null ? NaN : openUsPerRequest(open))), MICROS),
+      atLeast(`open loop's maximum ≥ ${OF_AUTOCANNON} × autocannon's rate`, median(ofAutocannon), OF_AUTOCANNON, perRoundText(ofAutocannon)),
+      atMost(`send lateness p99 at ${SHARE} × its maximum`, median(lateness), LATENESS_MS, `per round: ${lateness.map(ms => fixed(ms, 2)).join(', ')} ms`, MS_FINE),
+      atLeast(`achieved ≥ ${ACHIEVED} × the target there`, median(achieved), ACHIEVED, perRoundText(achieved)),
+      noneFailed('no request failed', failed, reports.reduce((sum, report) => sum + report.requests, 0)),
+      info('open loop CPU per request', 'this process\'s CPU over the run ÷ requests ended, at 0.8 × its maximum, median of rounds', median(rounds.map(({ open }) => open === null ? NaN : openUsPerRequest(open))), MICROS),
       info('autocannon CPU per answer', 'this process\'s CPU over the window ÷ 2xx answers, median of rounds', median(rounds.map(({ cannon }) => cannon.generatorUsPerAnswer ?? NaN)), MICROS)
     ]
-    return { text: text(options, rounds), details: { share: SHARE, achievedPerRound: achieved, rounds }, checks }
+    return { text: text(options, rounds), details: { over: OVER, share: SHARE, ofAutocannonPerRound: ofAutocannon, achievedPerRound: achieved, latenessP99PerRound: lateness, rounds }, checks }
   } finally {
     await server.stop()
   }

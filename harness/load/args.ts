@@ -22,6 +22,9 @@ const DEFAULT_CONNECTIONS = 100
  */
 const MAX_RATE = 100_000
 const DEFAULT_MAX_CONNECTIONS = 1000
+/** The open loop's warm-up: long enough for the JIT and the connections a rate needs, here. */
+const DEFAULT_WARMUP_MS = 1000
+const MAX_WARMUP_MS = 60_000
 /** A sweep's steps at most: at the default 10 s each, over three minutes already. */
 const MAX_STEPS = 20
 const DEFAULT_DURATION_MS = 10_000
@@ -48,7 +51,8 @@ export const LOAD_COMMAND: CommandLine = {
       rows: [
         { name: 'rate', short: 'r', type: 'string', metavar: 'N/s', help: `requests arrive at N a second whether or not the server keeps up (up to ${MAX_RATE}/s); each one's latency runs from its intended start, its wait for a connection included. A sweep: A/s..B/s (A, then doubling, then B) or a list A/s,B/s,...: one run of --duration (or --amount) per rate, the knee where the server stops keeping up, then a closed loop with as many connections as the knee used (at most ${MAX_STEPS} rates, increasing)` },
         { name: 'arrivals', type: 'string', metavar: 'KIND', help: `${ARRIVAL_KINDS.join(' or ')}: evenly spaced, or Poisson from the run's seed`, default: 'uniform' },
-        { name: 'max-connections', type: 'string', metavar: 'N', help: `opened as needed, up to N (1 to ${MAX_CONNECTIONS}); past it an arrival waits for a connection`, default: String(DEFAULT_MAX_CONNECTIONS) }
+        { name: 'max-connections', type: 'string', metavar: 'N', help: `opened as needed, up to N (1 to ${MAX_CONNECTIONS}); past it an arrival waits for a connection`, default: String(DEFAULT_MAX_CONNECTIONS) },
+        { name: 'warmup', type: 'string', metavar: 'DURATION', help: 'first, the rate rises from 0 to --rate over this long, in no figure: the JIT warms and the connections the rate needs open (0s for none, at most 1m; each step of a sweep has one)', default: formatDuration(DEFAULT_WARMUP_MS) }
       ]
     },
     {
@@ -117,6 +121,12 @@ function parseRunDuration (value: string): number {
   return ms
 }
 
+function parseWarmup (value: string): number {
+  const ms = parseDuration(value)
+  if (ms === undefined || ms < 0 || ms > MAX_WARMUP_MS) throw invalidOption('--warmup', value, `${DURATION_ACCEPTED}, 0 to 1m`)
+  return ms
+}
+
 function parseRate (value: string): number {
   const match = /^(\d+(?:\.\d+)?)\/s$/.exec(value)
   const rate = match?.[1] === undefined ? NaN : Number(match[1])
@@ -150,8 +160,9 @@ function parseOpenLoop (text: (name: string) => string | undefined): { open: Ope
   const rateText = text('rate')
   const arrivalsText = text('arrivals')
   const maxText = text('max-connections')
+  const warmupText = text('warmup')
   if (rateText === undefined) {
-    const stray = arrivalsText !== undefined ? '--arrivals' : maxText !== undefined ? '--max-connections' : null
+    const stray = arrivalsText !== undefined ? '--arrivals' : maxText !== undefined ? '--max-connections' : warmupText !== undefined ? '--warmup' : null
     if (stray !== null) throw usageError(`${stray}: only with --rate (an open loop)`)
     return null
   }
@@ -161,7 +172,8 @@ function parseOpenLoop (text: (name: string) => string | undefined): { open: Ope
   const open = {
     ratePerS: rates[0] as number,
     arrivals: (arrivalsText ?? 'uniform') as ArrivalKind,
-    maxConnections: maxText === undefined ? DEFAULT_MAX_CONNECTIONS : wholeNumber(maxText, '--max-connections', 1, MAX_CONNECTIONS)
+    maxConnections: maxText === undefined ? DEFAULT_MAX_CONNECTIONS : wholeNumber(maxText, '--max-connections', 1, MAX_CONNECTIONS),
+    warmupMs: warmupText === undefined ? DEFAULT_WARMUP_MS : parseWarmup(warmupText)
   }
   return { open, rates }
 }

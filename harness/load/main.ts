@@ -82,8 +82,8 @@ async function main (): Promise<void> {
   }
   const jobOptions = { ...job, timeoutMs: DEFAULT_LOAD_TIMEOUT_MS, signal: interrupt.signal, reproduce: { script: 'load', argv } }
   if (sweepRates !== null && job.open !== null) {
-    const { arrivals, maxConnections } = job.open
-    const swept = await targetOrFail(sweep({ ...jobOptions, rates: sweepRates, arrivals, maxConnections }, progressListeners(options)))
+    const { arrivals, maxConnections, warmupMs } = job.open
+    const swept = await targetOrFail(sweep({ ...jobOptions, rates: sweepRates, arrivals, maxConnections, warmupMs }, progressListeners(options)))
     if (process.stderr.isTTY && !json) process.stderr.write('\r\x1b[K')
     if (swept !== null) {
       process.stdout.write(json ? JSON.stringify(swept, null, 2) + '\n' : sweepTerminalReport(swept, { width: helpWidth() }))

@@ -53,6 +53,9 @@ function openLoopLines (report: LoadReport, open: OpenLoopFigures): string[] {
     `  from its actual send: mean ${latency(send.mean)}, p50 ${latency(send.p50)}, p99 ${latency(send.p99)}, max ${latency(send.max)}`,
     `Generator lateness: p50 ${latency(lateness.p50)}, p99 ${latency(lateness.p99)}, max ${latency(lateness.max)}; ${int(open.late)} sent more than ${LATE_MS}ms late, ${int(open.waitedForConnection)} waited for a connection (${int(report.connections)} opened, at most ${int(open.maxConnections)})`,
     `Every arrival: ${int(open.scheduled)} scheduled = ${int(report.requests)} ended + ${int(report.cut)} cut + ${int(open.dropped)} dropped (never sent: waited past the timeout, or stopped)`,
+    open.warmup.ms > 0
+      ? `Warm-up before them, in no figure: ${int(open.warmup.arrivals)} arrivals over ${formatDuration(open.warmup.ms)}, the rate rising from 0 to the target (the JIT warm, the connections open)`
+      : 'No warm-up (--warmup 0s): the first arrivals met a cold JIT and no connection open',
     `Little's law: L = λW = ${rate(open.achievedRps)} × ${latency(report.latencyMs.mean)} = ${inFlight(little.lambdaW)} in flight; measured ${inFlight(little.measuredInFlight)}; the server's gauge ${inFlight(little.serverInFlight)}`,
     'Coordinated omission: a closed loop sends nothing while the server stalls, so the requests that would have waited are never timed; here they are.'
   ]

@@ -196,6 +196,8 @@ t.test('the open loop, known answer: 500 arrivals/s into a fixed 200 ms, L = λW
   if (open === null) return t.fail('no open-loop figures')
   t.match(report, { loop: 'open', fates: { salt: '<arrival>' }, durationMs: 10_000, seed: 3 })
   t.match(open, { targetRps: 500, arrivals: 'uniform', seed: 3, scheduled: 5000 })
+  // Before them the default warm-up: 1 s, the rate rising evenly to 500/s: 500 × 1 / 2 = 250.
+  t.same(open.warmup, { ms: 1000, arrivals: 250 }, 'a warm-up of 1 s before, apart')
   t.equal(report.requests + report.cut + open.dropped, 5000, 'every arrival: ended, cut or dropped')
   const { lambdaW, measuredInFlight, serverInFlight } = open.little
   t.comment(`λW ${lambdaW.toFixed(1)}, measured ${measuredInFlight.toFixed(1)}, server ${serverInFlight?.toFixed(1) ?? 'none'}; lateness p99 ${open.lateness.p99.toFixed(2)} ms; achieved ${open.achievedRps.toFixed(1)}/s`)
@@ -207,6 +209,7 @@ t.test('the open loop, known answer: 500 arrivals/s into a fixed 200 ms, L = λW
   t.equal(text.code, 0, text.stderr)
   t.match(unwrapped(text.stdout), /^Load: an open loop, poisson arrivals at 100\/s, 50 requests, round-robin over 194 flags$/m)
   t.match(text.stdout, /^Every arrival: 50 scheduled = 50 ended \+ 0 cut \+ 0 dropped/m)
+  t.match(unwrapped(text.stdout), /^Warm-up before them, in no figure: 50 arrivals over 1s, the rate rising from 0 to the target/m, '100/s × 1 s / 2')
   t.match(text.stdout, /^Little's law: L = λW = /m)
   t.match(text.stdout, /^Coordinated omission: /m)
   t.match(text.stdout, /^Expectations \(--expect\):\n.*dropped == 0.*\n.*lateness >= 0.*\n.*achieved > 0/m, 'the open loop\'s figures under --expect')
@@ -220,6 +223,8 @@ t.test('the open loop\'s bad options: one line naming the option, exit 2', async
     [['--rate', '200000/s'], /^flag-load: --rate: invalid value "200000\/s".*at most 100000\/s/],
     [['--rate', '500/s', '-c', '10'], /^flag-load: --rate and --connections: choose one/],
     [['--arrivals', 'poisson'], /^flag-load: --arrivals: only with --rate/],
+    [['--warmup', '1s'], /^flag-load: --warmup: only with --rate/],
+    [['--rate', '500/s', '--warmup', '2m'], /^flag-load: --warmup: invalid value "2m"; accepted: .*0 to 1m/],
     [['--rate', '800/s..100/s'], /^flag-load: --rate: invalid value "800\/s\.\.100\/s".*increasing rates/],
     [['--rate', '100/s,50/s'], /^flag-load: --rate: invalid value "100\/s,50\/s".*increasing rates/],
     [['--rate', '100..200/s'], /^flag-load: --rate: invalid value "100"/],
@@ -235,7 +240,7 @@ t.test('the open loop\'s bad options: one line naming the option, exit 2', async
 
 t.test('SIGINT during an open loop: what was measured, every arrival accounted for, exit 130', async t => {
   const { url, loadStarted } = await twoFlagServer(t)
-  const running = spawnCompiled('harness/load/main.js', ['-s', url, '--rate', '200/s', '-d', '5m', '--json'])
+  const running = spawnCompiled('harness/load/main.js', ['-s', url, '--rate', '200/s', '--warmup', '0s', '-d', '5m', '--json'])
   await loadStarted
   running.child.kill('SIGINT')
   const run = await running.finished

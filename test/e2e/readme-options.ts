@@ -80,6 +80,7 @@ const COMMANDS: Record<string, Command> = {
       '--rate': ['500'],
       '--arrivals': ['bursty', '--rate', '1/s'],
       '--max-connections': ['0', '--rate', '1/s'],
+      '--warmup': ['2m', '--rate', '1/s'],
       '--server': ['REMOTE'],
       '--seed': ['x'],
       '--json': ['--json=yes'],

@@ -37,3 +37,20 @@ export function arrivalOffsets (kind: ArrivalKind, ratePerS: number, seed: numbe
     return now
   }
 }
+
+/**
+ * The warm-up's arrivals before a schedule at `ratePerS`: the rate rising evenly from 0 to
+ * `ratePerS` over `rampMs`, uniform. The arrivals by t are then λt²/2T (λ per ms), so the k-th
+ * (from 0) is due at √(2Tk/λ), and there are ⌈λT/2⌉ before T. Offsets in ms, one per call, then
+ * null.
+ */
+export function rampOffsets (ratePerS: number, rampMs: number): () => number | null {
+  const perMs = ratePerS / 1000
+  let k = 0
+  return () => {
+    const offset = Math.sqrt(2 * rampMs * k / perMs)
+    if (offset >= rampMs) return null
+    k++
+    return offset
+  }
+}

@@ -27,6 +27,8 @@ export interface OpenLoopOptions {
   ratePerS: number
   arrivals: ArrivalKind
   maxConnections: number
+  /** First, the rate rising from 0 over this long, in no figure (open-loop.ts); 0 for none. */
+  warmupMs: number
 }
 
 /** What a load job is asked to do, as typed values: a command line or a bench builds these. */

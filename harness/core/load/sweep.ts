@@ -19,6 +19,8 @@ export interface SweepOptions extends Omit<LoadJobOptions, 'open' | 'connections
   rates: readonly number[]
   arrivals: NonNullable<LoadJobOptions['open']>['arrivals']
   maxConnections: number
+  /** Each step's warm-up (open-loop.ts). */
+  warmupMs: number
 }
 
 export interface SweepStep {
@@ -74,7 +76,7 @@ export interface SweepListeners extends LoadListeners {
  * resolves with null when the signal aborted before the first step, else with what ran.
  */
 export async function sweep (options: SweepOptions, listeners: SweepListeners = {}): Promise<SweepReport | null> {
-  const { rates, arrivals, maxConnections, ...job } = options
+  const { rates, arrivals, maxConnections, warmupMs, ...job } = options
   const target: Target = await openTarget(options)
   try {
     const codes = await target.listCodes()
@@ -86,7 +88,7 @@ export async function sweep (options: SweepOptions, listeners: SweepListeners = 
       if (options.signal.aborted) break
       listeners.step?.(ratePerS)
       const before = await readLoopDelay(origin)
-      const report = await loadOn(target, codes, { ...job, connections: 1, open: { ratePerS, arrivals, maxConnections } }, listeners)
+      const report = await loadOn(target, codes, { ...job, connections: 1, open: { ratePerS, arrivals, maxConnections, warmupMs } }, listeners)
       steps.push({ report, serverLoopDelayMs: meanLoopDelayMs(before, await readLoopDelay(origin)) })
     }
     const knee = findKnee(steps.map(figuresOf))

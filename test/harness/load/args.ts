@@ -52,8 +52,10 @@ t.test('parseLoadArgs: every bad value is one line naming the option', async t =
 
 t.test('parseLoadArgs: the open loop', async t => {
   t.equal(parseLoadArgs([]).open, null, 'no --rate: the closed loop')
-  t.same(parseLoadArgs(['--rate', '2000/s', '-d', '5s']).open, { ratePerS: 2000, arrivals: 'uniform', maxConnections: 1000 })
-  t.same(parseLoadArgs(['-r', '0.5/s', '--arrivals', 'poisson', '--max-connections', '10', '-a', '3']).open, { ratePerS: 0.5, arrivals: 'poisson', maxConnections: 10 }, 'an amount below the connections is fine: they open as needed')
+  t.same(parseLoadArgs(['--rate', '2000/s', '-d', '5s']).open, { ratePerS: 2000, arrivals: 'uniform', maxConnections: 1000, warmupMs: 1000 })
+  t.same(parseLoadArgs(['-r', '0.5/s', '--arrivals', 'poisson', '--max-connections', '10', '-a', '3']).open, { ratePerS: 0.5, arrivals: 'poisson', maxConnections: 10, warmupMs: 1000 }, 'an amount below the connections is fine: they open as needed')
+  t.equal(parseLoadArgs(['--rate', '100/s', '--warmup', '250ms']).open?.warmupMs, 250)
+  t.equal(parseLoadArgs(['--rate', '100/s', '--warmup', '0s']).open?.warmupMs, 0, 'none')
   t.match(LOAD_HELP, /--rate N\/s/)
   const cases: Array<[string[], RegExp]> = [
     [['--rate', '500'], /^--rate: invalid value "500"; accepted: requests a second with the unit, e\.g\. 500\/s, above 0 and at most 100000\/s/],

@@ -7,6 +7,7 @@ import type { LoadReport } from '../../../harness/core/load/report.js'
 import { loadTerminalReport } from '../../../harness/reports/load.js'
 import { bookClosingLines, describeConfig, headerText, terminalReport } from '../../../harness/reports/terminal.js'
 import { timelines } from '../../../harness/reports/timeline.js'
+import { openReport } from '../../fixtures/load-reports.js'
 import { unwrapped } from '../../fixtures/text.js'
 
 async function fixture (name: string): Promise<HarnessReport> {
@@ -126,6 +127,14 @@ t.test('the load report: 80 columns by default, p90 and max with --wide', async 
   const wide = tableLines(loadTerminalReport(report, { wide: true }), ['requests'])
   t.match(wide[0], /^requests +elapsed +req\/s +mean +p50 +p90 +p99 +max +non-2xx +errors$/)
   t.match(wide[1], /^29,999,999 +600\.12s +49,999 +1235ms +1234ms +2345ms +3456ms +4567ms +1,234,567 +1,234,567$/)
+})
+
+t.test('the open loop\'s warm-up line: its arrivals, or that there was none', async t => {
+  // openReport(400, ...): a warm-up of 1 s to 400/s, 400 × 1 / 2 = 200 arrivals.
+  const report = openReport(400, 400, 20)
+  t.match(unwrapped(loadTerminalReport(report)), /^Warm-up before them, in no figure: 200 arrivals over 1s, the rate rising from 0 to the target/m)
+  const cold = { ...report, open: { ...report.open, warmup: { ms: 0, arrivals: 0 } } } as LoadReport
+  t.match(unwrapped(loadTerminalReport(cold)), /^No warm-up \(--warmup 0s\): the first arrivals met a cold JIT and no connection open$/m)
 })
 
 t.test('the book\'s closing lines, word for word (flags2_common.final_report)', async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { arrivalOffsets } from '../../../../harness/core/load/arrivals.js'
+import { arrivalOffsets, rampOffsets } from '../../../../harness/core/load/arrivals.js'
 
 const take = (next: () => number, n: number): number[] => Array.from({ length: n }, next)
 
@@ -10,6 +10,22 @@ t.test('uniform: the i-th arrival at i / rate', async t => {
   let last = 0
   for (let i = 4; i < 1_000_000; i++) last = next()
   t.equal(last, 499_999.5, 'no rounding error built up')
+})
+
+t.test('the warm-up ramp: the rate rising evenly from 0 to the target', async t => {
+  // To 1,000/s over 1,000 ms: the arrivals by t are λt²/2T = t²/2000 (t in ms), so the k-th is
+  // due at √(2000k) ms: 0, 44.72, 63.25, ..., the 499th at √998000 = 999.0 ms; the 500th would
+  // be at 1,000 ms, the schedule's own start: 500 arrivals, λT/2. The last gap, √998000 −
+  // √996000 = 998.9995 − 997.9980 = 1.0015 ms, about the target's 1 ms.
+  const next = rampOffsets(1000, 1000)
+  const offsets: number[] = []
+  for (let offset = next(); offset !== null; offset = next()) offsets.push(offset)
+  t.equal(offsets.length, 500)
+  t.same(offsets.slice(0, 3).map(x => Math.round(x * 100) / 100), [0, 44.72, 63.25])
+  t.equal(Math.round((offsets.at(-1) ?? 0) * 10) / 10, 999)
+  t.equal(Math.round(((offsets.at(-1) ?? 0) - (offsets.at(-2) ?? 0)) * 10000) / 10000, 1.0015, 'the last gap: about the target rate\'s')
+  t.equal(next(), null, 'and no more')
+  t.equal(rampOffsets(1000, 0)(), null, 'no warm-up: no arrival')
 })
 
 t.test('poisson: one seed, one schedule; gaps of mean 1/rate, spread as an exponential', async t => {

@@ -18,7 +18,7 @@ async function serve (t: Test, answer: (req: IncomingMessage, res: ServerRespons
 }
 
 function plan (origin: string, over: Partial<OpenPlan>): OpenPlan {
-  return { origin, paths: PATHS, headers: {}, ratePerS: 100, arrivals: 'uniform', seed: 1, maxConnections: 100, durationMs: null, amount: null, timeoutMs: 10_000, signal: new AbortController().signal, ...over }
+  return { origin, paths: PATHS, headers: {}, ratePerS: 100, arrivals: 'uniform', seed: 1, maxConnections: 100, warmupMs: 0, durationMs: null, amount: null, timeoutMs: 10_000, signal: new AbortController().signal, ...over }
 }
 
 /** A tally that also counts the requests that took `slowMs` or more. */
@@ -54,6 +54,24 @@ t.test('every arrival is accounted for: salted in order, sent, or past the conne
   t.equal(salts.length, open.sent, 'the server saw each request sent')
   t.ok(salts.every((salt, i) => i === 0 ? salt === '0' : Number(salt) > Number(salts[i - 1])), 'the i-th arrival carries the salt i, sent in order (the dropped ones missing)')
   t.ok(figures.latencyMs.max >= open.sendLatencyMs.max, 'from the intended start, a latency is no shorter than from the send')
+})
+
+t.test('the warm-up: its arrivals sent and answered, salted apart, kept out of every figure', async t => {
+  // 100/s after a warm-up of 500 ms: the rate rises evenly to 100/s, so there are λT/2 =
+  // 100/s × 0.5 s / 2 = 25 warm-up arrivals ("w0" to "w24"), the k-th due at √(2 × 500 × k /
+  // 0.1) = 100√k ms (0, 100, 141, ..., 490 ms), then --amount 20, the i-th due at 500 + 10i ms.
+  // The server answers at once: every one is sent and ends, in the order it was due.
+  const salts: string[] = []
+  const origin = await serve(t, (req, res) => {
+    salts.push(String(req.headers[SALT_HEADER]))
+    res.end('GIF89a')
+  })
+  const tally = new LoadTally()
+  const open = await openLoop(plan(origin, { amount: 20, warmupMs: 500 }), tally)
+  t.same(open.warmup, { ms: 500, arrivals: 25 })
+  t.match(open, { scheduled: 20, sent: 20, dropped: 0 })
+  t.equal(tally.figures(open.connectionsOpened, null).requests, 20, 'the figures: the 20 measured, not the 25 before them')
+  t.same(salts, [...Array.from({ length: 25 }, (_, k) => `w${k}`), ...Array.from({ length: 20 }, (_, i) => String(i))], 'the warm-up\'s salted apart, so the measured ones draw the fates they would draw without it')
 })
 
 t.test('a stall: the open loop\'s p99 from the intended start shows it; the closed loop\'s hides it (coordinated omission)', async t => {

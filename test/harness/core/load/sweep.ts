@@ -31,6 +31,7 @@ t.test('a server of known capacity: the knee is the step above C / L, the closed
     rates: [10, 20, 100],
     arrivals: 'uniform',
     maxConnections: 5,
+    warmupMs: 0,
     durationMs: 1000,
     amount: null,
     timeoutMs: DEFAULT_LOAD_TIMEOUT_MS,
