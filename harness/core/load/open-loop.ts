@@ -27,6 +27,7 @@ import { SALT_HEADER } from '../../../server/contract/protocol.js'
 import { arrivalOffsets, rampOffsets, type ArrivalKind } from './arrivals.js'
 import type { DrivePlan } from './closed-loop.js'
 import { LatencySample } from './latency-sample.js'
+import { Queue } from './queue.js'
 import type { LatencyFigures } from './little.js'
 import type { LoadTally } from './load-tally.js'
 import { GRACE_MS, loadClient, send } from './send.js'
@@ -93,49 +94,6 @@ interface Arrival {
   intended: number
   /** One of the warm-up's: sent, never counted. */
   warm: boolean
-}
-
-/**
- * First in, first out, in O(1) each way: Array.prototype.shift moves every element left, and
- * past the rate the generator keeps up with, 100,000 arrivals wait: asked 33,000/s, the open
- * loop sent 5,200/s with an array where it sends its maximum with this.
- */
-class Queue<T> {
-  private items: Array<T | undefined> = []
-  private head = 0
-
-  get length (): number {
-    return this.items.length - this.head
-  }
-
-  push (item: T): void {
-    this.items.push(item)
-  }
-
-  shift (): T | undefined {
-    if (this.head === this.items.length) return undefined
-    const item = this.items[this.head]
-    this.items[this.head++] = undefined
-    // Compacted once the taken half is the larger: each element moves at most once per halving.
-    if (this.head > 1024 && 2 * this.head > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return item
-  }
-
-  /** The i-th from the front. */
-  at (i: number): T | undefined {
-    return this.items[this.head + i]
-  }
-
-  /** Takes every item, in order. */
-  drain (): T[] {
-    const all = this.items.slice(this.head) as T[]
-    this.items = []
-    this.head = 0
-    return all
-  }
 }
 
 /** Runs `plan` to its end (its schedule, or its signal), telling `tally` of every request that ended. */
