@@ -144,7 +144,9 @@ t.test('--cpu-work and --sync-save: the event loop\'s figures show them', async 
   // workers on this machine's cores k: L + ⌈6 / k⌉ × 30.
   t.equal(async?.idealMs, 190, 'async ideal: the responses at 10 ms, then 6 × 30 ms on one loop')
   t.equal(pooled?.idealMs, 10 + Math.ceil(6 / Math.min(6, report.machine.cpus)) * 30, 'pooled ideal: the work spread over the cores')
-  t.ok((async?.elapsedMs ?? 0) >= 180, `async cannot beat 6 × 30 ms (${async?.elapsedMs} ms)`)
+  // At least half of 6 × 30 ms (the work is calibrated once and may run up to a third faster
+  // later, cpu-work.ts says why); with no work, the run would take some 20 ms.
+  t.ok((async?.elapsedMs ?? 0) >= 90, `async did its 6 × 30 ms of work on one loop (${async?.elapsedMs} ms)`)
   t.ok((async?.eventLoop.delayMaxMs ?? 0) >= 25, `the async loop was blocked by the work (max delay ${async?.eventLoop.delayMaxMs} ms)`)
   t.equal(pooled?.threads, 7, 'pooled: the main thread and 6 workers')
   t.equal(pooled?.workerUtilization?.length, 6, 'one utilization per worker')
