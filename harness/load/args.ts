@@ -8,7 +8,7 @@ import { DURATION_ACCEPTED, formatDuration, parseDuration } from '../../server/c
 import { invalidOption, usageError } from '../../server/contract/errors.js'
 import { wholeNumber } from '../../server/contract/values.js'
 import { ARRIVAL_KINDS, type ArrivalKind } from '../core/load/arrivals.js'
-import type { OpenLoopOptions } from '../core/load/load.js'
+import { DEFAULT_WARMUP_MS, type OpenLoopOptions } from '../core/load/load.js'
 import { targetOptions, type TargetOptions } from '../core/options.js'
 import { LOAD_FIGURE_CATALOG, parseExpectation, type Expectation } from '../reports/expect.js'
 
@@ -22,8 +22,6 @@ const DEFAULT_CONNECTIONS = 100
  */
 const MAX_RATE = 100_000
 const DEFAULT_MAX_CONNECTIONS = 1000
-/** The open loop's warm-up: long enough for the JIT and the connections a rate needs, here. */
-const DEFAULT_WARMUP_MS = 1000
 const MAX_WARMUP_MS = 60_000
 /** A sweep's steps at most: at the default 10 s each, over three minutes already. */
 const MAX_STEPS = 20

@@ -21,6 +21,8 @@ import { serverInFlight } from './server-gauge.js'
 
 /** As autocannon's default: a request not over after that long is a timeout. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000
+/** The open loop's warm-up (open-loop.ts): long enough here for the JIT and the connections a rate needs. */
+export const DEFAULT_WARMUP_MS = 1000
 
 /** An open loop's arrivals: requests at a set rate whether or not the server keeps up. */
 export interface OpenLoopOptions {
