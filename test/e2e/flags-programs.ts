@@ -258,11 +258,11 @@ t.test('demo-executor-map: the book\'s run, loiter(0) to loiter(4)', async t => 
 })
 
 t.test('demo-executor-map: the tasks finish out of order, map still yields in order', async t => {
-  // loiter(n) loiters n "seconds" of 250 ms. With three workers, 3 2 0 1 4 end at 3, 2, 0, 1 and
+  // loiter(n) loiters n "seconds" of 600 ms. With three workers, 3 2 0 1 4 end at 3, 2, 0, 1 and
   // 5 seconds (1 starts when 0 ends, 4 when 1 ends): a second apart at least, so the done lines
-  // come by n. Only orders are checked, never durations.
+  // come by n, unless a worker starts its task 600 ms late. Only orders are checked, never durations.
   const inputs = [3, 2, 0, 1, 4]
-  const run = await spawnCompiled('scripts/demo-executor-map.js', inputs.map(String), { LOITER_MS: '250' }).finished
+  const run = await spawnCompiled('scripts/demo-executor-map.js', inputs.map(String), { LOITER_MS: '600' }).finished
   t.equal(run.code, 0, 'exit 0')
   const lines = demoLines(t, run.stdout)
   const done = checkMapDemo(t, lines, inputs)

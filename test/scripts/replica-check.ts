@@ -51,10 +51,11 @@ t.test('traffic: a replica killed under load; its requests in flight are the onl
   t.teardown(replica.stop)
   const traffic = spawnCompiled(SCRIPT, ['traffic', replica.url, '--connections', '4'])
   t.teardown(() => { traffic.child.kill('SIGKILL') })
-  // Each of the 4 connections has its request held for 1 s: wait until the server holds all 4.
-  while (await inFlight(replica.url) < 4) await sleep(50)
+  // Each of the 4 connections has its request held for 1 s: wait until the server holds all 4
+  // (5 in flight: the 4 and the /metrics request that asks).
+  while (await inFlight(replica.url) < 5) await sleep(50)
   await sleep(1_500)
-  while (await inFlight(replica.url) < 4) await sleep(10)
+  while (await inFlight(replica.url) < 5) await sleep(10)
   process.kill(replica.pid, 'SIGKILL')
   const killedAt = Date.now()
   // Past the second the broken address is left out: the connections then try it again, refused.
